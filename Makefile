@@ -1,0 +1,59 @@
+# Entry points: make run, make test, make lint, make bench. Each sets up what is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench setup system-deps messages compilemessages demo clean
+
+# A venv with the project and its development tools; redone when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP) system-deps
+
+# Debian packages: gettext compiles translations, chromium drives the browser tests.
+system-deps:
+	@missing=""; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+compilemessages: $(STAMP)
+	@command -v msgfmt >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext)
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+# Refresh the .po catalogues after changing interface strings (then translate the new ones).
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages --all --ignore=.venv --ignore=var --no-obsolete --add-location=file
+
+demo: $(STAMP)
+	$(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py demo_load
+
+run: compilemessages demo
+	$(BIN)/python manage.py print_demo_logins
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy haven
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+
+test: setup compilemessages lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

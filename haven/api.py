@@ -1,0 +1,44 @@
+"""The JSON API under /api/v1/, with its OpenAPI schema at /api/v1/openapi.json."""
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.security import django_auth
+
+from haven.lib.errors import HavenError
+from haven.orgs.api import router as orgs_router
+
+api = NinjaAPI(
+    title="Haven API",
+    version="1",
+    description="School safety: reports, cases, prevention, surveys and upward reporting.",
+    urls_namespace="api-v1",
+)
+
+
+@api.exception_handler(HavenError)
+def haven_error(request: HttpRequest, exc: HavenError) -> HttpResponse:
+    """Domain errors as RFC 7807 problem documents, in the request's language."""
+    return api.create_response(
+        request,
+        {"type": "about:blank", "title": str(exc.message), "status": exc.status},
+        status=exc.status,
+        content_type="application/problem+json",
+    )
+
+
+class HealthOut(Schema):
+    status: str
+    database: str
+
+
+@api.get("/health", response=HealthOut, tags=["system"], auth=None)
+def health(request: HttpRequest) -> dict[str, str]:
+    """Liveness and database reachability, for load balancers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return {"status": "ok", "database": connection.vendor}
+
+
+api.add_router("/org-units", orgs_router, auth=django_auth, tags=["organisation"])

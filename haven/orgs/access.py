@@ -1,0 +1,118 @@
+"""Every access decision in Haven goes through this module.
+
+A user's reach is the union of the subtrees of the units they hold a role on; what they may
+do there depends on the role. Selectors and services ask here; views never filter by hand.
+Platform operators (``is_superuser``) reach everything.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from haven.lib.errors import AccessDenied
+from haven.orgs.models import Membership, OrgUnit, OrgUnitQuerySet, Role
+
+
+class Perm:
+    """Actions a role may take inside its subtree. Later modules add theirs here."""
+
+    UNIT_VIEW = "unit.view"
+    UNIT_MANAGE = "unit.manage"
+    MEMBER_VIEW = "member.view"
+    MEMBER_MANAGE = "member.manage"
+    AUDIT_VIEW = "audit.view"
+
+
+# Least privilege: a partner agency sees only what is referred to it (cases issue), not the
+# schools below its unit; an inspector sees units but, later, only aggregates and escalations.
+ROLE_PERMS: dict[str, frozenset[str]] = {
+    Role.STAFF: frozenset({Perm.UNIT_VIEW}),
+    Role.COORDINATOR: frozenset({Perm.UNIT_VIEW, Perm.MEMBER_VIEW}),
+    Role.PSYCHOLOGIST: frozenset({Perm.UNIT_VIEW}),
+    Role.PRINCIPAL: frozenset({Perm.UNIT_VIEW, Perm.MEMBER_VIEW, Perm.AUDIT_VIEW}),
+    Role.INSPECTOR: frozenset({Perm.UNIT_VIEW}),
+    Role.AGENCY: frozenset(),
+    Role.ADMIN: frozenset(
+        {Perm.UNIT_VIEW, Perm.UNIT_MANAGE, Perm.MEMBER_VIEW, Perm.MEMBER_MANAGE, Perm.AUDIT_VIEW}
+    ),
+}
+
+
+def roles_with(perm: str) -> list[str]:
+    return [role for role, perms in ROLE_PERMS.items() if perm in perms]
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    path: str
+    unit_id: int
+
+
+def grants(user: object) -> list[Grant]:
+    """The user's memberships as (role, path), read once per user object."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return []
+    cached: list[Grant] | None = getattr(user, "_haven_grants", None)
+    if cached is None:
+        cached = [
+            Grant(role=role, path=path, unit_id=unit_id)
+            for role, path, unit_id in Membership.objects.filter(user=user).values_list(
+                "role", "unit__path", "unit_id"
+            )
+        ]
+        user._haven_grants = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def forget(user: object) -> None:
+    """Drop the cached grants (after memberships change)."""
+    if hasattr(user, "_haven_grants"):
+        del user._haven_grants  # type: ignore[attr-defined]
+
+
+def is_operator(user: object) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and getattr(user, "is_active", False)
+        and getattr(user, "is_superuser", False)
+    )
+
+
+def paths_with(user: object, perm: str) -> list[str]:
+    return [g.path for g in grants(user) if perm in ROLE_PERMS.get(g.role, frozenset())]
+
+
+def has_anywhere(user: object, perm: str) -> bool:
+    return is_operator(user) or bool(paths_with(user, perm))
+
+
+def can(user: object, perm: str, unit: OrgUnit) -> bool:
+    """May ``user`` do ``perm`` on ``unit``? True when a granting role sits on it or above."""
+    if is_operator(user):
+        return True
+    return any(unit.path.startswith(path) for path in paths_with(user, perm))
+
+
+def require(user: object, perm: str, unit: OrgUnit) -> None:
+    if not can(user, perm, unit):
+        raise AccessDenied()
+
+
+def units(user: object, perm: str = Perm.UNIT_VIEW) -> OrgUnitQuerySet:
+    """All units where ``user`` may do ``perm``: one indexed query."""
+    if is_operator(user):
+        return OrgUnit.objects.all()
+    return OrgUnit.objects.subtree_of(*paths_with(user, perm))
+
+
+def memberships(user: object, perm: str = Perm.MEMBER_VIEW) -> QuerySet[Membership]:
+    """Memberships on units where ``user`` may do ``perm``."""
+    if is_operator(user):
+        return Membership.objects.all()
+    return Membership.objects.filter(unit__in=units(user, perm))
+
+
+def roles_on(user: object, unit: OrgUnit) -> set[str]:
+    """Roles the user holds on ``unit`` or any unit above it."""
+    return {g.role for g in grants(user) if unit.path.startswith(g.path)}

@@ -1,0 +1,17 @@
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from haven.orgs.demo import DATA
+
+
+class Command(BaseCommand):
+    help = "Print the demo accounts and their password."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        data = json.loads((DATA / "demo.json").read_text(encoding="utf-8"))
+        self.stdout.write("Demo logins (password for all: {}):".format(data["password"]))
+        for user in data["users"]:
+            roles = ", ".join(f"{role} on {unit}" for role, unit in user["roles"])
+            self.stdout.write(f"  {user['email']:<32} {roles}")

@@ -1,0 +1,252 @@
+"""The organisation tree, jurisdictions, people and their roles.
+
+Every role is granted on one org unit and reaches that unit's whole subtree. Subtrees are
+found with one indexed range query on ``OrgUnit.path`` (a materialised path), never by
+walking the tree in Python: dashboards roll up over tens of thousands of schools.
+"""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from haven.lib.i18n import pick
+
+# Each path segment is the unit's primary key, zero-padded to this many digits, so that
+# byte order, SQLite's BINARY and PostgreSQL's locale collations all sort paths the same way
+# and a subtree is one contiguous range of an ordinary B-tree index.
+PATH_SEGMENT = 10
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+class Jurisdiction(models.Model):
+    """A legal system a school belongs to: its procedure, numbers, languages and calendar."""
+
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    names = models.JSONField(
+        _("names"), default=dict, help_text=_("The name in each language, keyed by language code.")
+    )
+    languages = models.JSONField(
+        _("languages"), default=list, help_text=_("Language codes used in this jurisdiction.")
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+    phone_numbers = models.JSONField(
+        _("emergency and help numbers"),
+        default=list,
+        help_text=_(
+            'A list of {"kind": "emergency|police|ambulance|child_helpline|hotline", '
+            '"number": "112", "label": {"en": "..."}}.'
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("jurisdiction")
+        verbose_name_plural = _("jurisdictions")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name or self.code
+
+    @property
+    def name(self) -> str:
+        return pick(self.names)
+
+
+class OrgUnitQuerySet(models.QuerySet["OrgUnit"]):
+    def subtree_of(self, *units: "OrgUnit | str") -> "OrgUnitQuerySet":
+        """Units inside the subtrees of ``units`` (each given as a unit or its path)."""
+        paths = [unit if isinstance(unit, str) else unit.path for unit in units]
+        if not paths:
+            return self.none()
+        condition = Q()
+        for path in collapse_paths(paths):
+            condition |= Q(path__gte=path, path__lt=path_upper_bound(path))
+        return self.filter(condition)
+
+
+def collapse_paths(paths: list[str]) -> list[str]:
+    """Drop paths that lie inside another path of the list (their range is already covered)."""
+    kept: list[str] = []
+    for path in sorted(set(paths)):
+        if not kept or not path.startswith(kept[-1]):
+            kept.append(path)
+    return kept
+
+
+def path_upper_bound(path: str) -> str:
+    """The smallest path after every descendant of ``path`` (paths are digits only)."""
+    return str(int(path) + 1).zfill(len(path))
+
+
+class OrgUnit(models.Model):
+    class Kind(models.TextChoices):
+        COUNTRY = "country", _("country")
+        REGION = "region", _("region")
+        COUNTY = "county", _("county")
+        PROVINCE = "province", _("province")
+        CITY = "city", _("city")
+        DISTRICT = "district", _("district")
+        ZONE = "zone", _("zone")
+        BOARD = "board", _("school board")
+        SCHOOL = "school", _("school")
+        CLASS = "class", _("class")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    code = models.CharField(
+        _("code"),
+        max_length=32,
+        help_text=_("Short code, unique among the unit's siblings (and among all schools)."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        verbose_name=_("jurisdiction"),
+        on_delete=models.PROTECT,
+        related_name="units",
+    )
+    path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    objects = OrgUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation unit")
+        verbose_name_plural = _("organisation units")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "code"], name="orgunit_code_unique_in_parent"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(parent__isnull=True), name="orgunit_root_code_unique"
+            ),
+            # Schools are addressed by code in public report links.
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(kind="school"), name="orgunit_school_code_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ancestor_paths(self) -> list[str]:
+        """Paths of this unit and all its ancestors, root first."""
+        return [self.path[:end] for end in range(PATH_SEGMENT, len(self.path) + 1, PATH_SEGMENT)]
+
+    def ancestors(self) -> "OrgUnitQuerySet":
+        """This unit's ancestors, root first (one query), itself excluded."""
+        return OrgUnit.objects.filter(path__in=self.ancestor_paths()[:-1]).order_by("path")
+
+    def is_within(self, other: "OrgUnit") -> bool:
+        return self.path.startswith(other.path)
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("staff member")
+    COORDINATOR = "coordinator", _("safety coordinator")
+    PSYCHOLOGIST = "psychologist", _("psychologist")
+    PRINCIPAL = "principal", _("principal")
+    INSPECTOR = "inspector", _("inspector")
+    AGENCY = "agency", _("partner agency")
+    ADMIN = "admin", _("administrator")
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        # E-mail addresses are matched without regard to case.
+        return self.get(email__iexact=username or "")
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> "User":
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("is_staff", True)
+        return self.create_user(email, password, **extra)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=200)
+    language = models.CharField(
+        _("preferred language"), max_length=10, blank=True, choices=settings.LANGUAGES
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("platform operator"),
+        default=False,
+        help_text=_("Operators of the whole installation; school administrators do not need it."),
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Membership(models.Model):
+    """One role of one user on one org unit, reaching everything below that unit."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(_("granted at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["unit__path", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.unit}"

@@ -1,0 +1,55 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
+
+from haven.lib.errors import NotFound
+from haven.orgs import selectors, services
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    memberships = list(selectors.membership_own(user=request.user))
+    jurisdictions = {m.unit.jurisdiction for m in memberships}
+    return render(
+        request,
+        "orgs/home.html",
+        {"memberships": memberships, "jurisdictions": sorted(jurisdictions, key=lambda j: j.code)},
+    )
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    return render(request, "orgs/account.html", {})
+
+
+@login_required
+def orgunit_list(request: HttpRequest) -> HttpResponse:
+    roots = selectors.orgunit_roots_visible(user=request.user)
+    return render(request, "orgs/orgunit_list.html", {"units": roots})
+
+
+@login_required
+def orgunit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        unit = selectors.orgunit_get(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    context = {
+        "unit": unit,
+        "breadcrumbs": selectors.orgunit_breadcrumbs(user=request.user, unit=unit),
+        "children": selectors.orgunit_children(user=request.user, unit=unit),
+        "members": selectors.membership_list(user=request.user, unit=unit),
+    }
+    template = "orgs/_children.html" if request.htmx else "orgs/orgunit_detail.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's set_language, which also remembers the choice for a signed-in user."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and response.status_code == 302:
+        services.user_set_language(user=request.user, language=language)  # type: ignore[arg-type]
+    return response

@@ -1,0 +1,40 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib.auth import views as auth
+from django.urls import path
+
+from haven.admin_site import site as admin_site
+from haven.api import api
+from haven.orgs import auth_views, views
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", views.language_set, name="set_language"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("org/", views.orgunit_list, name="orgunit_list"),
+    path("org/<int:pk>/", views.orgunit_detail, name="orgunit_detail"),
+    path("account/", views.account, name="account"),
+    path("account/login/", auth_views.LoginView.as_view(), name="login"),
+    path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "account/password/done/",
+        auth.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("account/reset/", auth.PasswordResetView.as_view(), name="password_reset"),
+    path("account/reset/sent/", auth.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "account/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "account/reset/done/",
+        auth.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("admin/", admin_site.urls),
+)
