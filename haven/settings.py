@@ -192,3 +192,4 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+CSRF_FAILURE_VIEW = "haven.orgs.views.csrf_failure"

@@ -5,7 +5,8 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from haven.lib.errors import NotFound
-from haven.orgs import selectors, services
+from haven.orgs import access, selectors, services
+from haven.orgs.access import Perm
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -40,6 +41,7 @@ def orgunit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "breadcrumbs": selectors.orgunit_breadcrumbs(user=request.user, unit=unit),
         "children": selectors.orgunit_children(user=request.user, unit=unit),
         "members": selectors.membership_list(user=request.user, unit=unit),
+        "can_manage": access.can(request.user, Perm.UNIT_MANAGE, unit),
     }
     template = "orgs/_children.html" if request.htmx else "orgs/orgunit_detail.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -53,3 +55,8 @@ def language_set(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and response.status_code == 302:
         services.user_set_language(user=request.user, language=language)  # type: ignore[arg-type]
     return response
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A translated page instead of Django's technical one; the reason is not shown."""
+    return render(request, "403_csrf.html", status=403)
