@@ -19,12 +19,13 @@ api = NinjaAPI(
 @api.exception_handler(HavenError)
 def haven_error(request: HttpRequest, exc: HavenError) -> HttpResponse:
     """Domain errors as RFC 7807 problem documents, in the request's language."""
-    return api.create_response(
+    response = api.create_response(
         request,
         {"type": "about:blank", "title": str(exc.message), "status": exc.status},
         status=exc.status,
-        content_type="application/problem+json",
     )
+    response["Content-Type"] = "application/problem+json"
+    return response
 
 
 class HealthOut(Schema):

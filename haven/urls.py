@@ -1,10 +1,14 @@
 from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
 from django.contrib.auth import views as auth
 from django.urls import path
 
 from haven.admin_site import site as admin_site
 from haven.api import api
 from haven.orgs import auth_views, views
+
+# Imports each app's admin module, which registers its models on Haven's admin site.
+admin.autodiscover()
 
 urlpatterns = [
     path("api/v1/", api.urls),

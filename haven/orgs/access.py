@@ -6,6 +6,7 @@ Platform operators (``is_superuser``) reach everything.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -49,7 +50,7 @@ class Grant:
     unit_id: int
 
 
-def grants(user: object) -> list[Grant]:
+def grants(user: Any) -> list[Grant]:
     """The user's memberships as (role, path), read once per user object."""
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return []
@@ -65,13 +66,13 @@ def grants(user: object) -> list[Grant]:
     return cached
 
 
-def forget(user: object) -> None:
+def forget(user: Any) -> None:
     """Drop the cached grants (after memberships change)."""
     if hasattr(user, "_haven_grants"):
         del user._haven_grants  # type: ignore[attr-defined]
 
 
-def is_operator(user: object) -> bool:
+def is_operator(user: Any) -> bool:
     return bool(
         getattr(user, "is_authenticated", False)
         and getattr(user, "is_active", False)
@@ -79,40 +80,40 @@ def is_operator(user: object) -> bool:
     )
 
 
-def paths_with(user: object, perm: str) -> list[str]:
+def paths_with(user: Any, perm: str) -> list[str]:
     return [g.path for g in grants(user) if perm in ROLE_PERMS.get(g.role, frozenset())]
 
 
-def has_anywhere(user: object, perm: str) -> bool:
+def has_anywhere(user: Any, perm: str) -> bool:
     return is_operator(user) or bool(paths_with(user, perm))
 
 
-def can(user: object, perm: str, unit: OrgUnit) -> bool:
+def can(user: Any, perm: str, unit: OrgUnit) -> bool:
     """May ``user`` do ``perm`` on ``unit``? True when a granting role sits on it or above."""
     if is_operator(user):
         return True
     return any(unit.path.startswith(path) for path in paths_with(user, perm))
 
 
-def require(user: object, perm: str, unit: OrgUnit) -> None:
+def require(user: Any, perm: str, unit: OrgUnit) -> None:
     if not can(user, perm, unit):
         raise AccessDenied()
 
 
-def units(user: object, perm: str = Perm.UNIT_VIEW) -> OrgUnitQuerySet:
+def units(user: Any, perm: str = Perm.UNIT_VIEW) -> OrgUnitQuerySet:
     """All units where ``user`` may do ``perm``: one indexed query."""
     if is_operator(user):
         return OrgUnit.objects.all()
     return OrgUnit.objects.subtree_of(*paths_with(user, perm))
 
 
-def memberships(user: object, perm: str = Perm.MEMBER_VIEW) -> QuerySet[Membership]:
+def memberships(user: Any, perm: str = Perm.MEMBER_VIEW) -> QuerySet[Membership]:
     """Memberships on units where ``user`` may do ``perm``."""
     if is_operator(user):
         return Membership.objects.all()
     return Membership.objects.filter(unit__in=units(user, perm))
 
 
-def roles_on(user: object, unit: OrgUnit) -> set[str]:
+def roles_on(user: Any, unit: OrgUnit) -> set[str]:
     """Roles the user holds on ``unit`` or any unit above it."""
     return {g.role for g in grants(user) if unit.path.startswith(g.path)}

@@ -47,12 +47,19 @@ class OrgUnitAdmin(ScopedAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[OrgUnit]:
         return access.units(request.user, Perm.UNIT_MANAGE)
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "parent":
+            kwargs["queryset"] = access.units(request.user, Perm.UNIT_MANAGE)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Moving a unit rewrites its subtree's paths; not offered yet.
         return ["parent", "jurisdiction"] if obj else []
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
         if obj is None:
             form.base_fields["parent"].required = not access.is_operator(request.user)
             form.base_fields["jurisdiction"].required = False
@@ -70,7 +77,11 @@ class OrgUnitAdmin(ScopedAdmin):
         data = form.cleaned_data
         if change:
             saved = services.orgunit_update(
-                actor=request.user, unit=obj, code=data["code"], name=data["name"], kind=data["kind"]
+                actor=request.user,
+                unit=obj,
+                code=data["code"],
+                name=data["name"],
+                kind=data["kind"],
             )
         else:
             saved = services.orgunit_create(
@@ -82,7 +93,6 @@ class OrgUnitAdmin(ScopedAdmin):
                 jurisdiction=data.get("jurisdiction"),
             )
         obj.pk, obj.path = saved.pk, saved.path
-
 
 
 class MembershipInline(admin.TabularInline):
@@ -132,13 +142,17 @@ class UserAdmin(ScopedAdmin):
         people = access.memberships(request.user, Perm.MEMBER_MANAGE).values("user_id")
         return User.objects.filter(pk__in=people)
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         if obj is None:
             kwargs["form"] = UserInviteForm
             kwargs["fields"] = ["email", "full_name", "language"]
-        form = super().get_form(request, obj, **kwargs)
+        form = super().get_form(request, obj, change, **kwargs)
         if obj is None:
-            form.base_fields["unit"].queryset = access.units(request.user, Perm.MEMBER_MANAGE)
+            form.base_fields["unit"].queryset = access.units(  # type: ignore[attr-defined]
+                request.user, Perm.MEMBER_MANAGE
+            )
         return form
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -191,6 +205,11 @@ class MembershipAdmin(ScopedAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         return access.memberships(request.user, Perm.MEMBER_MANAGE)
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "unit":
+            kwargs["queryset"] = access.units(request.user, Perm.MEMBER_MANAGE)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
 
@@ -224,4 +243,3 @@ class JurisdictionAdmin(ScopedAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return access.is_operator(request.user)
-

@@ -20,8 +20,8 @@ class LoginView(auth.LoginView):
         services.auth_event_record(user=user, action="auth.login")
         if user.language:
             # The user's preference wins over the page they happened to log in from.
-            translation.activate(user.language)
             response["Location"] = translate_url(response["Location"], user.language)
+            translation.activate(user.language)
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,
                 user.language,

@@ -28,7 +28,10 @@ def jurisdictions_load(path: Path = DATA / "jurisdictions.json") -> int:
                 code=item["code"], defaults=values
             )
             audit_record(
-                actor=None, action="jurisdiction.load", obj=jurisdiction, details={"file": path.name}
+                actor=None,
+                action="jurisdiction.load",
+                obj=jurisdiction,
+                details={"file": path.name},
             )
             changed += 1
     return changed

@@ -133,7 +133,9 @@ class OrgUnit(models.Model):
         verbose_name_plural = _("organisation units")
         ordering = ["path"]
         constraints = [
-            models.UniqueConstraint(fields=["parent", "code"], name="orgunit_code_unique_in_parent"),
+            models.UniqueConstraint(
+                fields=["parent", "code"], name="orgunit_code_unique_in_parent"
+            ),
             models.UniqueConstraint(
                 fields=["code"], condition=Q(parent__isnull=True), name="orgunit_root_code_unique"
             ),

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -212,9 +212,7 @@ def user_set_language(*, user: User, language: str) -> None:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(language=language)
         user.language = language
-        audit_record(
-            actor=user, action="user.language", obj=user, details={"language": language}
-        )
+        audit_record(actor=user, action="user.language", obj=user, details={"language": language})
 
 
 def membership_grant(*, actor: Any, user: User, unit: OrgUnit, role: str) -> Membership:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -52,7 +53,8 @@ def language_set(request: HttpRequest) -> HttpResponse:
     """Django's set_language, which also remembers the choice for a signed-in user."""
     response = set_language(request)
     language = request.POST.get("language", "")
-    if request.user.is_authenticated and response.status_code == 302:
+    known = language in dict(settings.LANGUAGES)
+    if request.user.is_authenticated and known and response.status_code == 302:
         services.user_set_language(user=request.user, language=language)  # type: ignore[arg-type]
     return response
 

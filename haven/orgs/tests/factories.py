@@ -30,14 +30,19 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def saved(obj, create, extracted, **kwargs):  # noqa: N805
+    def saved(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
 
 def unit(parent: OrgUnit | None, kind: str, code: str, jurisdiction: Jurisdiction | None = None):
     return services.orgunit_create(
-        actor=None, parent=parent, kind=kind, code=code, name=f"Unit {code}", jurisdiction=jurisdiction
+        actor=None,
+        parent=parent,
+        kind=kind,
+        code=code,
+        name=f"Unit {code}",
+        jurisdiction=jurisdiction,
     )
 
 

@@ -13,10 +13,7 @@ from haven.orgs.tests.factories import JurisdictionFactory, UserFactory, unit
 # A tree is a list of parent indexes: node i hangs under parents[i] (< i), or is a root (None).
 trees = st.integers(min_value=1, max_value=25).flatmap(
     lambda n: st.tuples(
-        *[
-            st.none() if i == 0 else st.one_of(st.none(), st.integers(0, i - 1))
-            for i in range(n)
-        ]
+        *[st.none() if i == 0 else st.one_of(st.none(), st.integers(0, i - 1)) for i in range(n)]
     )
 )
 grants = st.lists(
@@ -41,9 +38,11 @@ def reference_reach(parents, grants_of_user, perm):
 
 class AccessProperties(TestCase):
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(parents=trees, granted=grants, perm=st.sampled_from(
-        [Perm.UNIT_VIEW, Perm.UNIT_MANAGE, Perm.MEMBER_VIEW, Perm.AUDIT_VIEW]
-    ))
+    @given(
+        parents=trees,
+        granted=grants,
+        perm=st.sampled_from([Perm.UNIT_VIEW, Perm.UNIT_MANAGE, Perm.MEMBER_VIEW, Perm.AUDIT_VIEW]),
+    )
     def test_reach_is_exactly_the_granted_subtrees(self, parents, granted, perm):
         with transaction.atomic():
             jurisdiction = JurisdictionFactory(code="GEN")

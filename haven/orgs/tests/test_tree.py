@@ -74,7 +74,11 @@ def test_admin_cannot_create_outside_own_subtree(tree):
         )
     with pytest.raises(AccessDenied):
         services.orgunit_create(
-            actor=tree.users["coordinator"], parent=tree.school_a, kind="class", code="6B", name="6B"
+            actor=tree.users["coordinator"],
+            parent=tree.school_a,
+            kind="class",
+            code="6B",
+            name="6B",
         )
 
 

@@ -1,0 +1,46 @@
+from django.core.management import call_command
+
+from haven.audit.models import AuditEvent
+from haven.orgs.models import Jurisdiction, Membership, OrgUnit, Role, User
+
+
+def snapshot():
+    return (
+        list(Jurisdiction.objects.order_by("code").values()),
+        list(OrgUnit.objects.order_by("path").values()),
+        list(User.objects.order_by("email").values()),
+        list(Membership.objects.order_by("pk").values()),
+        AuditEvent.objects.count(),
+    )
+
+
+def test_demo_loads_twice_without_change(db, capsys):
+    call_command("demo_load")
+    first = snapshot()
+    call_command("demo_load")
+    assert snapshot() == first
+    assert "added: 0 jurisdictions, 0 units, 0 users, 0 memberships" in capsys.readouterr().out
+
+
+def test_demo_has_the_places_of_the_domain_notes_and_every_role(db):
+    call_command("demo_load")
+    names = set(OrgUnit.objects.values_list("name", flat=True))
+    for zone in ("Huedin", "Dej", "Gherla", "Cluj-Napoca", "Turda", "Câmpia Turzii"):
+        assert f"Zona {zone}" in names
+    assert {
+        "Акмолинская область",
+        "Stichting Veilig Leren",
+        "濮阳市",
+        "Trường Mầm non Đông Mai",
+    } <= names
+    assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
+    for school in OrgUnit.objects.filter(kind=OrgUnit.Kind.SCHOOL):
+        assert school.children.filter(kind=OrgUnit.Kind.CLASS).exists(), school.name
+    assert set(Jurisdiction.objects.values_list("code", flat=True)) == {
+        "GEN",
+        "RO",
+        "KZ",
+        "NL",
+        "CN",
+        "VN",
+    }

@@ -1,0 +1,54 @@
+"""Production settings: refuse the development key, and pass Django's deployment checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("HAVEN_")}
+    clean.update(env)
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_refuses_the_development_secret_key():
+    result = manage("check", HAVEN_DEBUG="false", HAVEN_ALLOWED_HOSTS="haven.example")
+    assert result.returncode != 0
+    assert "HAVEN_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_a_short_secret_key():
+    result = manage("check", HAVEN_DEBUG="false", HAVEN_SECRET_KEY="short")
+    assert result.returncode != 0
+
+
+def test_production_settings_pass_the_deployment_checks(tmp_path):
+    key_file = tmp_path / "key"
+    key_file.write_text("k" * 20 + "-a-long-random-production-secret-value\n")
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        HAVEN_DEBUG="false",
+        HAVEN_SECRET_KEY_FILE=str(key_file),
+        HAVEN_ALLOWED_HOSTS="haven.example",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_malformed_boolean_is_a_clear_error():
+    result = manage("check", HAVEN_DEBUG="perhaps")
+    assert result.returncode != 0
+    assert "HAVEN_DEBUG must be a boolean" in result.stderr
