@@ -25,6 +25,16 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line(f"[haven] suite ran on {_database_line()}")
 
 
+@pytest.fixture(scope="session")
+def compiled_messages() -> None:
+    """Compile the catalogues once, so the suite also runs before `make compilemessages`."""
+    from django.core.management import call_command
+    from django.utils import translation
+
+    call_command("compilemessages", ignore_patterns=[".venv"], verbosity=0)
+    translation.trans_real._translations = {}  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def tree(db: Any) -> Tree:
     return build_tree()
@@ -34,3 +44,21 @@ def tree(db: Any) -> Tree:
 def _fast_password_hashing(settings: Any) -> None:
     # Argon2 is deliberately slow; tests that check hashing ask for it explicitly.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_may_empty_the_audit_log() -> Any:
+    """Transactional tests end with `flush`; only it may empty the append-only audit log."""
+    from django.core.management.commands import flush
+
+    from haven.audit.maintenance import audit_maintenance
+
+    original = flush.Command.handle
+
+    def handle(self: Any, **options: Any) -> Any:
+        with audit_maintenance(options.get("database") or "default"):
+            return original(self, **options)
+
+    flush.Command.handle = handle  # type: ignore[method-assign]
+    yield
+    flush.Command.handle = original  # type: ignore[method-assign]

@@ -73,13 +73,6 @@ def test_every_source_string_is_in_every_catalogue(tmp_path, monkeypatch):
         )
 
 
-@pytest.fixture(scope="module")
-def compiled_messages(django_db_blocker):
-    # The suite may run before `make compilemessages`; compile once for these tests.
-    call_command("compilemessages", ignore_patterns=[".venv"], verbosity=0)
-    translation.trans_real._translations = {}  # type: ignore[attr-defined]
-
-
 @pytest.mark.parametrize("lang", [code for code, _ in settings.LANGUAGES])
 def test_home_and_login_render_in_each_language(client, db, lang, compiled_messages):
     with translation.override(lang):

@@ -36,3 +36,15 @@ def test_database_refuses_raw_update_and_delete(event):
 def test_system_actor_is_labelled(event):
     assert event.actor is None
     assert event.actor_label == "system"
+
+
+def test_maintenance_mode_is_the_only_way_past_the_triggers(event):
+    from haven.audit.maintenance import audit_maintenance
+
+    with audit_maintenance(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+    assert not AuditEvent.objects.filter(pk=event.pk).exists()
+    # and it is off again afterwards
+    other = audit_record(actor=None, action="test.other")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [other.pk])
