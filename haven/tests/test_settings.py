@@ -9,7 +9,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("HAVEN_")}
+    # A clean environment: no Haven settings, and not the browser tests' async override.
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("HAVEN_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     clean.update(env)
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *args],
