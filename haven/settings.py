@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "haven.orgs",
     "haven.audit",
+    "haven.security",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +111,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
+# Failed log-ins allowed per account in a window, before that account is paused.
+LOGIN_FAILURE_LIMIT = env_int("HAVEN_LOGIN_FAILURE_LIMIT", 10)
+LOGIN_FAILURE_WINDOW = env_int("HAVEN_LOGIN_FAILURE_WINDOW", 15 * 60)
 
 # Languages of the interface. Procedures, categories and survey items carry their own
 # translations in their data files.

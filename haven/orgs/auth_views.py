@@ -7,12 +7,49 @@ from django.contrib.auth import views as auth
 from django.http import HttpResponse
 from django.urls import translate_url
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from haven.orgs import services
+from haven.orgs.models import normalize_email
+from haven.security.services import throttle_count, throttle_hit
 
 
 class LoginView(auth.LoginView):
+    """Django's login, paused per account after repeated failures (no client address kept)."""
+
     redirect_authenticated_user = True
+    throttle_scope = "login"
+
+    def _account(self) -> str:
+        return normalize_email(self.request.POST.get("username", ""))
+
+    def post(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+        failures = throttle_count(
+            scope=self.throttle_scope,
+            key=self._account(),
+            window_seconds=settings.LOGIN_FAILURE_WINDOW,
+        )
+        if failures >= settings.LOGIN_FAILURE_LIMIT:
+            form = self.get_form()
+            form.add_error(
+                None,
+                _(
+                    "Too many failed attempts for this account. "
+                    "Wait %(minutes)s minutes and try again, or reset your password."
+                )
+                % {"minutes": settings.LOGIN_FAILURE_WINDOW // 60},
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        if self._account():
+            throttle_hit(
+                scope=self.throttle_scope,
+                key=self._account(),
+                window_seconds=settings.LOGIN_FAILURE_WINDOW,
+            )
+        return super().form_invalid(form)
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)

@@ -124,3 +124,18 @@ def test_invited_user_gets_a_one_time_link_in_their_language(
     assert user.memberships.get().unit == tree.school_a
     assert mail.outbox[0].to == ["teacher@a.example"]
     assert "https://haven.example/ro/account/reset/" in mail.outbox[0].body
+
+
+def test_repeated_failures_pause_the_account_not_others(client, tree, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    user = tree.users["staff"]
+    for _ in range(3):
+        client.post(url("login"), {"username": user.email, "password": "wrong"})
+    paused = client.post(url("login"), {"username": user.email.upper(), "password": PASSWORD})
+    assert paused.status_code == 429
+    assert b"Too many failed attempts" in paused.content
+    assert "_auth_user_id" not in client.session
+    other = client.post(
+        url("login"), {"username": tree.users["principal"].email, "password": PASSWORD}
+    )
+    assert other.status_code == 302
