@@ -22,4 +22,4 @@ class ThrottleWindow(models.Model):
         indexes = [models.Index(fields=["window_start"], name="throttle_window_idx")]
 
     def __str__(self) -> str:
-        return f"{self.key_hash[:8]}… {self.window_start:%Y-%m-%d %H:%M} ×{self.count}"
+        return f"{self.key_hash[:8]}… {self.window_start:%Y-%m-%d %H:%M} x{self.count}"
