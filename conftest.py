@@ -41,9 +41,12 @@ def tree(db: Any) -> Tree:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
+def _test_settings(settings: Any, tmp_path: Any) -> None:
     # Argon2 is deliberately slow; tests that check hashing ask for it explicitly.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run at once, files go to a fresh folder per test.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(scope="session", autouse=True)

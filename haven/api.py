@@ -6,6 +6,7 @@ from ninja import NinjaAPI, Schema
 from ninja.security import django_auth
 
 from haven.lib.errors import HavenError
+from haven.intake.api import router as intake_router
 from haven.orgs.api import router as orgs_router
 
 api = NinjaAPI(
@@ -19,11 +20,14 @@ api = NinjaAPI(
 @api.exception_handler(HavenError)
 def haven_error(request: HttpRequest, exc: HavenError) -> HttpResponse:
     """Domain errors as RFC 7807 problem documents, in the request's language."""
-    response = api.create_response(
-        request,
-        {"type": "about:blank", "title": str(exc.message), "status": exc.status},
-        status=exc.status,
-    )
+    problem: dict[str, object] = {
+        "type": "about:blank",
+        "title": str(exc.message),
+        "status": exc.status,
+    }
+    if getattr(exc, "errors", None):
+        problem["errors"] = exc.errors  # type: ignore[attr-defined]
+    response = api.create_response(request, problem, status=exc.status)
     response["Content-Type"] = "application/problem+json"
     return response
 
@@ -43,3 +47,4 @@ def health(request: HttpRequest) -> dict[str, str]:
 
 
 api.add_router("/org-units", orgs_router, auth=django_auth, tags=["organisation"])
+api.add_router("/reports", intake_router)

@@ -44,9 +44,11 @@ INSTALLED_APPS = [
     "haven.orgs",
     "haven.audit",
     "haven.security",
+    "haven.intake",
 ]
 
 MIDDLEWARE = [
+    "haven.lib.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -197,4 +199,22 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Reports. The receipt key hashes receipts; changing it makes every receipt unusable.
+HAVEN_RECEIPT_KEY = env_str("HAVEN_RECEIPT_KEY", "") or f"receipts:{SECRET_KEY}"
+HAVEN_REPORT_MAX_CHARS = env_int("HAVEN_REPORT_MAX_CHARS", 5000)
+HAVEN_ATTACHMENT_MAX_BYTES = env_int("HAVEN_ATTACHMENT_MAX_BYTES", 10_000_000)
+HAVEN_ATTACHMENTS_PER_MESSAGE = env_int("HAVEN_ATTACHMENTS_PER_MESSAGE", 5)
+# Whole request bodies above this are refused before Django reads them.
+HAVEN_MAX_REQUEST_BYTES = env_int(
+    "HAVEN_MAX_REQUEST_BYTES", HAVEN_ATTACHMENT_MAX_BYTES * HAVEN_ATTACHMENTS_PER_MESSAGE + 1_000_000
+)
+# Rate limits on the public routes. No client address is ever used: limits are per school,
+# per receipt and overall.
+HAVEN_REPORTS_PER_SCHOOL = env_int("HAVEN_REPORTS_PER_SCHOOL", 60)  # per 10 minutes
+HAVEN_REPORTS_OVERALL = env_int("HAVEN_REPORTS_OVERALL", 3000)  # per minute
+HAVEN_FOLLOWUP_FAILURES_PER_RECEIPT = env_int("HAVEN_FOLLOWUP_FAILURES_PER_RECEIPT", 10)  # /hour
+HAVEN_FOLLOWUP_FAILURES_OVERALL = env_int("HAVEN_FOLLOWUP_FAILURES_OVERALL", 300)  # /10 minutes
+# The address people reach Haven at, for links in e-mail sent by background tasks.
+HAVEN_BASE_URL = env_str("HAVEN_BASE_URL", "http://127.0.0.1:8000")
 CSRF_FAILURE_VIEW = "haven.orgs.views.csrf_failure"

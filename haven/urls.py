@@ -1,10 +1,11 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth
-from django.urls import path
+from django.urls import include, path
 
 from haven.admin_site import site as admin_site
 from haven.api import api
+from haven.intake import views_public
 from haven.orgs import auth_views, views
 
 # Imports each app's admin module, which registers its models on Haven's admin site.
@@ -13,6 +14,10 @@ admin.autodiscover()
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/setlang/", views.language_set, name="set_language"),
+    # Short, printable addresses behind the QR codes; the language comes from the browser.
+    path("r/<str:school_code>/", views_public.report_form, name="report_form"),
+    path("r/<str:school_code>/<str:class_code>/", views_public.report_form, name="report_form_class"),
+    path("follow-up/", views_public.followup, name="followup"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -40,5 +45,6 @@ urlpatterns += i18n_patterns(
         auth.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("inbox/", include("haven.intake.urls")),
     path("admin/", admin_site.urls),
 )

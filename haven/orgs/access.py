@@ -22,21 +22,66 @@ class Perm:
     MEMBER_VIEW = "member.view"
     MEMBER_MANAGE = "member.manage"
     AUDIT_VIEW = "audit.view"
+    REPORT_CREATE = "report.create"  # record a report that came by phone, letter, in person
+    REPORT_VIEW = "report.view"  # read reports (inspectors above: read-only)
+    REPORT_TRIAGE = "report.triage"  # act on reports: urgency, messages, merge, dismiss
+    POSTER_MAKE = "poster.make"
 
 
 # Least privilege: a partner agency sees only what is referred to it (cases issue), not the
 # schools below its unit; an inspector sees units but, later, only aggregates and escalations.
 ROLE_PERMS: dict[str, frozenset[str]] = {
-    Role.STAFF: frozenset({Perm.UNIT_VIEW}),
-    Role.COORDINATOR: frozenset({Perm.UNIT_VIEW, Perm.MEMBER_VIEW}),
-    Role.PSYCHOLOGIST: frozenset({Perm.UNIT_VIEW}),
-    Role.PRINCIPAL: frozenset({Perm.UNIT_VIEW, Perm.MEMBER_VIEW, Perm.AUDIT_VIEW}),
-    Role.INSPECTOR: frozenset({Perm.UNIT_VIEW}),
+    Role.STAFF: frozenset({Perm.UNIT_VIEW, Perm.REPORT_CREATE}),
+    Role.COORDINATOR: frozenset(
+        {
+            Perm.UNIT_VIEW,
+            Perm.MEMBER_VIEW,
+            Perm.REPORT_CREATE,
+            Perm.REPORT_VIEW,
+            Perm.REPORT_TRIAGE,
+            Perm.POSTER_MAKE,
+        }
+    ),
+    Role.PSYCHOLOGIST: frozenset({Perm.UNIT_VIEW, Perm.REPORT_CREATE}),
+    Role.PRINCIPAL: frozenset(
+        {
+            Perm.UNIT_VIEW,
+            Perm.MEMBER_VIEW,
+            Perm.AUDIT_VIEW,
+            Perm.REPORT_CREATE,
+            Perm.REPORT_VIEW,
+            Perm.REPORT_TRIAGE,
+            Perm.POSTER_MAKE,
+        }
+    ),
+    Role.INSPECTOR: frozenset({Perm.UNIT_VIEW, Perm.REPORT_VIEW}),
     Role.AGENCY: frozenset(),
+    # Administrators run the organisation, not cases: they do not read reports.
     Role.ADMIN: frozenset(
-        {Perm.UNIT_VIEW, Perm.UNIT_MANAGE, Perm.MEMBER_VIEW, Perm.MEMBER_MANAGE, Perm.AUDIT_VIEW}
+        {
+            Perm.UNIT_VIEW,
+            Perm.UNIT_MANAGE,
+            Perm.MEMBER_VIEW,
+            Perm.MEMBER_MANAGE,
+            Perm.AUDIT_VIEW,
+            Perm.POSTER_MAKE,
+        }
     ),
 }
+
+
+# What a platform operator (superuser) may do everywhere: run the installation. Reading
+# children's reports and cases always needs a role on the school or above it.
+OPERATOR_PERMS = frozenset(
+    {
+        Perm.UNIT_VIEW,
+        Perm.UNIT_MANAGE,
+        Perm.MEMBER_VIEW,
+        Perm.MEMBER_MANAGE,
+        Perm.AUDIT_VIEW,
+        Perm.POSTER_MAKE,
+    }
+)
 
 
 def roles_with(perm: str) -> list[str]:
@@ -84,13 +129,17 @@ def paths_with(user: Any, perm: str) -> list[str]:
     return [g.path for g in grants(user) if perm in ROLE_PERMS.get(g.role, frozenset())]
 
 
+def _operator_may(user: Any, perm: str) -> bool:
+    return perm in OPERATOR_PERMS and is_operator(user)
+
+
 def has_anywhere(user: Any, perm: str) -> bool:
-    return is_operator(user) or bool(paths_with(user, perm))
+    return _operator_may(user, perm) or bool(paths_with(user, perm))
 
 
 def can(user: Any, perm: str, unit: OrgUnit) -> bool:
     """May ``user`` do ``perm`` on ``unit``? True when a granting role sits on it or above."""
-    if is_operator(user):
+    if _operator_may(user, perm):
         return True
     return any(unit.path.startswith(path) for path in paths_with(user, perm))
 
@@ -102,14 +151,14 @@ def require(user: Any, perm: str, unit: OrgUnit) -> None:
 
 def units(user: Any, perm: str = Perm.UNIT_VIEW) -> OrgUnitQuerySet:
     """All units where ``user`` may do ``perm``: one indexed query."""
-    if is_operator(user):
+    if _operator_may(user, perm):
         return OrgUnit.objects.all()
     return OrgUnit.objects.subtree_of(*paths_with(user, perm))
 
 
 def memberships(user: Any, perm: str = Perm.MEMBER_VIEW) -> QuerySet[Membership]:
     """Memberships on units where ``user`` may do ``perm``."""
-    if is_operator(user):
+    if _operator_may(user, perm):
         return Membership.objects.all()
     return Membership.objects.filter(unit__in=units(user, perm))
 

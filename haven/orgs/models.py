@@ -40,6 +40,11 @@ class Jurisdiction(models.Model):
         _("languages"), default=list, help_text=_("Language codes used in this jurisdiction.")
     )
     time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+    first_response_hours = models.PositiveSmallIntegerField(
+        _("first response within (hours)"),
+        default=24,
+        help_text=_("How soon a new report must get its first response from the school."),
+    )
     phone_numbers = models.JSONField(
         _("emergency and help numbers"),
         default=list,

@@ -16,22 +16,28 @@ class Entry:
     label: str | Promise
     url_name: str
     perm: str | None  # None: every signed-in user
-    section: str  # the first path segment after the language, for aria-current
 
 
 ENTRIES: list[Entry] = [
-    Entry(_("Home"), "home", None, ""),
-    Entry(_("Organisation"), "orgunit_list", Perm.UNIT_VIEW, "org"),
-    Entry(_("Administration"), "admin:index", Perm.UNIT_MANAGE, "admin"),
-    Entry(_("Account"), "account", None, "account"),
+    Entry(_("Home"), "home", None),
+    Entry(_("Reports"), "intake:inbox", Perm.REPORT_VIEW),
+    Entry(_("Record a report"), "intake:report_enter", Perm.REPORT_CREATE),
+    Entry(_("Organisation"), "orgunit_list", Perm.UNIT_VIEW),
+    Entry(_("Administration"), "admin:index", Perm.UNIT_MANAGE),
+    Entry(_("Account"), "account", None),
 ]
 
 
-def entries_for(user: Any) -> list[dict[str, Any]]:
+def entries_for(user: Any, path: str = "") -> list[dict[str, Any]]:
+    """The user's entries; the one whose address is the longest start of ``path`` is current."""
     if not getattr(user, "is_authenticated", False):
         return []
-    return [
-        {"label": e.label, "url": reverse(e.url_name), "section": e.section}
+    entries = [
+        {"label": e.label, "url": reverse(e.url_name), "current": False}
         for e in ENTRIES
         if e.perm is None or access.has_anywhere(user, e.perm)
     ]
+    matching = [e for e in entries if path.startswith(e["url"])]
+    if matching:
+        max(matching, key=lambda e: len(e["url"]))["current"] = True
+    return entries

@@ -1,0 +1,242 @@
+"""Reports in the JSON API: public submission and follow-up (for other front ends and chat
+bots), and the staff's triage endpoints. The same form and services as the web pages."""
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import get_language
+from ninja import Field, Router, Schema
+from ninja.pagination import paginate
+from ninja.security import django_auth
+
+from haven.intake import selectors, services
+from haven.intake.forms import ReportForm
+from haven.intake.models import Channel, Report
+from haven.intake.views_public import report_input
+from haven.lib.errors import InvalidInput, NotFound
+from haven.orgs.models import OrgUnit
+
+router = Router(tags=["reports"])
+
+
+class FieldErrors(InvalidInput):
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__()
+        self.errors = errors
+
+
+class ReportIn(Schema):
+    school: str = Field(description="The school's code, as on its poster.")
+    class_code: str | None = Field(None, alias="class", description="The class's code, if any.")
+    description: str
+    when: str = ""
+    place: str = ""
+    harms: list[str] = []
+    affected: str = Field(description="me or someone_else")
+    reporter_role: str = Field(description="pupil, parent, staff or other")
+    contact: str = ""
+    submission_token: str = Field("", description="Send the same token again to avoid duplicates.")
+
+
+class PhoneNumber(Schema):
+    kind: str
+    number: str
+
+
+class ReceiptOut(Schema):
+    receipt: str = Field(description="Shown once: only a keyed hash of it is stored.")
+    status: str
+    emergency_numbers: list[PhoneNumber]
+
+
+class ReceiptIn(Schema):
+    receipt: str
+
+
+class MessageOut(Schema):
+    sender: str
+    body: str
+    created_at: dt.datetime
+
+
+class FollowUpOut(Schema):
+    school: str
+    status: str
+    created_at: dt.datetime
+    messages: list[MessageOut]
+
+
+class ReporterMessageIn(Schema):
+    receipt: str
+    body: str
+
+
+def _numbers(school: OrgUnit) -> list[dict[str, str]]:
+    return [
+        {"kind": item.get("kind", ""), "number": item.get("number", "")}
+        for item in school.jurisdiction.phone_numbers
+    ]
+
+
+@router.post("", response={201: ReceiptOut}, auth=None, summary="Send a report (public)")
+def report_create(request: HttpRequest, payload: ReportIn) -> tuple[int, dict[str, Any]]:
+    school = (
+        OrgUnit.objects.select_related("jurisdiction")
+        .filter(kind=OrgUnit.Kind.SCHOOL, code__iexact=payload.school)
+        .first()
+    )
+    if school is None:
+        raise NotFound()
+    class_unit = None
+    if payload.class_code:
+        class_unit = school.children.filter(code__iexact=payload.class_code).first()
+        if class_unit is None:
+            raise NotFound()
+    form = ReportForm(
+        data={
+            "description": payload.description,
+            "when_text": payload.when,
+            "place": payload.place,
+            "harms": payload.harms,
+            "affected": payload.affected,
+            "reporter_role": payload.reporter_role,
+            "contact": payload.contact,
+        },
+        school=school,
+        with_class_choice=False,  # the class, if any, comes from the payload
+    )
+    if not form.is_valid():
+        raise FieldErrors({name: [str(e) for e in errs] for name, errs in form.errors.items()})
+    report, receipt = services.report_submit(
+        school=school,
+        data=report_input(form, class_unit),
+        channel=Channel.API,
+        language=get_language() or "en",
+        submission_token=payload.submission_token,
+    )
+    return 201, {
+        "receipt": str(receipt),
+        "status": report.public_status,
+        "emergency_numbers": _numbers(school),
+    }
+
+
+def _followup(report: Report) -> dict[str, Any]:
+    return {
+        "school": report.school.name,
+        "status": report.public_status,
+        "created_at": report.created_at,
+        "messages": list(report.messages.all()),
+    }
+
+
+@router.post("/follow-up", response=FollowUpOut, auth=None, summary="Read a report by receipt")
+def report_followup(request: HttpRequest, payload: ReceiptIn) -> dict[str, Any]:
+    return _followup(services.report_find(receipt_text=payload.receipt))
+
+
+@router.post(
+    "/follow-up/messages", response={201: FollowUpOut}, auth=None, summary="Write to the school"
+)
+def report_followup_write(
+    request: HttpRequest, payload: ReporterMessageIn
+) -> tuple[int, dict[str, Any]]:
+    report = services.report_find(receipt_text=payload.receipt)
+    services.report_reporter_write(report=report, body=payload.body)
+    return 201, _followup(report)
+
+
+class ReportOut(Schema):
+    id: int
+    school_id: int
+    class_id: int | None = Field(None, alias="class_unit_id")
+    channel: str
+    status: str
+    urgent: bool
+    harms: list[str]
+    place: str
+    when_text: str
+    description: str
+    affected: str
+    reporter_role: str
+    created_at: dt.datetime
+    first_response_due: dt.datetime
+    first_responded_at: dt.datetime | None
+
+
+@router.get("", response=list[ReportOut], auth=django_auth, summary="Inbox (staff)")
+@paginate
+def report_list(
+    request: HttpRequest,
+    status: str = "",
+    harm: str = "",
+    channel: str = "",
+    urgent: bool | None = None,
+    school: int | None = None,
+) -> Any:
+    filters = selectors.InboxFilter(
+        status=status, harm=harm, channel=channel, urgent=urgent, school=school
+    )
+    return selectors.report_inbox(user=request.user, filters=filters)
+
+
+def _get(request: HttpRequest, report_id: int) -> Report:
+    return selectors.report_get(user=request.user, pk=report_id)
+
+
+@router.get("/{report_id}", response=ReportOut, auth=django_auth, summary="One report (staff)")
+def report_detail(request: HttpRequest, report_id: int) -> Report:
+    report = _get(request, report_id)
+    services.report_record_view(actor=request.user, report=report)
+    return report
+
+
+class UrgentIn(Schema):
+    urgent: bool
+
+
+class StaffMessageIn(Schema):
+    body: str
+    ask_for_information: bool = False
+
+
+class MergeIn(Schema):
+    into: int
+
+
+class DismissIn(Schema):
+    reason: str
+
+
+@router.post("/{report_id}/urgent", response=ReportOut, auth=django_auth)
+def report_urgent(request: HttpRequest, report_id: int, payload: UrgentIn) -> Report:
+    report = _get(request, report_id)
+    return services.report_set_urgent(actor=request.user, report=report, urgent=payload.urgent)
+
+
+@router.post("/{report_id}/messages", response={201: MessageOut}, auth=django_auth)
+def report_message(
+    request: HttpRequest, report_id: int, payload: StaffMessageIn
+) -> tuple[int, Any]:
+    report = _get(request, report_id)
+    message = services.report_staff_write(
+        actor=request.user,
+        report=report,
+        body=payload.body,
+        ask_for_information=payload.ask_for_information,
+    )
+    return 201, message
+
+
+@router.post("/{report_id}/merge", response=ReportOut, auth=django_auth)
+def report_merge(request: HttpRequest, report_id: int, payload: MergeIn) -> Report:
+    report, into = _get(request, report_id), _get(request, payload.into)
+    return services.report_merge(actor=request.user, report=report, into=into)
+
+
+@router.post("/{report_id}/dismiss", response=ReportOut, auth=django_auth)
+def report_dismiss(request: HttpRequest, report_id: int, payload: DismissIn) -> Report:
+    report = _get(request, report_id)
+    return services.report_dismiss(actor=request.user, report=report, reason=payload.reason)
+

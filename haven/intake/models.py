@@ -1,0 +1,270 @@
+"""Reports that come in through any channel, their messages, files and timeline.
+
+A report is what someone told the school; a case (cases app) is what the school does about
+it. Nothing here stores who an anonymous reporter is: no address, no browser, no account.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("web form")
+    API = "api", _("app or partner service")
+    CHAT_BOT = "chat_bot", _("chat bot")
+    HOTLINE = "hotline", _("hotline call")
+    LETTER_BOX = "letter_box", _("letter box")
+    IN_PERSON = "in_person", _("in person")
+    EMAIL = "email", _("e-mail")
+    ONLINE_SIGNAL = "online_signal", _("online signal (social media)")
+    OBSERVATION = "observation", _("staff observation")
+
+
+# Channels a staff member records by hand; the others arrive by themselves.
+STAFF_CHANNELS = [
+    Channel.HOTLINE,
+    Channel.LETTER_BOX,
+    Channel.IN_PERSON,
+    Channel.EMAIL,
+    Channel.CHAT_BOT,
+    Channel.ONLINE_SIGNAL,
+    Channel.OBSERVATION,
+]
+
+
+class Harm(models.TextChoices):
+    PHYSICAL = "physical", _("hitting, kicking, pushing")
+    VERBAL = "verbal", _("name-calling, insults, mocking")
+    EXCLUSION = "exclusion", _("leaving out, ignoring, rumours")
+    CYBER = "cyber", _("online: messages, photos, posts")
+    SEXUAL = "sexual", _("unwanted sexual words or touching")
+    BELONGINGS = "belongings", _("taking or damaging belongings")
+    THREATS = "threats", _("threats or forcing someone")
+    DISCRIMINATION = "discrimination", _("because of who someone is (origin, religion, disability…)")
+    ADULT = "adult", _("violence by an adult at school")
+    ABUSE_OUTSIDE = "abuse_outside", _("worry about harm at home or outside school")
+    SELF_HARM = "self_harm", _("worry that someone may hurt themselves")
+    OTHER = "other", pgettext_lazy("harm", "something else")
+
+
+class Affected(models.TextChoices):
+    ME = "me", _("me")
+    SOMEONE_ELSE = "someone_else", _("someone else")
+
+
+class ReporterRole(models.TextChoices):
+    PUPIL = "pupil", _("a pupil")
+    PARENT = "parent", _("a parent or carer")
+    STAFF = "staff", _("school staff")
+    OTHER = "other", pgettext_lazy("reporter", "someone else")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("new")
+    IN_TRIAGE = "in_triage", _("being looked at")
+    NEEDS_INFO = "needs_info", _("waiting for the reporter")
+    CASE_OPENED = "case_opened", _("case opened")
+    MERGED = "merged", _("merged into another report")
+    DISMISSED = "dismissed", _("dismissed")
+
+
+class PublicStatus(models.TextChoices):
+    """All an anonymous reporter is told: never the school's private details."""
+
+    RECEIVED = "received", _("received")
+    HANDLING = "handling", _("being handled")
+    CLOSED = "closed", _("closed")
+
+
+class Report(models.Model):
+    school = models.ForeignKey(
+        "orgs.OrgUnit", verbose_name=_("school"), on_delete=models.PROTECT, related_name="reports"
+    )
+    class_unit = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("class"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="class_reports",
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    urgent = models.BooleanField(_("urgent"), default=False)
+    description = models.TextField(_("what happened"))
+    when_text = models.CharField(_("when"), max_length=200, blank=True)
+    place = models.CharField(_("where"), max_length=40, blank=True)
+    harms = models.JSONField(_("kinds of harm"), default=list)
+    affected = models.CharField(_("who is affected"), max_length=16, choices=Affected.choices)
+    reporter_role = models.CharField(
+        _("who is reporting"), max_length=16, choices=ReporterRole.choices
+    )
+    contact = models.CharField(_("contact given by the reporter"), max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=10)
+    receipt_lookup = models.CharField(_("receipt id"), max_length=8, unique=True)
+    receipt_hash = models.CharField(_("receipt check"), max_length=64)
+    submission_key = models.CharField(
+        _("submission key"), max_length=64, unique=True, null=True, blank=True
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    first_response_due = models.DateTimeField(_("first response due"))
+    first_responded_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_reports",
+    )
+    dismiss_reason = models.TextField(_("reason for dismissal"), blank=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["school", "status", "created_at"], name="report_inbox_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.school.name}"
+
+    @property
+    def public_status(self) -> str:
+        report = self
+        while report.status == Status.MERGED and report.merged_into_id:
+            report = report.merged_into  # type: ignore[assignment]
+        if report.status == Status.NEW:
+            return PublicStatus.RECEIVED
+        if report.status == Status.DISMISSED:
+            return PublicStatus.CLOSED
+        return PublicStatus.HANDLING
+
+    def is_overdue(self, now: object = None) -> bool:
+        now = now or timezone.now()
+        return self.first_responded_at is None and self.first_response_due < now  # type: ignore[operator]
+
+
+class SchoolPlace(models.Model):
+    """A place a school adds to the default list (the new wing, the sports hall...)."""
+
+    school = models.ForeignKey(
+        "orgs.OrgUnit", verbose_name=_("school"), on_delete=models.CASCADE, related_name="places"
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    label = models.CharField(_("label"), max_length=100)
+
+    class Meta:
+        verbose_name = _("place at a school")
+        verbose_name_plural = _("places at schools")
+        constraints = [models.UniqueConstraint(fields=["school", "code"], name="place_unique")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Sender(models.TextChoices):
+    REPORTER = "reporter", _("reporter")
+    STAFF = "staff", _("school")
+
+
+class ReportMessage(models.Model):
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="messages"
+    )
+    sender = models.CharField(_("from"), max_length=16, choices=Sender.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_sender_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def attachment_path(instance: "ReportAttachment", filename: str) -> str:
+    # A random name: the reporter's own file name may say who they are.
+    return f"reports/{instance.report.school_id}/{filename}"
+
+
+class ReportAttachment(models.Model):
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    # Default storage, which no URL serves: files go out only through the access-checked view.
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    content_type = models.CharField(_("type"), max_length=64)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(_("checksum"), max_length=64)
+    from_reporter = models.BooleanField(_("sent by the reporter"), default=True)
+    created_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.content_type} {self.size}"
+
+
+class EventKind(models.TextChoices):
+    SUBMITTED = "submitted", _("report received")
+    URGENT = "urgent", _("marked urgent")
+    NOT_URGENT = "not_urgent", _("urgency removed")
+    INFO_REQUESTED = "info_requested", _("more information asked")
+    STAFF_MESSAGE = "staff_message", _("reply sent")
+    REPORTER_MESSAGE = "reporter_message", _("reporter wrote")
+    FILE_ADDED = "file_added", _("file added")
+    MERGED = "merged", _("merged")
+    DISMISSED = "dismissed", _("dismissed")
+
+
+class ReportEvent(models.Model):
+    """One line of the report's timeline (the audit log holds the same, for oversight)."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("what"), max_length=24, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("report event")
+        verbose_name_plural = _("report events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"

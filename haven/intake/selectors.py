@@ -1,0 +1,83 @@
+"""Reads of reports, always for an acting user and through the access module."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+
+from haven.intake.models import Report, Status
+from haven.lib.errors import NotFound
+from haven.orgs import access
+from haven.orgs.access import Perm
+from haven.orgs.models import OrgUnit
+
+
+@dataclass
+class InboxFilter:
+    status: str = ""
+    harm: str = ""
+    channel: str = ""
+    class_unit: int | None = None
+    urgent: bool | None = None
+    school: int | None = None
+
+
+def report_visible(*, user: Any) -> QuerySet[Report]:
+    return Report.objects.filter(school__in=access.units(user, Perm.REPORT_VIEW))
+
+
+def report_inbox(*, user: Any, filters: InboxFilter) -> QuerySet[Report]:
+    """New reports first, urgent before others, then newest first."""
+    reports = report_visible(user=user).select_related("school", "class_unit")
+    if filters.status:
+        reports = reports.filter(status=filters.status)
+    if filters.channel:
+        reports = reports.filter(channel=filters.channel)
+    if filters.harm:
+        # The JSON list's text holds each code in quotes; this works on SQLite and PostgreSQL.
+        reports = reports.filter(harms__icontains=f'"{filters.harm}"')
+    if filters.class_unit:
+        reports = reports.filter(class_unit_id=filters.class_unit)
+    if filters.urgent is not None:
+        reports = reports.filter(urgent=filters.urgent)
+    if filters.school:
+        reports = reports.filter(school_id=filters.school)
+    new_first = Case(When(status=Status.NEW, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return reports.order_by(new_first, "-urgent", "-created_at")
+
+
+def report_get(*, user: Any, pk: int) -> Report:
+    report = (
+        report_visible(user=user)
+        .select_related("school__jurisdiction", "class_unit", "merged_into", "entered_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if report is None:
+        raise NotFound()
+    return report
+
+
+def report_timeline(*, report: Report) -> list[Any]:
+    """Events and messages of one report, oldest first (the caller already may see it)."""
+    events = list(report.events.select_related("actor"))
+    messages = list(report.messages.select_related("author"))
+    return sorted(events + messages, key=lambda item: (item.created_at, item.pk))
+
+
+def schools_for_entry(*, user: Any) -> QuerySet[OrgUnit]:
+    return access.units(user, Perm.REPORT_CREATE).filter(kind=OrgUnit.Kind.SCHOOL).order_by("name")
+
+
+def schools_for_triage(*, user: Any) -> QuerySet[OrgUnit]:
+    return access.units(user, Perm.REPORT_VIEW).filter(kind=OrgUnit.Kind.SCHOOL).order_by("name")
+
+
+def merge_candidates(*, user: Any, report: Report) -> QuerySet[Report]:
+    return (
+        report_visible(user=user)
+        .filter(school=report.school)
+        .exclude(pk=report.pk)
+        .exclude(status=Status.MERGED)
+        .order_by("-created_at")[:50]
+    )

@@ -1,0 +1,332 @@
+"""Writes for reports: submission, follow-up by receipt, messages and triage actions.
+
+Each function is one transaction that writes the report's timeline and the audit log.
+Anonymous submissions are audited with no actor and nothing about the sender.
+"""
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from haven.audit.services import audit_record
+from haven.intake import receipts
+from haven.intake.files import CleanFile
+from haven.intake.models import (
+    STAFF_CHANNELS,
+    EventKind,
+    Harm,
+    Report,
+    ReportAttachment,
+    ReportEvent,
+    ReportMessage,
+    Sender,
+    Status,
+)
+from haven.lib.errors import AccessDenied, HavenError, InvalidInput
+from haven.orgs import access
+from haven.orgs.access import Perm
+from haven.orgs.models import OrgUnit
+from haven.security.services import throttle_count, throttle_hit
+
+OPEN_STATUSES = (Status.NEW, Status.IN_TRIAGE, Status.NEEDS_INFO)
+# Kinds of harm that may mean a child is in danger now: such reports arrive marked urgent.
+URGENT_HARMS = {Harm.SEXUAL, Harm.ADULT, Harm.ABUSE_OUTSIDE, Harm.SELF_HARM}
+
+
+class ReceiptInvalid(HavenError):
+    status = 400
+    default_message = gettext_lazy("This receipt was not found. Check that you copied all of it.")
+
+
+class TooManyAttempts(HavenError):
+    status = 429
+    default_message = gettext_lazy("Too many attempts. Please wait a while and try again.")
+
+
+class AlreadyReceived(HavenError):
+    status = 409
+    default_message = gettext_lazy(
+        "This report was already received. Use the receipt you were shown to follow it up."
+    )
+
+
+@dataclass
+class ReportInput:
+    description: str
+    affected: str
+    reporter_role: str
+    when_text: str = ""
+    place: str = ""
+    harms: list[str] | None = None
+    contact: str = ""
+    class_unit: OrgUnit | None = None
+
+
+def _audit(
+    *, actor: Any, action: str, report: Report, details: dict[str, Any] | None = None
+) -> None:
+    audit_record(actor=actor, action=action, obj=report, org_unit=report.school, details=details)
+
+
+def _event(*, report: Report, kind: str, actor: Any = None, **details: Any) -> ReportEvent:
+    return ReportEvent.objects.create(
+        report=report,
+        kind=kind,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        details=details,
+    )
+
+
+def _attach(*, report: Report, files: list[CleanFile], from_reporter: bool) -> None:
+    for item in files:
+        ReportAttachment.objects.create(
+            report=report,
+            file=item.content,
+            content_type=item.content_type,
+            size=item.size,
+            sha256=item.sha256,
+            from_reporter=from_reporter,
+        )
+
+
+def _submission_throttle(school: OrgUnit) -> None:
+    per_school = throttle_hit(scope="report.school", key=str(school.pk), window_seconds=600)
+    overall = throttle_hit(scope="report.all", key="", window_seconds=60)
+    if per_school > settings.HAVEN_REPORTS_PER_SCHOOL or overall > settings.HAVEN_REPORTS_OVERALL:
+        raise TooManyAttempts()
+
+
+def report_submit(
+    *,
+    school: OrgUnit,
+    data: ReportInput,
+    channel: str,
+    language: str,
+    files: list[CleanFile] = (),  # type: ignore[assignment]
+    entered_by: Any = None,
+    submission_token: str = "",
+) -> tuple[Report, receipts.Receipt]:
+    """Store a report and return it with its receipt (the only time the receipt exists).
+
+    ``submission_token`` comes from the form the reporter loaded, so pressing "send" twice,
+    or reloading the page, does not store the report twice.
+    """
+    if school.kind != OrgUnit.Kind.SCHOOL:
+        raise InvalidInput(_("Reports are made to a school."))
+    if entered_by is not None:
+        access.require(entered_by, Perm.REPORT_CREATE, school)
+        if channel not in STAFF_CHANNELS:
+            raise InvalidInput(_("Choose how the report reached you."))
+    else:
+        _submission_throttle(school)
+    if data.class_unit is not None and data.class_unit.parent_id != school.pk:
+        raise InvalidInput(_("This class is not part of the school."))
+    if not data.description.strip():
+        raise InvalidInput(_("Please tell us what happened."))
+
+    receipt = receipts.generate()
+    now = timezone.now()
+    key = hashlib.sha256(submission_token.encode()).hexdigest() if submission_token else None
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                school=school,
+                class_unit=data.class_unit,
+                channel=channel,
+                description=data.description.strip(),
+                when_text=data.when_text.strip(),
+                place=data.place,
+                harms=sorted(set(data.harms or [])),
+                urgent=bool(URGENT_HARMS & set(data.harms or [])),
+                affected=data.affected,
+                reporter_role=data.reporter_role,
+                contact=data.contact.strip(),
+                language=language,
+                receipt_lookup=receipt.lookup,
+                receipt_hash=receipt.secret_hash,
+                submission_key=key,
+                entered_by=entered_by,
+                created_at=now,
+                first_response_due=now
+                + dt.timedelta(hours=school.jurisdiction.first_response_hours),
+            )
+            _attach(report=report, files=list(files), from_reporter=entered_by is None)
+            _event(report=report, kind=EventKind.SUBMITTED, actor=entered_by, channel=channel)
+            _audit(
+                actor=entered_by,
+                action="report.submit",
+                report=report,
+                details={"channel": channel, "files": len(files)},
+            )
+            transaction.on_commit(lambda: _notify(report.pk))
+    except IntegrityError as exc:
+        if key and Report.objects.filter(submission_key=key).exists():
+            raise AlreadyReceived() from exc
+        raise
+    return report, receipt
+
+
+def _notify(report_id: int) -> None:
+    from haven.intake.tasks import notify_new_report
+
+    notify_new_report.enqueue(report_id)
+
+
+def report_find(*, receipt_text: str) -> Report:
+    """The report a receipt belongs to. Failures are throttled per receipt and overall."""
+    overall = throttle_count(scope="followup.fail", key="", window_seconds=600)
+    if overall >= settings.HAVEN_FOLLOWUP_FAILURES_OVERALL:
+        raise TooManyAttempts()
+    receipt = receipts.parse(receipt_text)
+    if receipt is None:
+        throttle_hit(scope="followup.fail", key="", window_seconds=600)
+        raise ReceiptInvalid(
+            _("This does not look like a receipt: it has 28 letters and digits, like %(example)s.")
+            % {"example": "ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345"}
+        )
+    per_receipt = throttle_count(scope="followup.receipt", key=receipt.lookup, window_seconds=3600)
+    if per_receipt >= settings.HAVEN_FOLLOWUP_FAILURES_PER_RECEIPT:
+        raise TooManyAttempts()
+    report = (
+        Report.objects.select_related("school__jurisdiction", "merged_into")
+        .filter(receipt_lookup=receipt.lookup)
+        .first()
+    )
+    if report is None or not receipts.matches(receipt, report.receipt_hash):
+        throttle_hit(scope="followup.receipt", key=receipt.lookup, window_seconds=3600)
+        throttle_hit(scope="followup.fail", key="", window_seconds=600)
+        raise ReceiptInvalid()
+    return report
+
+
+def report_reporter_write(
+    *, report: Report, body: str, files: list[CleanFile] = ()  # type: ignore[assignment]
+) -> ReportMessage | None:
+    """The reporter adds a message and/or files to their report."""
+    body = body.strip()
+    if not body and not files:
+        raise InvalidInput(_("Write a message or add a file."))
+    if len(body) > settings.HAVEN_REPORT_MAX_CHARS:
+        raise InvalidInput(_("The message is too long."))
+    with transaction.atomic():
+        message = None
+        if body:
+            message = ReportMessage.objects.create(report=report, sender=Sender.REPORTER, body=body)
+            _event(report=report, kind=EventKind.REPORTER_MESSAGE)
+        if files:
+            _attach(report=report, files=list(files), from_reporter=True)
+            _event(report=report, kind=EventKind.FILE_ADDED, count=len(files))
+        if report.status == Status.NEEDS_INFO:
+            Report.objects.filter(pk=report.pk).update(status=Status.IN_TRIAGE)
+            report.status = Status.IN_TRIAGE
+        _audit(actor=None, action="report.reporter_write", report=report)
+    return message
+
+
+def _require_triage(actor: Any, report: Report) -> None:
+    if not access.can(actor, Perm.REPORT_TRIAGE, report.school):
+        raise AccessDenied()
+
+
+def _first_response(report: Report, fields: dict[str, Any]) -> None:
+    if report.first_responded_at is None:
+        fields["first_responded_at"] = timezone.now()
+    if report.status == Status.NEW and "status" not in fields:
+        fields["status"] = Status.IN_TRIAGE
+
+
+def _update(report: Report, fields: dict[str, Any]) -> None:
+    Report.objects.filter(pk=report.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(report, name, value)
+
+
+def report_set_urgent(*, actor: Any, report: Report, urgent: bool) -> Report:
+    _require_triage(actor, report)
+    if report.urgent == urgent:
+        return report
+    with transaction.atomic():
+        fields: dict[str, Any] = {"urgent": urgent}
+        _first_response(report, fields)
+        _update(report, fields)
+        _event(report=report, kind=EventKind.URGENT if urgent else EventKind.NOT_URGENT, actor=actor)
+        _audit(actor=actor, action="report.urgent", report=report, details={"urgent": urgent})
+    return report
+
+
+def report_staff_write(
+    *, actor: Any, report: Report, body: str, ask_for_information: bool = False
+) -> ReportMessage:
+    """A reply the reporter will read with their receipt; optionally asking for more."""
+    _require_triage(actor, report)
+    body = body.strip()
+    if not body:
+        raise InvalidInput(_("The message is empty."))
+    if len(body) > settings.HAVEN_REPORT_MAX_CHARS:
+        raise InvalidInput(_("The message is too long."))
+    if report.status not in OPEN_STATUSES:
+        raise InvalidInput(_("This report is closed."))
+    with transaction.atomic():
+        message = ReportMessage.objects.create(
+            report=report, sender=Sender.STAFF, author=actor, body=body
+        )
+        fields: dict[str, Any] = {}
+        if ask_for_information:
+            fields["status"] = Status.NEEDS_INFO
+        _first_response(report, fields)
+        _update(report, fields)
+        kind = EventKind.INFO_REQUESTED if ask_for_information else EventKind.STAFF_MESSAGE
+        _event(report=report, kind=kind, actor=actor)
+        _audit(actor=actor, action=f"report.{kind}", report=report)
+    return message
+
+
+def report_merge(*, actor: Any, report: Report, into: Report) -> Report:
+    """``report`` tells of the same thing as ``into``: it follows ``into`` from now on."""
+    _require_triage(actor, report)
+    if into.pk == report.pk or into.school_id != report.school_id:
+        raise InvalidInput(_("A report can only be merged into another report of the same school."))
+    if into.status == Status.MERGED:
+        raise InvalidInput(_("That report was itself merged; choose the one it was merged into."))
+    if report.status not in OPEN_STATUSES:
+        raise InvalidInput(_("This report is closed."))
+    with transaction.atomic():
+        fields: dict[str, Any] = {"status": Status.MERGED, "merged_into": into}
+        _first_response(report, fields)
+        _update(report, fields)
+        _event(report=report, kind=EventKind.MERGED, actor=actor, into=into.pk)
+        _event(report=into, kind=EventKind.MERGED, actor=actor, merged=report.pk)
+        _audit(actor=actor, action="report.merge", report=report, details={"into": into.pk})
+    return report
+
+
+def report_dismiss(*, actor: Any, report: Report, reason: str) -> Report:
+    _require_triage(actor, report)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_("Give the reason for dismissing the report."))
+    if report.status not in OPEN_STATUSES:
+        raise InvalidInput(_("This report is closed."))
+    with transaction.atomic():
+        fields: dict[str, Any] = {"status": Status.DISMISSED, "dismiss_reason": reason}
+        _first_response(report, fields)
+        _update(report, fields)
+        _event(report=report, kind=EventKind.DISMISSED, actor=actor)
+        _audit(actor=actor, action="report.dismiss", report=report, details={"reason": reason})
+    return report
+
+
+def report_record_view(*, actor: Any, report: Report, attachment: int | None = None) -> None:
+    """Who opened which report or file is audited: reading a child's report is an act too."""
+    with transaction.atomic():
+        if attachment is None:
+            _audit(actor=actor, action="report.view", report=report)
+        else:
+            _audit(actor=actor, action="report.file_view", report=report, details={"file": attachment})

@@ -1,0 +1,143 @@
+"""Public pages: the report form behind each QR code, the receipt, and the follow-up.
+
+No login, no session, no cookie but CSRF's and the language. Nothing about the client (address,
+browser) is read or stored here. Receipts travel only in POST bodies, never in URLs.
+"""
+
+import secrets
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from haven.intake import services
+from haven.intake.files import clean_upload
+from haven.intake.forms import ReplyForm, ReportForm
+from haven.intake.models import Channel, PublicStatus
+from haven.lib.errors import HavenError
+from haven.orgs.models import OrgUnit
+
+
+def _school_and_class(school_code: str, class_code: str | None) -> tuple[OrgUnit, OrgUnit | None]:
+    school = (
+        OrgUnit.objects.select_related("jurisdiction")
+        .filter(kind=OrgUnit.Kind.SCHOOL, code__iexact=school_code)
+        .first()
+    )
+    if school is None:
+        raise Http404(_("There is no school with this code. Check the address on the poster."))
+    class_unit = None
+    if class_code is not None:
+        class_unit = school.children.filter(kind=OrgUnit.Kind.CLASS, code__iexact=class_code).first()
+        if class_unit is None:
+            raise Http404(_("There is no class with this code. Check the address on the poster."))
+    return school, class_unit
+
+
+def report_input(form: ReportForm, class_unit: OrgUnit | None) -> services.ReportInput:
+    data = form.cleaned_data
+    return services.ReportInput(
+        description=data["description"],
+        affected=data["affected"],
+        reporter_role=data["reporter_role"],
+        when_text=data.get("when_text", ""),
+        place=data.get("place", ""),
+        harms=data.get("harms", []),
+        contact=data.get("contact", ""),
+        class_unit=class_unit or data.get("class_unit"),
+    )
+
+
+def clean_files(form: Any) -> list[Any]:
+    """Checked, metadata-free files; errors are added to the form's files field."""
+    cleaned = []
+    for upload in form.cleaned_data.get("files") or []:
+        try:
+            cleaned.append(clean_upload(upload))
+        except HavenError as exc:
+            form.add_error("files", str(exc.message))
+    return cleaned
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report_form(request: HttpRequest, school_code: str, class_code: str | None = None) -> HttpResponse:
+    school, class_unit = _school_and_class(school_code, class_code)
+    context: dict[str, Any] = {"school": school, "class_unit": class_unit, "jurisdiction": school.jurisdiction}
+    if request.method == "GET":
+        context["form"] = ReportForm(school=school, with_class_choice=class_unit is None)
+        context["token"] = secrets.token_urlsafe(24)
+        return render(request, "intake/report_form.html", context)
+
+    form = ReportForm(
+        request.POST, request.FILES, school=school, with_class_choice=class_unit is None
+    )
+    context.update(form=form, token=request.POST.get("submission_token") or secrets.token_urlsafe(24))
+    if form.is_valid() and form.is_bot:
+        # Looks like success to the bot; nothing is stored and no receipt exists.
+        return render(request, "intake/report_sent.html", context)
+    files = clean_files(form) if form.is_valid() else []
+    if not form.is_valid():
+        return render(request, "intake/report_form.html", context, status=422)
+    try:
+        report, receipt = services.report_submit(
+            school=school,
+            data=report_input(form, class_unit),
+            channel=Channel.WEB,
+            language=get_language() or "en",
+            files=files,
+            submission_token=context["token"],
+        )
+    except HavenError as exc:
+        form.add_error(None, str(exc.message))
+        return render(request, "intake/report_form.html", context, status=exc.status)
+    context.update(report=report, receipt=str(receipt))
+    return render(request, "intake/report_sent.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def followup(request: HttpRequest) -> HttpResponse:
+    """Enter the receipt; see the status and the messages; write back or add files."""
+    if request.method == "GET":
+        return render(request, "intake/followup.html", {})
+    receipt_text = request.POST.get("receipt", "")
+    try:
+        report = services.report_find(receipt_text=receipt_text)
+    except HavenError as exc:
+        return render(
+            request,
+            "intake/followup.html",
+            {"error": exc.message, "receipt": receipt_text[:64]},
+            status=exc.status,
+        )
+    context: dict[str, Any] = {
+        "report": report,
+        "receipt": receipt_text,
+        "status": PublicStatus(report.public_status),
+        "jurisdiction": report.school.jurisdiction,
+    }
+    if request.POST.get("action") == "write":
+        reply = ReplyForm(request.POST, request.FILES)
+        if reply.is_valid():
+            files = clean_files(reply)
+            if reply.is_valid():
+                try:
+                    services.report_reporter_write(
+                        report=report, body=reply.cleaned_data["body"], files=files
+                    )
+                    context["sent"] = True
+                    reply = ReplyForm()
+                except HavenError as exc:
+                    reply.add_error(None, str(exc.message))
+        context["reply"] = reply
+    else:
+        context["reply"] = ReplyForm()
+    context["messages_thread"] = list(report.messages.all())
+    return render(request, "intake/followup.html", context)
+
+

@@ -1,0 +1,196 @@
+"""Staff pages: the triage inbox, one report with its actions, staff entry, files."""
+
+import secrets
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from haven.intake import selectors, services
+from haven.intake.forms import StaffReportForm
+from haven.intake.models import Channel, Harm, Report, Status
+from haven.intake.views_public import clean_files, report_input
+from haven.lib.errors import HavenError, NotFound
+from haven.orgs import access
+from haven.orgs.access import Perm
+
+
+class InboxFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"), choices=[("", "—"), *Status.choices], required=False
+    )
+    harm = forms.ChoiceField(
+        label=gettext_lazy("Kind"), choices=[("", "—"), *Harm.choices], required=False
+    )
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel"), choices=[("", "—"), *Channel.choices], required=False
+    )
+    urgent = forms.ChoiceField(
+        label=gettext_lazy("Urgency"),
+        choices=[("", "—"), ("yes", gettext_lazy("urgent only")), ("no", gettext_lazy("not urgent"))],
+        required=False,
+    )
+    class_unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def to_filter(self) -> selectors.InboxFilter:
+        data = self.cleaned_data if self.is_valid() else {}
+        urgent = {"yes": True, "no": False}.get(data.get("urgent") or "")
+        return selectors.InboxFilter(
+            status=data.get("status") or "",
+            harm=data.get("harm") or "",
+            channel=data.get("channel") or "",
+            class_unit=data.get("class_unit"),
+            urgent=urgent,
+        )
+
+
+def _report_or_404(request: HttpRequest, pk: int) -> Report:
+    try:
+        return selectors.report_get(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    if not access.has_anywhere(request.user, Perm.REPORT_VIEW):
+        raise Http404()
+    filter_form = InboxFilterForm(request.GET or None)
+    reports = selectors.report_inbox(user=request.user, filters=filter_form.to_filter())[:200]
+    template = "intake/_inbox_rows.html" if request.htmx else "intake/inbox.html"  # type: ignore[attr-defined]
+    return render(
+        request,
+        template,
+        {
+            "filter_form": filter_form,
+            "reports": reports,
+            "can_enter": access.has_anywhere(request.user, Perm.REPORT_CREATE),
+        },
+    )
+
+
+@login_required
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report_or_404(request, pk)
+    services.report_record_view(actor=request.user, report=report)
+    can_triage = access.can(request.user, Perm.REPORT_TRIAGE, report.school)
+    return render(
+        request,
+        "intake/report_detail.html",
+        {
+            "report": report,
+            "timeline": selectors.report_timeline(report=report),
+            "attachments": report.attachments.all(),
+            "can_triage": can_triage and report.status in services.OPEN_STATUSES,
+            "merge_candidates": selectors.merge_candidates(user=request.user, report=report)
+            if can_triage
+            else [],
+        },
+    )
+
+
+ACTIONS = {"urgent", "not_urgent", "reply", "ask", "merge", "dismiss"}
+
+
+@login_required
+@require_POST
+def report_act(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report_or_404(request, pk)
+    action = request.POST.get("action", "")
+    user: Any = request.user
+    try:
+        if action in ("urgent", "not_urgent"):
+            services.report_set_urgent(actor=user, report=report, urgent=action == "urgent")
+            messages.success(request, _("Urgency updated."))
+        elif action in ("reply", "ask"):
+            services.report_staff_write(
+                actor=user,
+                report=report,
+                body=request.POST.get("body", ""),
+                ask_for_information=action == "ask",
+            )
+            messages.success(request, _("Your message was sent. The reporter sees it with their receipt."))
+        elif action == "merge":
+            into = _report_or_404(request, int(request.POST.get("into") or 0))
+            services.report_merge(actor=user, report=report, into=into)
+            messages.success(request, _("The report was merged."))
+        elif action == "dismiss":
+            services.report_dismiss(actor=user, report=report, reason=request.POST.get("reason", ""))
+            messages.success(request, _("The report was dismissed."))
+        else:
+            messages.error(request, _("Unknown action."))
+    except HavenError as exc:
+        if exc.status == 403:
+            raise Http404() from exc
+        messages.error(request, str(exc.message))
+    return redirect("intake:report_detail", pk=report.pk)
+
+
+@login_required
+def report_enter(request: HttpRequest) -> HttpResponse:
+    """A staff member records a report that came by phone, letter box, in person..."""
+    schools = selectors.schools_for_entry(user=request.user)
+    if not schools.exists():
+        raise Http404()
+    school_id = request.POST.get("school") or request.GET.get("school")
+    school = schools.filter(pk=school_id).first() if school_id else None
+    if school is None and schools.count() == 1:
+        school = schools.first()
+    if school is None:
+        return render(request, "intake/report_enter_school.html", {"schools": schools})
+    if request.method == "POST":
+        form = StaffReportForm(request.POST, request.FILES, school=school)
+        files = clean_files(form) if form.is_valid() else []
+        if form.is_valid():
+            try:
+                report, receipt = services.report_submit(
+                    school=school,
+                    data=report_input(form, None),
+                    channel=form.cleaned_data["channel"],
+                    language=get_language() or "en",
+                    files=files,
+                    entered_by=request.user,
+                    submission_token=request.POST.get("submission_token", ""),
+                )
+                return render(
+                    request, "intake/report_entered.html", {"report": report, "receipt": str(receipt)}
+                )
+            except HavenError as exc:
+                form.add_error(None, str(exc.message))
+    else:
+        form = StaffReportForm(school=school)
+    return render(
+        request,
+        "intake/report_enter.html",
+        {"form": form, "school": school, "token": request.POST.get("submission_token") or _token()},
+    )
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    report = _report_or_404(request, pk)
+    attachment = report.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404()
+    services.report_record_view(actor=request.user, report=report, attachment=attachment.pk)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=attachment.content_type == "application/pdf",
+        filename=attachment.file.name.rsplit("/", 1)[-1],
+    )
+    # Never run anything from an uploaded file, never cache it in a shared cache.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    response["Cache-Control"] = "private, no-store"
+    return response
