@@ -5,8 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.security import django_auth
 
-from haven.lib.errors import HavenError
 from haven.intake.api import router as intake_router
+from haven.lib.errors import HavenError
 from haven.orgs.api import router as orgs_router
 
 api = NinjaAPI(

@@ -207,7 +207,8 @@ HAVEN_ATTACHMENT_MAX_BYTES = env_int("HAVEN_ATTACHMENT_MAX_BYTES", 10_000_000)
 HAVEN_ATTACHMENTS_PER_MESSAGE = env_int("HAVEN_ATTACHMENTS_PER_MESSAGE", 5)
 # Whole request bodies above this are refused before Django reads them.
 HAVEN_MAX_REQUEST_BYTES = env_int(
-    "HAVEN_MAX_REQUEST_BYTES", HAVEN_ATTACHMENT_MAX_BYTES * HAVEN_ATTACHMENTS_PER_MESSAGE + 1_000_000
+    "HAVEN_MAX_REQUEST_BYTES",
+    HAVEN_ATTACHMENT_MAX_BYTES * HAVEN_ATTACHMENTS_PER_MESSAGE + 1_000_000,
 )
 # Rate limits on the public routes. No client address is ever used: limits are per school,
 # per receipt and overall.

@@ -16,7 +16,9 @@ urlpatterns = [
     path("i18n/setlang/", views.language_set, name="set_language"),
     # Short, printable addresses behind the QR codes; the language comes from the browser.
     path("r/<str:school_code>/", views_public.report_form, name="report_form"),
-    path("r/<str:school_code>/<str:class_code>/", views_public.report_form, name="report_form_class"),
+    path(
+        "r/<str:school_code>/<str:class_code>/", views_public.report_form, name="report_form_class"
+    ),
     path("follow-up/", views_public.followup, name="followup"),
 ]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import get_language
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.security import django_auth
 
@@ -80,7 +80,7 @@ def _numbers(school: OrgUnit) -> list[dict[str, str]]:
 
 
 @router.post("", response={201: ReceiptOut}, auth=None, summary="Send a report (public)")
-def report_create(request: HttpRequest, payload: ReportIn) -> tuple[int, dict[str, Any]]:
+def report_create(request: HttpRequest, payload: ReportIn) -> Status[Any]:
     school = (
         OrgUnit.objects.select_related("jurisdiction")
         .filter(kind=OrgUnit.Kind.SCHOOL, code__iexact=payload.school)
@@ -115,11 +115,14 @@ def report_create(request: HttpRequest, payload: ReportIn) -> tuple[int, dict[st
         language=get_language() or "en",
         submission_token=payload.submission_token,
     )
-    return 201, {
-        "receipt": str(receipt),
-        "status": report.public_status,
-        "emergency_numbers": _numbers(school),
-    }
+    return Status(
+        201,
+        {
+            "receipt": str(receipt),
+            "status": report.public_status,
+            "emergency_numbers": _numbers(school),
+        },
+    )
 
 
 def _followup(report: Report) -> dict[str, Any]:
@@ -139,12 +142,10 @@ def report_followup(request: HttpRequest, payload: ReceiptIn) -> dict[str, Any]:
 @router.post(
     "/follow-up/messages", response={201: FollowUpOut}, auth=None, summary="Write to the school"
 )
-def report_followup_write(
-    request: HttpRequest, payload: ReporterMessageIn
-) -> tuple[int, dict[str, Any]]:
+def report_followup_write(request: HttpRequest, payload: ReporterMessageIn) -> Status[Any]:
     report = services.report_find(receipt_text=payload.receipt)
     services.report_reporter_write(report=report, body=payload.body)
-    return 201, _followup(report)
+    return Status(201, _followup(report))
 
 
 class ReportOut(Schema):
@@ -216,9 +217,7 @@ def report_urgent(request: HttpRequest, report_id: int, payload: UrgentIn) -> Re
 
 
 @router.post("/{report_id}/messages", response={201: MessageOut}, auth=django_auth)
-def report_message(
-    request: HttpRequest, report_id: int, payload: StaffMessageIn
-) -> tuple[int, Any]:
+def report_message(request: HttpRequest, report_id: int, payload: StaffMessageIn) -> Status[Any]:
     report = _get(request, report_id)
     message = services.report_staff_write(
         actor=request.user,
@@ -226,7 +225,7 @@ def report_message(
         body=payload.body,
         ask_for_information=payload.ask_for_information,
     )
-    return 201, message
+    return Status(201, message)
 
 
 @router.post("/{report_id}/merge", response=ReportOut, auth=django_auth)
@@ -239,4 +238,3 @@ def report_merge(request: HttpRequest, report_id: int, payload: MergeIn) -> Repo
 def report_dismiss(request: HttpRequest, report_id: int, payload: DismissIn) -> Report:
     report = _get(request, report_id)
     return services.report_dismiss(actor=request.user, report=report, reason=payload.reason)
-

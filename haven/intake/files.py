@@ -59,14 +59,14 @@ def _strip_image(data: bytes, content_type: str) -> tuple[bytes, str]:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
             # Keep the picture the right way up, then drop EXIF, XMP, ICC comments and all.
-            image = ImageOps.exif_transpose(image)
+            upright = ImageOps.exif_transpose(image)
             out = io.BytesIO()
             if content_type == "image/jpeg":
-                image.convert("RGB").save(out, "JPEG", quality=90)
+                upright.convert("RGB").save(out, "JPEG", quality=90)
             elif content_type == "image/webp":
-                image.save(out, "WEBP", quality=90)
+                upright.save(out, "WEBP", quality=90)
             else:
-                image.save(out, "PNG")
+                upright.save(out, "PNG")
                 content_type = "image/png"
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise InvalidInput(_("This picture could not be read. Try another one.")) from exc

@@ -67,24 +67,24 @@ class ReportForm(forms.Form):
         max_length=200,
         required=False,
     )
-    files = MultipleFileField(
+    files = MultipleFileField(  # type: ignore[assignment]
         label=_("Photos or screenshots (optional)"),
         required=False,
-        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,.pdf"}),
+        widget=MultipleFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,.pdf"}
+        ),
     )
     # A field people never see; bots fill it in.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
 
-    def __init__(
-        self, *args: Any, school: OrgUnit, with_class_choice: bool = True, **kwargs: Any
-    ):
+    def __init__(self, *args: Any, school: OrgUnit, with_class_choice: bool = True, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.school = school
-        self.fields["place"].choices = [("", "—"), *place_choices(school)]
+        self.fields["place"].choices = [("", "—"), *place_choices(school)]  # type: ignore[attr-defined]
         if not with_class_choice:
             del self.fields["class_unit"]
         else:
-            self.fields["class_unit"].queryset = OrgUnit.objects.filter(
+            self.fields["class_unit"].queryset = OrgUnit.objects.filter(  # type: ignore[attr-defined]
                 parent=school, kind=OrgUnit.Kind.CLASS
             ).order_by("name")
 
@@ -125,10 +125,12 @@ class ReplyForm(forms.Form):
         max_length=settings.HAVEN_REPORT_MAX_CHARS,
         required=False,
     )
-    files = MultipleFileField(
+    files = MultipleFileField(  # type: ignore[assignment]
         label=_("Add photos or screenshots (optional)"),
         required=False,
-        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,.pdf"}),
+        widget=MultipleFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,.pdf"}
+        ),
     )
 
     def clean(self) -> dict[str, Any]:

@@ -42,7 +42,9 @@ def report_inbox(*, user: Any, filters: InboxFilter) -> QuerySet[Report]:
         reports = reports.filter(urgent=filters.urgent)
     if filters.school:
         reports = reports.filter(school_id=filters.school)
-    new_first = Case(When(status=Status.NEW, then=Value(0)), default=Value(1), output_field=IntegerField())
+    new_first = Case(
+        When(status=Status.NEW, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
     return reports.order_by(new_first, "-urgent", "-created_at")
 
 
@@ -81,3 +83,37 @@ def merge_candidates(*, user: Any, report: Report) -> QuerySet[Report]:
         .exclude(status=Status.MERGED)
         .order_by("-created_at")[:50]
     )
+
+
+def poster_school_get(*, user: Any, pk: int) -> OrgUnit:
+    """A school the user may make posters for; any other is not found (not forbidden)."""
+    school = (
+        access.units(user, Perm.POSTER_MAKE)
+        .filter(kind=OrgUnit.Kind.SCHOOL, pk=pk)
+        .select_related("jurisdiction")
+        .first()
+    )
+    if school is None:
+        raise NotFound()
+    return school
+
+
+def poster_class_get(*, user: Any, school: OrgUnit, pk: int) -> OrgUnit:
+    """A class of ``school`` the user may make posters for."""
+    class_unit = (
+        access.units(user, Perm.POSTER_MAKE)
+        .subtree_of(school)
+        .filter(kind=OrgUnit.Kind.CLASS, pk=pk)
+        .first()
+    )
+    if class_unit is None:
+        raise NotFound()
+    return class_unit
+
+
+def poster_coverage(*, user: Any, school: OrgUnit) -> tuple[int, int]:
+    """(classes with a poster produced, all classes) of a school the user may see."""
+    if not access.can(user, Perm.UNIT_VIEW, school):
+        raise NotFound()
+    classes = OrgUnit.objects.subtree_of(school).filter(kind=OrgUnit.Kind.CLASS)
+    return classes.filter(poster_prints__isnull=False).distinct().count(), classes.count()

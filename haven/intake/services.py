@@ -207,7 +207,10 @@ def report_find(*, receipt_text: str) -> Report:
 
 
 def report_reporter_write(
-    *, report: Report, body: str, files: list[CleanFile] = ()  # type: ignore[assignment]
+    *,
+    report: Report,
+    body: str,
+    files: list[CleanFile] = (),  # type: ignore[assignment]
 ) -> ReportMessage | None:
     """The reporter adds a message and/or files to their report."""
     body = body.strip()
@@ -256,7 +259,9 @@ def report_set_urgent(*, actor: Any, report: Report, urgent: bool) -> Report:
         fields: dict[str, Any] = {"urgent": urgent}
         _first_response(report, fields)
         _update(report, fields)
-        _event(report=report, kind=EventKind.URGENT if urgent else EventKind.NOT_URGENT, actor=actor)
+        _event(
+            report=report, kind=EventKind.URGENT if urgent else EventKind.NOT_URGENT, actor=actor
+        )
         _audit(actor=actor, action="report.urgent", report=report, details={"urgent": urgent})
     return report
 
@@ -329,4 +334,6 @@ def report_record_view(*, actor: Any, report: Report, attachment: int | None = N
         if attachment is None:
             _audit(actor=actor, action="report.view", report=report)
         else:
-            _audit(actor=actor, action="report.file_view", report=report, details={"file": attachment})
+            _audit(
+                actor=actor, action="report.file_view", report=report, details={"file": attachment}
+            )

@@ -7,7 +7,7 @@ browser) is read or stored here. Receipts travel only in POST bodies, never in U
 import secrets
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -22,6 +22,11 @@ from haven.lib.errors import HavenError
 from haven.orgs.models import OrgUnit
 
 
+class UnknownAddress(Exception):
+    def __init__(self, message: str):
+        self.message = message
+
+
 def _school_and_class(school_code: str, class_code: str | None) -> tuple[OrgUnit, OrgUnit | None]:
     school = (
         OrgUnit.objects.select_related("jurisdiction")
@@ -29,12 +34,18 @@ def _school_and_class(school_code: str, class_code: str | None) -> tuple[OrgUnit
         .first()
     )
     if school is None:
-        raise Http404(_("There is no school with this code. Check the address on the poster."))
+        raise UnknownAddress(
+            _("There is no school with this code. Check the address on the poster.")
+        )
     class_unit = None
     if class_code is not None:
-        class_unit = school.children.filter(kind=OrgUnit.Kind.CLASS, code__iexact=class_code).first()
+        class_unit = school.children.filter(
+            kind=OrgUnit.Kind.CLASS, code__iexact=class_code
+        ).first()
         if class_unit is None:
-            raise Http404(_("There is no class with this code. Check the address on the poster."))
+            raise UnknownAddress(
+                _("There is no class with this code. Check the address on the poster.")
+            )
     return school, class_unit
 
 
@@ -65,9 +76,18 @@ def clean_files(form: Any) -> list[Any]:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def report_form(request: HttpRequest, school_code: str, class_code: str | None = None) -> HttpResponse:
-    school, class_unit = _school_and_class(school_code, class_code)
-    context: dict[str, Any] = {"school": school, "class_unit": class_unit, "jurisdiction": school.jurisdiction}
+def report_form(
+    request: HttpRequest, school_code: str, class_code: str | None = None
+) -> HttpResponse:
+    try:
+        school, class_unit = _school_and_class(school_code, class_code)
+    except UnknownAddress as exc:
+        return render(request, "intake/unknown_address.html", {"message": exc.message}, status=404)
+    context: dict[str, Any] = {
+        "school": school,
+        "class_unit": class_unit,
+        "jurisdiction": school.jurisdiction,
+    }
     if request.method == "GET":
         context["form"] = ReportForm(school=school, with_class_choice=class_unit is None)
         context["token"] = secrets.token_urlsafe(24)
@@ -76,7 +96,9 @@ def report_form(request: HttpRequest, school_code: str, class_code: str | None =
     form = ReportForm(
         request.POST, request.FILES, school=school, with_class_choice=class_unit is None
     )
-    context.update(form=form, token=request.POST.get("submission_token") or secrets.token_urlsafe(24))
+    context.update(
+        form=form, token=request.POST.get("submission_token") or secrets.token_urlsafe(24)
+    )
     if form.is_valid() and form.is_bot:
         # Looks like success to the bot; nothing is stored and no receipt exists.
         return render(request, "intake/report_sent.html", context)
@@ -139,5 +161,3 @@ def followup(request: HttpRequest) -> HttpResponse:
         context["reply"] = ReplyForm()
     context["messages_thread"] = list(report.messages.all())
     return render(request, "intake/followup.html", context)
-
-

@@ -8,9 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from haven.intake import selectors, services
@@ -34,7 +33,11 @@ class InboxFilterForm(forms.Form):
     )
     urgent = forms.ChoiceField(
         label=gettext_lazy("Urgency"),
-        choices=[("", "—"), ("yes", gettext_lazy("urgent only")), ("no", gettext_lazy("not urgent"))],
+        choices=[
+            ("", "—"),
+            ("yes", gettext_lazy("urgent only")),
+            ("no", gettext_lazy("not urgent")),
+        ],
         required=False,
     )
     class_unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -116,13 +119,17 @@ def report_act(request: HttpRequest, pk: int) -> HttpResponse:
                 body=request.POST.get("body", ""),
                 ask_for_information=action == "ask",
             )
-            messages.success(request, _("Your message was sent. The reporter sees it with their receipt."))
+            messages.success(
+                request, _("Your message was sent. The reporter sees it with their receipt.")
+            )
         elif action == "merge":
             into = _report_or_404(request, int(request.POST.get("into") or 0))
             services.report_merge(actor=user, report=report, into=into)
             messages.success(request, _("The report was merged."))
         elif action == "dismiss":
-            services.report_dismiss(actor=user, report=report, reason=request.POST.get("reason", ""))
+            services.report_dismiss(
+                actor=user, report=report, reason=request.POST.get("reason", "")
+            )
             messages.success(request, _("The report was dismissed."))
         else:
             messages.error(request, _("Unknown action."))
@@ -160,7 +167,9 @@ def report_enter(request: HttpRequest) -> HttpResponse:
                     submission_token=request.POST.get("submission_token", ""),
                 )
                 return render(
-                    request, "intake/report_entered.html", {"report": report, "receipt": str(receipt)}
+                    request,
+                    "intake/report_entered.html",
+                    {"report": report, "receipt": str(receipt)},
                 )
             except HavenError as exc:
                 form.add_error(None, str(exc.message))

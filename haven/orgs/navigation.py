@@ -32,7 +32,7 @@ def entries_for(user: Any, path: str = "") -> list[dict[str, Any]]:
     """The user's entries; the one whose address is the longest start of ``path`` is current."""
     if not getattr(user, "is_authenticated", False):
         return []
-    entries = [
+    entries: list[dict[str, Any]] = [
         {"label": e.label, "url": reverse(e.url_name), "current": False}
         for e in ENTRIES
         if e.perm is None or access.has_anywhere(user, e.perm)

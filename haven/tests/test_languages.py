@@ -54,10 +54,15 @@ def test_catalogue_is_complete_and_really_translated(locale, tmp_path):
 
 
 def test_every_source_string_is_in_every_catalogue(tmp_path, monkeypatch):
-    """Re-extract the strings from the code: none may be missing from the catalogues."""
+    """Re-extract the strings from the code: none may be missing from the catalogues.
+
+    Runs on a copy of the sources, so the repository's catalogues are never rewritten.
+    """
+    shutil.copytree(ROOT / "haven", tmp_path / "haven", ignore=shutil.ignore_patterns("*.pyc"))
+    shutil.copytree(ROOT / "locale", tmp_path / "locale", ignore=shutil.ignore_patterns("*.mo"))
     copy = tmp_path / "locale"
-    shutil.copytree(ROOT / "locale", copy)
-    monkeypatch.chdir(ROOT)
+    before = {p: p.read_bytes() for p in (ROOT / "locale").rglob("*.po")}
+    monkeypatch.chdir(tmp_path)
     with override_settings(LOCALE_PATHS=[copy]):
         call_command(
             "makemessages",
@@ -66,6 +71,7 @@ def test_every_source_string_is_in_every_catalogue(tmp_path, monkeypatch):
             no_obsolete=True,
             verbosity=0,
         )
+    assert before == {p: p.read_bytes() for p in (ROOT / "locale").rglob("*.po")}
     for locale in LOCALES:
         stats = msgfmt(copy / locale / "LC_MESSAGES" / "django.po", tmp_path / "check.mo")
         assert "untranslated" not in stats and "fuzzy" not in stats, (

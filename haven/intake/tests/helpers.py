@@ -1,0 +1,38 @@
+import io
+
+from PIL import Image
+
+from haven.intake import services
+from haven.intake.models import Channel
+
+VALID = {
+    "description": "Two boys from 7B push me in the corridor every break.",
+    "when_text": "every break",
+    "place": "corridor",
+    "harms": ["physical", "verbal"],
+    "affected": "me",
+    "reporter_role": "pupil",
+    "contact": "",
+}
+
+
+def submit(school, **overrides):
+    data = {**VALID, **overrides}
+    return services.report_submit(
+        school=school,
+        data=services.ReportInput(**data),
+        channel=Channel.WEB,
+        language="en",
+    )
+
+
+def jpeg_with_gps() -> bytes:
+    """A small JPEG whose EXIF says where it was taken and with which camera."""
+    image = Image.new("RGB", (40, 30), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0110] = "SecretPhone 12"  # Model
+    exif[0x8825] = {1: "N", 2: (46.0, 46.0, 12.0), 3: "E", 4: (23.0, 35.0, 30.0)}  # GPS
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()

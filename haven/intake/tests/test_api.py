@@ -1,0 +1,82 @@
+import json
+
+import pytest
+
+from haven.intake.models import Report
+from haven.intake.tests.helpers import VALID, submit
+
+
+def post(client, path, payload):
+    return client.post(path, json.dumps(payload), content_type="application/json")
+
+
+def body(school, **overrides):
+    data = {
+        **VALID,
+        "school": getattr(school, "code", school),
+        "when": VALID["when_text"],
+        **overrides,
+    }
+    data.pop("when_text")
+    return data
+
+
+def test_public_report_by_api_returns_receipt_and_numbers(client, tree):
+    response = post(client, "/api/v1/reports", body(tree.school_a, **{"class": "5a"}))
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert len(data["receipt"]) == 34 and data["status"] == "received"
+    assert {"kind": "emergency", "number": "112"} in data["emergency_numbers"]
+    report = Report.objects.get()
+    assert report.channel == "api" and report.class_unit == tree.class_a
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"description": ""}, "description"),
+        ({"affected": "everyone"}, "affected"),
+        ({"description": "x" * 6000}, "description"),
+    ],
+)
+def test_api_uses_the_form_rules(client, tree, overrides, field):
+    response = post(client, "/api/v1/reports", body(tree.school_a, **overrides))
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert field in response.json()["errors"]
+    assert Report.objects.count() == 0
+
+
+def test_api_unknown_school_is_404(client, tree):
+    response = post(client, "/api/v1/reports", body("NOPE"))
+    assert response.status_code == 404
+
+
+def test_api_follow_up_and_write(client, tree):
+    _report, receipt = submit(tree.school_a)
+    read = post(client, "/api/v1/reports/follow-up", {"receipt": str(receipt)})
+    assert read.status_code == 200 and read.json()["status"] == "received"
+    wrote = post(
+        client, "/api/v1/reports/follow-up/messages", {"receipt": str(receipt), "body": "hi"}
+    )
+    assert wrote.status_code == 201
+    assert [m["sender"] for m in wrote.json()["messages"]] == ["reporter"]
+    wrong = post(client, "/api/v1/reports/follow-up", {"receipt": "nope"})
+    assert wrong.status_code == 400 and "receipt" in wrong.json()["title"]
+
+
+def test_staff_api_lists_and_acts_with_the_same_rules(client, tree):
+    mine, _ = submit(tree.school_a)
+    theirs, _ = submit(tree.school_b)
+    assert client.get("/api/v1/reports").status_code == 401
+    client.force_login(tree.users["coordinator"])
+    ids = [item["id"] for item in client.get("/api/v1/reports").json()["items"]]
+    assert ids == [mine.pk]
+    assert client.get(f"/api/v1/reports/{theirs.pk}").status_code == 404
+    urgent = post(client, f"/api/v1/reports/{mine.pk}/urgent", {"urgent": True})
+    assert urgent.status_code == 200 and urgent.json()["urgent"] is True
+    msg = post(client, f"/api/v1/reports/{mine.pk}/messages", {"body": "Seen, thank you."})
+    assert msg.status_code == 201
+    client.force_login(tree.users["inspector"])
+    refused = post(client, f"/api/v1/reports/{mine.pk}/dismiss", {"reason": "x"})
+    assert refused.status_code == 403
