@@ -5,10 +5,12 @@ browser) is read or stored here. Receipts travel only in POST bodies, never in U
 """
 
 import secrets
+import zoneinfo
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -83,6 +85,7 @@ def report_form(
         school, class_unit = _school_and_class(school_code, class_code)
     except UnknownAddress as exc:
         return render(request, "intake/unknown_address.html", {"message": exc.message}, status=404)
+    timezone.activate(zoneinfo.ZoneInfo(school.jurisdiction.time_zone))
     context: dict[str, Any] = {
         "school": school,
         "class_unit": class_unit,
@@ -137,6 +140,7 @@ def followup(request: HttpRequest) -> HttpResponse:
             {"error": exc.message, "receipt": receipt_text[:64]},
             status=exc.status,
         )
+    timezone.activate(zoneinfo.ZoneInfo(report.school.jurisdiction.time_zone))
     context: dict[str, Any] = {
         "report": report,
         "receipt": receipt_text,

@@ -93,6 +93,7 @@ class Grant:
     role: str
     path: str
     unit_id: int
+    time_zone: str
 
 
 def grants(user: Any) -> list[Grant]:
@@ -102,10 +103,10 @@ def grants(user: Any) -> list[Grant]:
     cached: list[Grant] | None = getattr(user, "_haven_grants", None)
     if cached is None:
         cached = [
-            Grant(role=role, path=path, unit_id=unit_id)
-            for role, path, unit_id in Membership.objects.filter(user=user).values_list(
-                "role", "unit__path", "unit_id"
-            )
+            Grant(role=role, path=path, unit_id=unit_id, time_zone=tz)
+            for role, path, unit_id, tz in Membership.objects.filter(user=user)
+            .order_by("unit__path")
+            .values_list("role", "unit__path", "unit_id", "unit__jurisdiction__time_zone")
         ]
         user._haven_grants = cached  # type: ignore[attr-defined]
     return cached
@@ -166,3 +167,9 @@ def memberships(user: Any, perm: str = Perm.MEMBER_VIEW) -> QuerySet[Membership]
 def roles_on(user: Any, unit: OrgUnit) -> set[str]:
     """Roles the user holds on ``unit`` or any unit above it."""
     return {g.role for g in grants(user) if unit.path.startswith(g.path)}
+
+
+def time_zone(user: Any) -> str | None:
+    """The time zone of the user's first unit's jurisdiction: where their schools are."""
+    found = grants(user)
+    return found[0].time_zone if found else None

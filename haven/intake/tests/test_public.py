@@ -206,3 +206,16 @@ def test_coordinators_are_emailed_in_their_language_without_details(
     assert VALID["description"] not in message.body
     assert "/ro/inbox/" in message.body
     assert Report.objects.get().urgent
+
+
+def test_times_are_shown_in_the_schools_time_zone(client, tree):
+    import datetime as dt
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC), tick=False):
+        _report, receipt = submit(tree.school_a)
+    page = client.post(
+        "/follow-up/", {"receipt": str(receipt)}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Nov. 23, 2026, noon" in page  # 10:00 UTC is 12:00 in Bucharest

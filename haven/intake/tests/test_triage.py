@@ -232,3 +232,11 @@ def test_files_are_served_only_through_the_access_check(client, tree):
     assert response["Content-Type"] == "image/jpeg"
     assert "sandbox" in response["Content-Security-Policy"]
     assert AuditEvent.objects.filter(action="report.file_view").exists()
+
+
+def test_staff_see_times_in_their_schools_time_zone(client, tree):
+    with time_machine.travel(dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC), tick=False):
+        report, _ = submit(tree.school_a)
+    client.force_login(tree.users["coordinator"])
+    page = client.get(url("intake:report_detail", report.pk)).content.decode()
+    assert "Nov. 23, 2026, noon" in page
