@@ -16,11 +16,16 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) system-deps
 
-# Debian packages: gettext compiles translations, chromium drives the browser tests.
+# Debian packages: gettext compiles translations, chromium drives the browser tests, Pango
+# lays out the PDF posters (WeasyPrint) and the Noto fonts draw every script, CJK included.
 system-deps:
 	@missing=""; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk; do \
+	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" \
+	    || missing="$$missing $$pkg"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

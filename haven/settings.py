@@ -197,6 +197,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("HAVEN_LOG_LEVEL", "INFO")},
+    # WeasyPrint narrates every step of every PDF at INFO.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
@@ -217,6 +219,10 @@ HAVEN_REPORTS_PER_SCHOOL = env_int("HAVEN_REPORTS_PER_SCHOOL", 60)  # per 10 min
 HAVEN_REPORTS_OVERALL = env_int("HAVEN_REPORTS_OVERALL", 3000)  # per minute
 HAVEN_FOLLOWUP_FAILURES_PER_RECEIPT = env_int("HAVEN_FOLLOWUP_FAILURES_PER_RECEIPT", 10)  # /hour
 HAVEN_FOLLOWUP_FAILURES_OVERALL = env_int("HAVEN_FOLLOWUP_FAILURES_OVERALL", 300)  # /10 minutes
-# The address people reach Haven at, for links in e-mail sent by background tasks.
-HAVEN_BASE_URL = env_str("HAVEN_BASE_URL", "http://127.0.0.1:8000")
+# The address people reach Haven at: printed on posters (QR codes) and in e-mailed links.
+HAVEN_BASE_URL = env_str("HAVEN_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+if not DEBUG and not HAVEN_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        "HAVEN_BASE_URL must be set to Haven's public https:// address when HAVEN_DEBUG is off."
+    )
 CSRF_FAILURE_VIEW = "haven.orgs.views.csrf_failure"

@@ -43,7 +43,10 @@ class Harm(models.TextChoices):
     SEXUAL = "sexual", _("unwanted sexual words or touching")
     BELONGINGS = "belongings", _("taking or damaging belongings")
     THREATS = "threats", _("threats or forcing someone")
-    DISCRIMINATION = "discrimination", _("because of who someone is (origin, religion, disability…)")
+    DISCRIMINATION = (
+        "discrimination",
+        _("because of who someone is (origin, religion, disability…)"),
+    )
     ADULT = "adult", _("violence by an adult at school")
     ABUSE_OUTSIDE = "abuse_outside", _("worry about harm at home or outside school")
     SELF_HARM = "self_harm", _("worry that someone may hurt themselves")
@@ -268,3 +271,33 @@ class ReportEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PosterPrint(models.Model):
+    """One poster produced for a school or a class: how far the report channel is published."""
+
+    unit = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("school or class"),
+        on_delete=models.CASCADE,
+        related_name="poster_prints",
+    )
+    # The poster's language codes, comma-separated when it carries several ("nl,en").
+    language = models.CharField(_("languages"), max_length=64)
+    produced_at = models.DateTimeField(_("produced at"), default=timezone.now, db_index=True)
+    produced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("produced by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("poster print")
+        verbose_name_plural = _("poster prints")
+        ordering = ["-produced_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.produced_at:%Y-%m-%d}"

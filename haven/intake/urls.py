@@ -1,6 +1,6 @@
 from django.urls import path
 
-from haven.intake import views_staff
+from haven.intake import views_posters, views_staff
 
 app_name = "intake"
 
@@ -13,5 +13,11 @@ urlpatterns = [
         "<int:pk>/files/<int:attachment_id>/",
         views_staff.attachment_download,
         name="attachment_download",
+    ),
+    path("posters/<int:school_id>/", views_posters.poster_school, name="poster_school"),
+    path(
+        "posters/<int:school_id>/<int:class_id>/",
+        views_posters.poster_class,
+        name="poster_class",
     ),
 ]

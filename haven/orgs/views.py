@@ -8,6 +8,7 @@ from django.views.i18n import set_language
 from haven.lib.errors import NotFound
 from haven.orgs import access, selectors, services
 from haven.orgs.access import Perm
+from haven.orgs.models import OrgUnit
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -43,6 +44,8 @@ def orgunit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "children": selectors.orgunit_children(user=request.user, unit=unit),
         "members": selectors.membership_list(user=request.user, unit=unit),
         "can_manage": access.can(request.user, Perm.UNIT_MANAGE, unit),
+        "can_poster": unit.kind in (OrgUnit.Kind.SCHOOL, OrgUnit.Kind.CLASS)
+        and access.can(request.user, Perm.POSTER_MAKE, unit),
     }
     template = "orgs/_children.html" if request.htmx else "orgs/orgunit_detail.html"  # type: ignore[attr-defined]
     return render(request, template, context)

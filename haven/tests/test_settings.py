@@ -49,8 +49,20 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
         HAVEN_DEBUG="false",
         HAVEN_SECRET_KEY_FILE=str(key_file),
         HAVEN_ALLOWED_HOSTS="haven.example",
+        HAVEN_BASE_URL="https://haven.example",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_needs_its_public_https_address(tmp_path):
+    result = manage(
+        "check",
+        HAVEN_DEBUG="false",
+        HAVEN_SECRET_KEY="k" * 40,
+        HAVEN_BASE_URL="http://haven.example",
+    )
+    assert result.returncode != 0
+    assert "HAVEN_BASE_URL must be set" in result.stderr
 
 
 def test_malformed_boolean_is_a_clear_error():
