@@ -139,7 +139,11 @@ class Report(models.Model):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["school", "status", "created_at"], name="report_inbox_idx")]
+        indexes = [
+            models.Index(fields=["school", "status", "created_at"], name="report_inbox_idx"),
+            # Rate limits count a school's recent reports.
+            models.Index(fields=["school", "created_at"], name="report_recent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.school.name}"
