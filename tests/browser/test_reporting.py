@@ -24,6 +24,7 @@ def test_pupil_reports_in_vietnamese_and_reads_the_romanian_coordinators_reply(
     pupil_page.goto(f"{live_server.url}/r/{tree.school_a.code}/{tree.class_a.code}/")
     expect(pupil_page.locator("html")).to_have_attribute("lang", "vi")
     expect(pupil_page.locator(".danger a[href='tel:112']").first).to_be_visible()
+    expect(pupil_page.locator("h1")).to_have_text("Hãy kể cho chúng tôi chuyện gì đã xảy ra")
 
     pupil_page.locator("#id_description").fill("Bạn ấy đẩy em ở hành lang mỗi giờ ra chơi.")
     pupil_page.locator("#id_place").select_option("corridor")
@@ -32,6 +33,7 @@ def test_pupil_reports_in_vietnamese_and_reads_the_romanian_coordinators_reply(
     pupil_page.locator("input[name=reporter_role][value=pupil]").check()
     pupil_page.locator("form.report-form button[type=submit]").click()
 
+    expect(pupil_page.locator("#receipt-heading")).to_have_text("Mã theo dõi của bạn")
     receipt = pupil_page.locator("#receipt-code").inner_text().strip()
     assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){6}", receipt)
     assert receipt not in pupil_page.url
@@ -46,7 +48,9 @@ def test_pupil_reports_in_vietnamese_and_reads_the_romanian_coordinators_reply(
     page.locator("#id_password").fill(PASSWORD)
     page.locator("form button.primary").click()
     page.wait_for_url(re.compile(r"/ro/$"))
-    page.locator("nav a[href='/ro/inbox/']").click()
+    inbox_link = page.locator("nav a[href='/ro/inbox/']")
+    expect(inbox_link).to_have_text("Sesizări")
+    inbox_link.click()
     page.wait_for_url(re.compile(r"/ro/inbox/"))
     page.locator(f"a[href='/ro/inbox/{report.pk}/']").click()
     expect(page.locator(".report-text")).to_contain_text("hành lang")
