@@ -61,8 +61,10 @@ lint: $(STAMP)
 test: setup compilemessages lint
 	$(BIN)/pytest
 
+# subtree (SQLite), then intake over HTTP (gunicorn, wrk, its own PostgreSQL unless DATABASE_URL).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/intake.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

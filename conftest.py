@@ -47,6 +47,10 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
     # Tasks run at once, files go to a fresh folder per test.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Per-process caches must not carry one test's rows into the next.
+    from haven.lib import ttlcache
+
+    ttlcache.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

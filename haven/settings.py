@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "haven.audit",
     "haven.security",
     "haven.intake",
+    "haven.procedures",
+    "haven.cases",
 ]
 
 MIDDLEWARE = [

@@ -48,5 +48,6 @@ urlpatterns += i18n_patterns(
         name="password_reset_complete",
     ),
     path("inbox/", include("haven.intake.urls")),
+    path("cases/", include("haven.cases.urls")),
     path("admin/", admin_site.urls),
 )

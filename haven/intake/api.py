@@ -81,16 +81,12 @@ def _numbers(school: OrgUnit) -> list[dict[str, str]]:
 
 @router.post("", response={201: ReceiptOut}, auth=None, summary="Send a report (public)")
 def report_create(request: HttpRequest, payload: ReportIn) -> Status[Any]:
-    school = (
-        OrgUnit.objects.select_related("jurisdiction")
-        .filter(kind=OrgUnit.Kind.SCHOOL, code__iexact=payload.school)
-        .first()
-    )
+    school = selectors.school_by_code(payload.school)
     if school is None:
         raise NotFound()
     class_unit = None
     if payload.class_code:
-        class_unit = school.children.filter(code__iexact=payload.class_code).first()
+        class_unit = selectors.class_by_code(school, payload.class_code)
         if class_unit is None:
             raise NotFound()
     form = ReportForm(

@@ -157,6 +157,13 @@ class Report(models.Model):
             return PublicStatus.RECEIVED
         if report.status == Status.DISMISSED:
             return PublicStatus.CLOSED
+        if report.status == Status.CASE_OPENED:
+            # The case's procedure says what a reporter may know of each of its states.
+            from haven.procedures import loader
+
+            case = report.cases.order_by("-opened_at").first()  # type: ignore[attr-defined]
+            if case is not None:
+                return loader.get(case.procedure_code).state(case.state).reporter_sees
         return PublicStatus.HANDLING
 
     def is_overdue(self, now: object = None) -> bool:
@@ -248,6 +255,7 @@ class EventKind(models.TextChoices):
     FILE_ADDED = "file_added", _("file added")
     MERGED = "merged", _("merged")
     DISMISSED = "dismissed", _("dismissed")
+    CASE_OPENED = "case_opened", _("case opened")
 
 
 class ReportEvent(models.Model):

@@ -5,6 +5,7 @@ from functools import cache
 from pathlib import Path
 
 from haven.lib.i18n import pick
+from haven.lib.ttlcache import cached
 from haven.orgs.models import OrgUnit
 
 DATA = Path(__file__).resolve().parent / "data" / "places.json"
@@ -18,7 +19,9 @@ def default_places() -> list[dict]:
 def place_choices(school: OrgUnit) -> list[tuple[str, str]]:
     """(code, label) in the active language; the school's own places before "somewhere else"."""
     defaults = [(p["code"], pick(p["names"])) for p in default_places()]
-    own = [(p.code, p.label) for p in school.places.all()]
+    own = cached(
+        ("places", school.pk), 60, lambda: [(p.code, p.label) for p in school.places.all()]
+    )
     return defaults[:-1] + own + defaults[-1:]
 
 

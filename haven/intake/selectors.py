@@ -7,6 +7,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from haven.intake.models import Report, Status
 from haven.lib.errors import NotFound
+from haven.lib.ttlcache import cached
 from haven.orgs import access
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
@@ -117,3 +118,22 @@ def poster_coverage(*, user: Any, school: OrgUnit) -> tuple[int, int]:
         raise NotFound()
     classes = OrgUnit.objects.subtree_of(school).filter(kind=OrgUnit.Kind.CLASS)
     return classes.filter(poster_prints__isnull=False).distinct().count(), classes.count()
+
+
+def school_by_code(code: str) -> OrgUnit | None:
+    """The school behind a public report address (cached briefly: every report asks)."""
+    key = ("school", code.upper())
+
+    def find() -> OrgUnit | None:
+        return (
+            OrgUnit.objects.select_related("jurisdiction")
+            .filter(kind=OrgUnit.Kind.SCHOOL, code__iexact=code)
+            .first()
+        )
+
+    school = cached(key, 60, find)
+    return school if school is not None else None
+
+
+def class_by_code(school: OrgUnit, code: str) -> OrgUnit | None:
+    return school.children.filter(kind=OrgUnit.Kind.CLASS, code__iexact=code).first()

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from haven.intake import services
+from haven.intake import selectors, services
 from haven.intake.files import clean_upload
 from haven.intake.forms import ReplyForm, ReportForm
 from haven.intake.models import Channel, PublicStatus
@@ -30,20 +30,14 @@ class UnknownAddress(Exception):
 
 
 def _school_and_class(school_code: str, class_code: str | None) -> tuple[OrgUnit, OrgUnit | None]:
-    school = (
-        OrgUnit.objects.select_related("jurisdiction")
-        .filter(kind=OrgUnit.Kind.SCHOOL, code__iexact=school_code)
-        .first()
-    )
+    school = selectors.school_by_code(school_code)
     if school is None:
         raise UnknownAddress(
             _("There is no school with this code. Check the address on the poster.")
         )
     class_unit = None
     if class_code is not None:
-        class_unit = school.children.filter(
-            kind=OrgUnit.Kind.CLASS, code__iexact=class_code
-        ).first()
+        class_unit = selectors.class_by_code(school, class_code)
         if class_unit is None:
             raise UnknownAddress(
                 _("There is no class with this code. Check the address on the poster.")

@@ -95,6 +95,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "merge_candidates": selectors.merge_candidates(user=request.user, report=report)
             if can_triage
             else [],
+            "can_open_case": access.can(request.user, Perm.CASE_MANAGE, report.school),
+            "cases": access.cases_visible(request.user).filter(reports=report),
         },
     )
 

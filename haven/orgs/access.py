@@ -8,7 +8,7 @@ Platform operators (``is_superuser``) reach everything.
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from haven.lib.errors import AccessDenied
 from haven.orgs.models import Membership, OrgUnit, OrgUnitQuerySet, Role
@@ -26,6 +26,9 @@ class Perm:
     REPORT_VIEW = "report.view"  # read reports (inspectors above: read-only)
     REPORT_TRIAGE = "report.triage"  # act on reports: urgency, messages, merge, dismiss
     POSTER_MAKE = "poster.make"
+    CASE_MANAGE = "case.manage"  # open cases, choose the team, see every case of the school
+    CASE_ESCALATED = "case.escalated"  # see cases escalated to the level above
+    REFERRAL_ANSWER = "referral.answer"  # a partner agency answers what is referred to it
 
 
 # Least privilege: a partner agency sees only what is referred to it (cases issue), not the
@@ -40,6 +43,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.REPORT_VIEW,
             Perm.REPORT_TRIAGE,
             Perm.POSTER_MAKE,
+            Perm.CASE_MANAGE,
         }
     ),
     Role.PSYCHOLOGIST: frozenset({Perm.UNIT_VIEW, Perm.REPORT_CREATE}),
@@ -52,10 +56,11 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.REPORT_VIEW,
             Perm.REPORT_TRIAGE,
             Perm.POSTER_MAKE,
+            Perm.CASE_MANAGE,
         }
     ),
-    Role.INSPECTOR: frozenset({Perm.UNIT_VIEW, Perm.REPORT_VIEW}),
-    Role.AGENCY: frozenset(),
+    Role.INSPECTOR: frozenset({Perm.UNIT_VIEW, Perm.REPORT_VIEW, Perm.CASE_ESCALATED}),
+    Role.AGENCY: frozenset({Perm.REFERRAL_ANSWER}),
     # Administrators run the organisation, not cases: they do not read reports.
     Role.ADMIN: frozenset(
         {
@@ -173,3 +178,50 @@ def time_zone(user: Any) -> str | None:
     """The time zone of the user's first unit's jurisdiction: where their schools are."""
     found = grants(user)
     return found[0].time_zone if found else None
+
+
+# Cases: need-to-know on top of the tree. Everything about who reads a case is decided here.
+
+
+def cases_visible(user: Any) -> QuerySet[Any]:
+    """Cases the user may read: every case of the schools they manage cases for, the cases
+    whose team they are on, and, for inspectors, the cases escalated to them."""
+    from haven.cases.models import Case, CaseMember
+
+    if not getattr(user, "is_authenticated", False):
+        return Case.objects.none()
+    condition = Q(school__in=units(user, Perm.CASE_MANAGE)) | Q(
+        pk__in=CaseMember.objects.filter(user=user).values("case_id")
+    )
+    if paths_with(user, Perm.CASE_ESCALATED):
+        condition |= Q(escalated_at__isnull=False, school__in=units(user, Perm.CASE_ESCALATED))
+    return Case.objects.filter(condition)
+
+
+def can_manage_case(user: Any, case: Any) -> bool:
+    """Change the case: its school's coordinators and principal, and its lead."""
+    if can(user, Perm.CASE_MANAGE, case.school):
+        return True
+    return case.team.filter(user=user, role="lead").exists()
+
+
+def case_roles(user: Any, case: Any) -> set[str]:
+    """The Haven roles the user acts in on this case (for the procedure's transitions)."""
+    if not cases_visible(user).filter(pk=case.pk).exists():
+        return set()
+    return roles_on(user, case.school)
+
+
+def referrals_for_agency(user: Any) -> QuerySet[Any]:
+    from haven.cases.models import Referral
+
+    return Referral.objects.filter(agency__in=units(user, Perm.REFERRAL_ANSWER))
+
+
+def notes_visible(user: Any, case: Any) -> QuerySet[Any]:
+    """Restricted notes are their author's and the principal's."""
+    principal = Role.PRINCIPAL in roles_on(user, case.school)
+    notes = case.notes.all()
+    if principal:
+        return notes
+    return notes.filter(Q(restricted=False) | Q(author=user))

@@ -12,7 +12,15 @@ from haven.orgs import services
 from haven.orgs.models import Jurisdiction, Membership, OrgUnit, User
 
 DATA = Path(__file__).resolve().parent / "data"
-JURISDICTION_FIELDS = ("names", "languages", "time_zone", "first_response_hours", "phone_numbers")
+JURISDICTION_FIELDS = (
+    "names",
+    "languages",
+    "time_zone",
+    "first_response_hours",
+    "phone_numbers",
+    "procedure_code",
+    "weekend_days",
+)
 
 
 def jurisdictions_load(path: Path = DATA / "jurisdictions.json") -> int:

@@ -5,6 +5,7 @@ found with one indexed range query on ``OrgUnit.path`` (a materialised path), ne
 walking the tree in Python: dashboards roll up over tens of thousands of schools.
 """
 
+import datetime
 import zoneinfo
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haven.lib.clock import Calendar
 from haven.lib.i18n import pick
 
 # Each path segment is the unit's primary key, zero-padded to this many digits, so that
@@ -45,6 +47,26 @@ class Jurisdiction(models.Model):
         default=24,
         help_text=_("How soon a new report must get its first response from the school."),
     )
+    procedure_code = models.CharField(
+        _("case procedure"),
+        max_length=16,
+        default="GEN",
+        help_text=_("The procedure file cases follow here (haven/procedures/data/<code>.yaml)."),
+    )
+    deadline_overrides = models.JSONField(
+        _("deadline overrides"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Deadlines changed from the procedure\'s defaults, e.g. {"plan_agreed": '
+            '{"school_days": 3}}. Cases keep the deadlines they started with.'
+        ),
+    )
+    weekend_days = models.JSONField(
+        _("weekend days"), default=list, help_text=_("Days without school: 0 is Monday, 6 Sunday.")
+    )
+    school_day_start = models.TimeField(_("school day starts"), default=datetime.time(8, 0))
+    school_day_end = models.TimeField(_("school day ends"), default=datetime.time(16, 0))
     phone_numbers = models.JSONField(
         _("emergency and help numbers"),
         default=list,
@@ -65,6 +87,40 @@ class Jurisdiction(models.Model):
     @property
     def name(self) -> str:
         return pick(self.names)
+
+    def calendar(self) -> Calendar:
+        """The school calendar deadlines are counted on."""
+        return Calendar(
+            time_zone=self.time_zone,
+            weekend=frozenset(self.weekend_days if self.weekend_days else (5, 6)),
+            holidays=frozenset(self.holidays.values_list("date", flat=True)),
+            work_start=self.school_day_start,
+            work_end=self.school_day_end,
+        )
+
+
+class Holiday(models.Model):
+    """A day without school in a jurisdiction (public holidays and school holidays)."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        verbose_name=_("jurisdiction"),
+        on_delete=models.CASCADE,
+        related_name="holidays",
+    )
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "date"], name="holiday_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
 
 
 class OrgUnitQuerySet(models.QuerySet["OrgUnit"]):

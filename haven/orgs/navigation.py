@@ -15,13 +15,18 @@ from haven.orgs.access import Perm
 class Entry:
     label: str | Promise
     url_name: str
-    perm: str | None  # None: every signed-in user
+    perm: str | tuple[str, ...] | None  # any of these; None: every signed-in user
 
 
 ENTRIES: list[Entry] = [
     Entry(_("Home"), "home", None),
     Entry(_("Reports"), "intake:inbox", Perm.REPORT_VIEW),
     Entry(_("Record a report"), "intake:report_enter", Perm.REPORT_CREATE),
+    Entry(
+        _("Cases"),
+        "cases:case_list",
+        (Perm.CASE_MANAGE, Perm.CASE_ESCALATED, Perm.REFERRAL_ANSWER, Perm.REPORT_CREATE),
+    ),
     Entry(_("Organisation"), "orgunit_list", Perm.UNIT_VIEW),
     Entry(_("Administration"), "admin:index", Perm.UNIT_MANAGE),
     Entry(_("Account"), "account", None),
@@ -35,7 +40,10 @@ def entries_for(user: Any, path: str = "") -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = [
         {"label": e.label, "url": reverse(e.url_name), "current": False}
         for e in ENTRIES
-        if e.perm is None or access.has_anywhere(user, e.perm)
+        if e.perm is None
+        or any(
+            access.has_anywhere(user, p) for p in ((e.perm,) if isinstance(e.perm, str) else e.perm)
+        )
     ]
     matching = [e for e in entries if path.startswith(e["url"])]
     if matching:

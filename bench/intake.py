@@ -1,0 +1,266 @@
+"""Intake benchmark, run by `make bench`: anonymous report submissions per second through the
+real HTTP stack, side by side in one run with two references served by the same server process
+(bench/settings.py, bench/urls.py):
+
+- hello: a bare view, the floor of the stack;
+- durable: the minimal durable write, one transaction inserting a report-shaped row and an
+  audit-shaped row in raw SQL;
+- intake: Haven's POST /api/v1/reports (validation, receipt, report, timeline, audit, rate
+  limits, notification queued).
+
+gunicorn serves all three; wrk (bench/intake.lua) loads each in turn from 50 connections, a
+warm-up then a measured run. Afterwards every receipt Haven acknowledged is looked up in the
+database. Without DATABASE_URL a throw-away PostgreSQL server is started on loopback with
+durable commits (fsync and synchronous_commit on) and removed at the end.
+"""
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"  # the only address the load ever goes to
+CLIENTS, THREADS, WARMUP_S, MEASURE_S = 50, 2, 2, 10
+WORKERS = 4  # gunicorn sync workers, two per core, as the README's production command
+SCHOOL = "RO-CJ-HUE-1"  # from the demo data
+TARGET_RATIO, TARGET_P99_MS = 0.8, 150.0
+ENDPOINTS = [
+    ("hello", "/bench/hello/", "GET"),
+    ("durable", "/bench/durable/", "POST"),
+    ("intake", "/api/v1/reports", "POST"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def apt_install(*packages: str) -> None:
+    if os.geteuid() != 0:
+        sys.exit(f"Missing Debian packages: {' '.join(packages)}; install them as root.")
+    print(f"Installing Debian packages: {' '.join(packages)}", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env)
+
+
+def pg_bin() -> Path:
+    if not list(Path("/usr/lib/postgresql").glob("*/bin")):
+        apt_install("postgresql")
+    return max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
+
+
+@contextlib.contextmanager
+def postgres() -> Iterator[str]:
+    """A throw-away PostgreSQL server on loopback with durable commits; yields its URL."""
+    bin_dir = pg_bin()
+    tmp = Path(tempfile.mkdtemp(prefix="haven-bench-pg."))
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:  # the server refuses to run as root
+        shutil.chown(tmp, "postgres", "postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    data, port = tmp / "data", free_port()
+    initdb = [*as_postgres, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres"]
+    initdb += ["-A", "trust", "--encoding=UTF8", "--locale=C.UTF-8"]
+    pg_ctl = [*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data)]
+    options = f"-c listen_addresses={HOST} -p {port} -k {tmp}"
+    options += " -c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+    subprocess.run(initdb, check=True, stdout=subprocess.DEVNULL)
+    try:
+        start = [*pg_ctl, "-l", str(tmp / "log"), "-w", "-o", options, "start"]
+        subprocess.run(start, check=True, stdout=subprocess.DEVNULL)
+        with psycopg.connect(f"postgresql://postgres@{HOST}:{port}/postgres") as conn:
+            conn.autocommit = True
+            conn.execute("CREATE DATABASE haven")
+        yield f"postgres://postgres@{HOST}:{port}/haven"
+    finally:
+        stop = [*pg_ctl, "-m", "fast", "stop"]
+        subprocess.run(stop, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str]) -> Iterator[str]:
+    """Haven with the bench URLs under gunicorn; yields its base URL. No access log (its
+    default): the measurement leaves out a log Haven must not keep anyway."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "haven.wsgi:application", "--chdir", str(ROOT)]
+    command += ["--bind", f"{HOST}:{port}", "--workers", str(WORKERS), "--log-level", "warning"]
+    server = subprocess.Popen(command, env=env)
+    base = f"http://{HOST}:{port}"
+    try:
+        for _ in range(300):
+            with contextlib.suppress(OSError):
+                with urllib.request.urlopen(f"{base}/bench/hello/", timeout=1):  # noqa: S310
+                    break
+            if server.poll() is not None:
+                sys.exit("gunicorn did not start")
+            time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def wrk(url: str, seconds: int, method: str, school_id: int, folder: str) -> dict[str, float]:
+    """One wrk run; its summary from intake.lua. Receipts go to ``folder`` unless empty."""
+    command = ["wrk", f"-t{THREADS}", f"-c{CLIENTS}", f"-d{seconds}s", "--timeout", "10s"]
+    command += ["-s", str(ROOT / "bench" / "intake.lua"), url, "--", method, SCHOOL]
+    # A fresh run id per call keeps every submission token unique.
+    command += [str(school_id), secrets.token_hex(4), folder]
+    result = subprocess.run(
+        command, check=True, capture_output=True, text=True, timeout=seconds + 60
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def setup(env: dict[str, str]) -> int:
+    """Haven's tables and demo school, and the durable reference's tables; the school's id."""
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--no-input", "-v0"], check=True, env=env, cwd=ROOT)
+    subprocess.run([*manage, "demo_load"], check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    with psycopg.connect(env["DATABASE_URL"]) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_report, bench_audit")
+        # Same columns, defaults and indexes as Haven's rows; no foreign keys, no triggers.
+        conn.execute("CREATE TABLE bench_report (LIKE intake_report INCLUDING ALL)")
+        conn.execute("CREATE TABLE bench_audit (LIKE audit_auditevent INCLUDING ALL)")
+        row = conn.execute(
+            "SELECT id FROM orgs_orgunit WHERE kind = 'school' AND code = %s", [SCHOOL]
+        ).fetchone()
+        names = ["server_version", "fsync", "synchronous_commit", "wal_sync_method"]
+        shown = [f"{name}={conn.execute(f'SHOW {name}').fetchone()[0]}" for name in names]
+    print("PostgreSQL:", ", ".join(shown))
+    return row[0]
+
+
+def drop_reference_tables(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_report, bench_audit")
+
+
+def report_count(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT count(*) FROM intake_report").fetchone()[0]
+
+
+def check_acknowledged(database_url: str, folder: Path, acknowledged: int, stored: int) -> bool:
+    """Every receipt Haven acknowledged (2xx) names a stored report."""
+    lookups = [
+        line.replace("-", "")[:8]
+        for path in folder.glob("receipts-*.txt")
+        for line in path.read_text().split()
+    ]
+    with psycopg.connect(database_url) as conn:
+        (found,) = conn.execute(
+            "SELECT count(*) FROM intake_report WHERE receipt_lookup = ANY(%s)", [lookups]
+        ).fetchone()
+    passed = found == len(lookups) == acknowledged
+    print(
+        f"acknowledged reports (2xx): {acknowledged}; receipts received: {len(lookups)}; "
+        f"found in the database: {found} -> {'PASS' if passed else 'FAIL'}"
+    )
+    print(
+        f"reports stored during the run: {stored} ({stored - acknowledged} not acknowledged: "
+        "in flight when wrk stopped)"
+    )
+    return passed
+
+
+def bench(database_url: str, tmp: Path) -> bool:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "HAVEN_SECRET_KEY": secrets.token_urlsafe(50),
+        "HAVEN_VAR_DIR": str(tmp),
+        "HAVEN_LOG_LEVEL": "ERROR",
+        "XDG_RUNTIME_DIR": str(tmp),  # where gunicorn puts its control socket
+        # The per-school and overall limits would refuse almost all of the load.
+        "HAVEN_REPORTS_PER_SCHOOL": str(10**9),
+        "HAVEN_REPORTS_OVERALL": str(10**9),
+    }
+    # Persistent connections, as in production; the same for the durable reference.
+    env.setdefault("HAVEN_DB_CONN_MAX_AGE", "60")
+    (tmp / "static").mkdir()  # WhiteNoise warns at every start without it
+    receipts = tmp / "receipts"
+    receipts.mkdir()
+    school_id = setup(env)
+    print(
+        f"server: gunicorn, {WORKERS} sync workers, access log off, "
+        f"HAVEN_DB_CONN_MAX_AGE={env['HAVEN_DB_CONN_MAX_AGE']}, rate limits raised\n"
+        f"load: wrk, {THREADS} threads, {CLIENTS} connections, {WARMUP_S} s warm-up + "
+        f"{MEASURE_S} s per endpoint, one endpoint at a time",
+        flush=True,
+    )
+    results: dict[str, dict[str, float]] = {}
+    try:
+        with gunicorn(env) as base:
+            before, acknowledged = report_count(database_url), 0
+            for name, path, method in ENDPOINTS:
+                folder = str(receipts) if name == "intake" else ""
+                warm = wrk(base + path, WARMUP_S, method, school_id, folder)
+                results[name] = wrk(base + path, MEASURE_S, method, school_id, folder)
+                if name == "intake":
+                    acknowledged = int(warm["ok"] + results[name]["ok"])
+            stored = report_count(database_url) - before
+    finally:
+        drop_reference_tables(database_url)
+
+    print(f"\n{'endpoint':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    rates = {}
+    for name, result in results.items():
+        rates[name] = result["ok"] / (result["duration_us"] / 1e6)
+        errors = int(result["non2xx"] + result["socket_errors"] + result["timeouts"])
+        print(
+            f"{name:<10} {rates[name]:>8.0f} {result['p50_us'] / 1000:>8.1f}"
+            f" {result['p99_us'] / 1000:>8.1f} {errors:>7}"
+        )
+    ratio, p99 = rates["intake"] / rates["durable"], results["intake"]["p99_us"] / 1000
+    print(
+        f"\nintake/durable: {ratio:.2f} (target >= {TARGET_RATIO}): "
+        f"{'met' if ratio >= TARGET_RATIO else 'MISSED'}\n"
+        f"intake p99: {p99:.0f} ms (target < {TARGET_P99_MS:.0f} ms): "
+        f"{'met' if p99 < TARGET_P99_MS else 'MISSED'}\n"
+        f"durable/hello: {rates['durable'] / rates['hello']:.2f} (for scale)\n"
+    )
+    return check_acknowledged(database_url, receipts, acknowledged, stored)
+
+
+def main() -> None:
+    print("Intake benchmark: Haven's report intake against a bare view and a minimal durable write")
+    if shutil.which("wrk") is None:
+        apt_install("wrk")
+    with tempfile.TemporaryDirectory(prefix="haven-bench.") as tmp:
+        url = os.environ.get("DATABASE_URL", "")
+        if url:
+            if not url.startswith("postgres"):
+                sys.exit("The intake benchmark needs PostgreSQL; unset DATABASE_URL to start one.")
+            print("database: DATABASE_URL (durable only if that server commits durably)")
+            passed = bench(url, Path(tmp))
+        else:
+            with postgres() as url:
+                print("database: throw-away PostgreSQL on loopback, durable commits")
+                passed = bench(url, Path(tmp))
+    sys.exit(0 if passed else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,401 @@
+"""Writes for cases. Every change goes through the procedure engine, in one transaction with
+its timeline entry and audit event."""
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from haven.audit.services import audit_record
+from haven.cases.models import (
+    Case,
+    CaseEvent,
+    CaseMember,
+    CaseNote,
+    CaseNotification,
+    CaseParty,
+    CaseTimer,
+    Referral,
+    TeamRole,
+)
+from haven.intake.models import EventKind, Report, ReportEvent, Status
+from haven.lib import clock
+from haven.lib.errors import AccessDenied, InvalidInput, NotFound
+from haven.orgs import access
+from haven.orgs.access import Perm
+from haven.orgs.models import OrgUnit, Role
+from haven.procedures import engine, loader
+from haven.procedures.loader import Procedure, Timer
+
+EDITABLE = {"title", "narrative", "case_type", "severity", "determination", "determination_reason"}
+
+
+def procedure_of(case: Case) -> Procedure:
+    procedure = loader.get(case.procedure_code)
+    if procedure.version != case.procedure_version:
+        # Versions are kept side by side once a procedure changes; until then one file.
+        raise NotFound(_("This case's procedure version is no longer available."))
+    return procedure
+
+
+def _event(case: Case, kind: str, actor: Any, **details: Any) -> None:
+    CaseEvent.objects.create(
+        case=case,
+        kind=kind,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        details=details,
+    )
+
+
+def _audit(actor: Any, action: str, case: Case, **details: Any) -> None:
+    audit_record(actor=actor, action=action, obj=case, org_unit=case.school, details=details)
+
+
+def _deadline(
+    case: Case, timer: Timer, start: dt.datetime
+) -> tuple[dt.datetime, dt.datetime | None]:
+    jurisdiction = case.school.jurisdiction
+    calendar = jurisdiction.calendar()
+    override = (jurisdiction.deadline_overrides or {}).get(timer.code) if timer.default else None
+    if override:
+        unit, amount = next(iter(override.items()))
+    else:
+        unit, amount = timer.deadline.unit, timer.deadline.amount
+    due = clock.add(start, int(amount), unit, calendar)
+    remind = None
+    if timer.remind_before is not None:
+        before = timer.remind_before
+        remind = clock.subtract(due, before.amount, before.unit, calendar)
+    return due, remind
+
+
+def _start_timers(case: Case, procedure: Procedure, event: str, now: dt.datetime) -> None:
+    for timer in engine.timers_started_by(procedure, event):
+        due, remind = _deadline(case, timer, now)
+        CaseTimer.objects.get_or_create(
+            case=case,
+            code=timer.code,
+            defaults={"started_at": now, "due_at": due, "remind_at": remind},
+        )
+
+
+def _stop_timers(case: Case, procedure: Procedure, event: str, now: dt.datetime) -> None:
+    codes = engine.timers_stopped_by(procedure, event)
+    if codes:
+        case.timers.filter(code__in=codes, stopped_at__isnull=True).update(stopped_at=now)
+
+
+def case_open(
+    *,
+    actor: Any,
+    school: OrgUnit,
+    title: str,
+    narrative: str = "",
+    reports: list[Report] | None = None,
+    case_type: str = "",
+) -> Case:
+    """Open a case at ``school``, optionally from reports, with the actor as its lead."""
+    access.require(actor, Perm.CASE_MANAGE, school)
+    title = title.strip()
+    if not title:
+        raise InvalidInput(_("Give the case a short title (no names)."))
+    reports = reports or []
+    if any(report.school_id != school.pk for report in reports):
+        raise InvalidInput(_("All reports must come from the case's school."))
+    procedure = loader.get(school.jurisdiction.procedure_code)
+    if case_type and case_type not in {t.code for t in procedure.case_types}:
+        raise InvalidInput(_("Unknown case type."))
+    now = timezone.now()
+    with transaction.atomic():
+        case = Case.objects.create(
+            school=school,
+            procedure_code=procedure.code,
+            procedure_version=procedure.version,
+            state=procedure.initial_state.code,
+            title=title,
+            narrative=narrative.strip() or "\n\n".join(r.description for r in reports),
+            case_type=case_type,
+            opened_at=now,
+            opened_by=actor,
+        )
+        CaseMember.objects.create(case=case, user=actor, role=TeamRole.LEAD)
+        if reports:
+            case.reports.set(reports)
+            Report.objects.filter(pk__in=[r.pk for r in reports]).update(status=Status.CASE_OPENED)
+            for report in reports:
+                ReportEvent.objects.create(
+                    report=report,
+                    kind=EventKind.CASE_OPENED,
+                    actor=actor,
+                    details={"case": case.pk},
+                )
+                audit_record(
+                    actor=actor,
+                    action="report.case_opened",
+                    obj=report,
+                    org_unit=school,
+                    details={"case": case.pk},
+                )
+        _start_timers(case, procedure, "opened", now)
+        _event(case, "opened", actor, reports=[r.pk for r in reports])
+        _audit(actor, "case.open", case, reports=[r.pk for r in reports])
+    return case
+
+
+def _require_manage(actor: Any, case: Case) -> None:
+    if not access.can_manage_case(actor, case):
+        raise AccessDenied()
+
+
+def case_update(*, actor: Any, case: Case, changes: dict[str, Any]) -> Case:
+    """Change the case's facts; codes must be the procedure's own."""
+    _require_manage(actor, case)
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise InvalidInput(_("These fields cannot be changed here."))
+    procedure = procedure_of(case)
+    for field, kind in (
+        ("case_type", "case_types"),
+        ("severity", "severities"),
+        ("determination", "determinations"),
+    ):
+        value = changes.get(field)
+        if value and value not in {item.code for item in getattr(procedure, kind)}:
+            raise InvalidInput(_("This choice is not part of the case's procedure."))
+    if "title" in changes and not str(changes["title"]).strip():
+        raise InvalidInput(_("Give the case a short title (no names)."))
+    changed = {k: v for k, v in changes.items() if getattr(case, k) != v}
+    if not changed:
+        return case
+    with transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(**changed)
+        for field, value in changed.items():
+            setattr(case, field, value)
+        # The timeline says what changed, never the content of the narrative.
+        _event(case, "updated", actor, fields=sorted(changed))
+        _audit(actor, "case.update", case, fields=sorted(changed))
+    return case
+
+
+def _filled(case: Case) -> set[str]:
+    filled = {
+        f for f in ("case_type", "severity", "determination", "narrative") if getattr(case, f)
+    }
+    if case.categories:
+        filled.add("categories")
+    if case.parties.exists():
+        filled.add("parties")
+    return filled
+
+
+def case_transition(*, actor: Any, case: Case, code: str) -> Case:
+    """Take the procedure step ``code``: the engine checks who, from where and what it needs."""
+    procedure = procedure_of(case)
+    roles = access.case_roles(actor, case)
+    if not roles:
+        raise AccessDenied()
+    with transaction.atomic():
+        # Lock the case: two people pressing two steps at once must not both succeed.
+        case = (
+            Case.objects.select_for_update().select_related("school__jurisdiction").get(pk=case.pk)
+        )
+        notified = set(case.notifications.values_list("code", flat=True))
+        transition = engine.check_transition(
+            procedure,
+            state=case.state,
+            code=code,
+            roles=roles,
+            filled=_filled(case),
+            notified=notified,
+        )
+        now = timezone.now()
+        before = case.state
+        fields: dict[str, Any] = {"state": transition.target}
+        if procedure.state(transition.target).final:
+            fields["closed_at"] = now
+            case.timers.filter(stopped_at__isnull=True).update(stopped_at=now)
+        Case.objects.filter(pk=case.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(case, name, value)
+        event = f"state:{transition.target}"
+        _stop_timers(case, procedure, event, now)
+        _start_timers(case, procedure, event, now)
+        _event(case, "transition", actor, step=code, before=before, after=transition.target)
+        _audit(actor, "case.transition", case, step=code, before=before, after=transition.target)
+    return case
+
+
+def case_notification_record(
+    *,
+    actor: Any,
+    case: Case,
+    code: str,
+    recipient: str,
+    method: str,
+    notified_at: dt.datetime,
+    proof: str,
+) -> CaseNotification:
+    _require_manage(actor, case)
+    procedure = procedure_of(case)
+    if code not in {n.code for n in procedure.notifications}:
+        raise InvalidInput(_("This notification is not part of the case's procedure."))
+    if method not in CaseNotification.Method.values:
+        raise InvalidInput(_("Choose how the notification was made."))
+    if not recipient.strip() or not proof.strip():
+        raise InvalidInput(_("Say to whom it was made and what proves it."))
+    if notified_at > timezone.now() + dt.timedelta(minutes=5):
+        raise InvalidInput(_("A notification cannot be recorded in the future."))
+    with transaction.atomic():
+        record = CaseNotification.objects.create(
+            case=case,
+            code=code,
+            recipient=recipient.strip(),
+            method=method,
+            notified_at=notified_at,
+            proof=proof.strip(),
+            recorded_by=actor,
+        )
+        _stop_timers(case, procedure, f"notification:{code}", timezone.now())
+        _event(case, "notification", actor, code=code, method=method)
+        _audit(actor, "case.notification", case, code=code)
+    return record
+
+
+def case_party_add(
+    *, actor: Any, case: Case, role: str, description: str, is_staff: bool = False
+) -> CaseParty:
+    _require_manage(actor, case)
+    if not description.strip():
+        raise InvalidInput(_("Say who the party is."))
+    with transaction.atomic():
+        party = CaseParty.objects.create(
+            case=case, role=role, description=description.strip(), is_staff=is_staff
+        )
+        _event(case, "party", actor, role=role)
+        _audit(actor, "case.party", case, role=role)
+    return party
+
+
+def case_member_add(*, actor: Any, case: Case, user: Any, role: str) -> CaseMember:
+    """The coordinator chooses who needs to know; only people of the school or above."""
+    _require_manage(actor, case)
+    if role not in TeamRole.values:
+        raise InvalidInput(_("Unknown role in the case."))
+    if not access.roles_on(user, case.school):
+        raise InvalidInput(_("Only people with a role at this school can join its case team."))
+    with transaction.atomic():
+        member, _created = CaseMember.objects.update_or_create(
+            case=case, user=user, defaults={"role": role}
+        )
+        _event(case, "team", actor, user=user.pk, role=role)
+        _audit(actor, "case.team", case, user=user.email, role=role)
+    return member
+
+
+def case_note_add(*, actor: Any, case: Case, body: str, restricted: bool = False) -> CaseNote:
+    if not access.cases_visible(actor).filter(pk=case.pk).exists():
+        raise AccessDenied()
+    if not body.strip():
+        raise InvalidInput(_("The note is empty."))
+    if restricted and Role.PSYCHOLOGIST not in access.roles_on(actor, case.school):
+        raise InvalidInput(_("Only the psychologist writes restricted notes."))
+    with transaction.atomic():
+        note = CaseNote.objects.create(
+            case=case, author=actor, body=body.strip(), restricted=restricted
+        )
+        _event(case, "note", actor, restricted=restricted)
+        _audit(actor, "case.note", case, restricted=restricted)
+    return note
+
+
+def referral_send(*, actor: Any, case: Case, kind: str, agency: OrgUnit, message: str) -> Referral:
+    _require_manage(actor, case)
+    procedure = procedure_of(case)
+    if kind not in {r.code for r in procedure.referrals}:
+        raise InvalidInput(_("This kind of referral is not part of the case's procedure."))
+    if not message.strip():
+        raise InvalidInput(_("Say what the agency needs to know."))
+    if not agency.memberships.filter(role=Role.AGENCY).exists():
+        raise InvalidInput(_("Nobody at this unit can receive referrals."))
+    with transaction.atomic():
+        referral = Referral.objects.create(
+            case=case, kind=kind, agency=agency, message=message.strip(), sent_by=actor
+        )
+        _event(case, "referral", actor, referral_kind=kind, agency=agency.pk)
+        _audit(actor, "case.referral", case, kind=kind, agency=agency.pk)
+    return referral
+
+
+ANSWERS: dict[str, set[str]] = {
+    Referral.Status.SENT: {Referral.Status.ACCEPTED, Referral.Status.REJECTED},
+    Referral.Status.ACCEPTED: {Referral.Status.DONE},
+}
+
+
+def referral_answer(*, actor: Any, referral: Referral, status: str, answer: str = "") -> Referral:
+    """The agency accepts, rejects with a reason, or reports the referral done."""
+    if not access.referrals_for_agency(actor).filter(pk=referral.pk).exists():
+        raise AccessDenied()
+    if status not in ANSWERS.get(referral.status, set()):
+        raise InvalidInput(_("This answer is not possible now."))
+    if status == Referral.Status.REJECTED and not answer.strip():
+        raise InvalidInput(_("Give the reason for rejecting the referral."))
+    with transaction.atomic():
+        Referral.objects.filter(pk=referral.pk).update(
+            status=status, answer=answer.strip(), answered_at=timezone.now(), answered_by=actor
+        )
+        referral.refresh_from_db()
+        _event(referral.case, "referral_answer", actor, referral=referral.pk, status=status)
+        _audit(actor, "referral.answer", referral.case, referral=referral.pk, status=status)
+    return referral
+
+
+def clock_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Send the reminders that are due and escalate the deadlines that passed.
+
+    Safe to run often and in parallel: each timer is claimed by one conditional UPDATE, so a
+    reminder or an escalation happens exactly once. Only due timers are read (partial
+    indexes), so the cost follows the work due, not the number of open cases.
+    """
+    from haven.cases.tasks import send_escalation, send_reminder
+
+    now = now or timezone.now()
+    done = {"reminded": 0, "escalated": 0}
+    due_reminders = CaseTimer.objects.filter(
+        stopped_at__isnull=True, reminded_at__isnull=True, remind_at__lte=now
+    ).values_list("pk", flat=True)
+    for pk in list(due_reminders[:1000]):
+        with transaction.atomic():
+            claimed = CaseTimer.objects.filter(pk=pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            )
+            if claimed:
+                send_reminder.enqueue(pk)
+                done["reminded"] += 1
+    due_escalations = CaseTimer.objects.filter(
+        stopped_at__isnull=True, escalated_at__isnull=True, due_at__lte=now
+    ).values_list("pk", flat=True)
+    for pk in list(due_escalations[:1000]):
+        with transaction.atomic():
+            claimed = CaseTimer.objects.filter(pk=pk, escalated_at__isnull=True).update(
+                escalated_at=now
+            )
+            if not claimed:
+                continue
+            timer = CaseTimer.objects.select_related("case").get(pk=pk)
+            Case.objects.filter(pk=timer.case_id, escalated_at__isnull=True).update(
+                escalated_at=now
+            )
+            _event(timer.case, "escalated", None, timer=timer.code)
+            _audit(None, "case.escalate", timer.case, timer=timer.code)
+            send_escalation.enqueue(pk)
+            done["escalated"] += 1
+    return done
+
+
+def case_record_view(*, actor: Any, case: Case) -> None:
+    """Who opened which case is audited."""
+    with transaction.atomic():
+        _audit(actor, "case.view", case)

@@ -1,0 +1,49 @@
+"""Background work of the deadline clock: reminders to the case team, escalations upward."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django_tasks import task
+
+from haven.cases.models import CaseTimer, TeamRole
+from haven.lib.i18n import pick
+from haven.orgs.models import Membership, Role
+from haven.procedures import loader
+
+
+def _mail(users: list, template: str, timer: CaseTimer) -> int:
+    procedure = loader.get(timer.case.procedure_code)
+    names = next((t.names for t in procedure.timers if t.code == timer.code), {})
+    for user in users:
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            context = {
+                "timer": timer,
+                "deadline": pick(names) or timer.code,
+                "link": settings.HAVEN_BASE_URL.rstrip("/")
+                + reverse("cases:case_detail", args=[timer.case_id]),
+            }
+            subject = render_to_string(f"cases/email/{template}_subject.txt", context).strip()
+            body = render_to_string(f"cases/email/{template}.txt", context)
+        send_mail(subject, body, None, [user.email])
+    return len(users)
+
+
+@task()
+def send_reminder(timer_id: int) -> int:
+    timer = CaseTimer.objects.select_related("case").get(pk=timer_id)
+    leads = [m.user for m in timer.case.team.filter(role=TeamRole.LEAD).select_related("user")]
+    return _mail(leads, "reminder", timer)
+
+
+@task()
+def send_escalation(timer_id: int) -> int:
+    """To the inspectors above the school (never the school's own staff)."""
+    timer = CaseTimer.objects.select_related("case__school").get(pk=timer_id)
+    above = timer.case.school.ancestor_paths()[:-1]
+    inspectors = Membership.objects.filter(
+        role=Role.INSPECTOR, unit__path__in=above, user__is_active=True
+    ).select_related("user")
+    users = sorted({m.user for m in inspectors}, key=lambda u: u.email)
+    return _mail(users, "escalation", timer)

@@ -1,0 +1,277 @@
+"""Cases along their procedure: opening from reports, steps, deadlines, referrals, notes."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from haven.audit.models import AuditEvent
+from haven.cases import selectors, services
+from haven.cases.models import Case, CaseTimer, Referral
+from haven.intake.models import Status
+from haven.intake.tests.helpers import submit
+from haven.lib.errors import AccessDenied, InvalidInput
+from haven.orgs.models import Role
+from haven.orgs.tests.factories import member
+from haven.procedures.engine import ProcedureError
+
+
+def url(name, *args):
+    with translation.override("en"):
+        return reverse(name, args=args)
+
+
+@pytest.fixture
+def case(tree):
+    report, _receipt = submit(tree.school_a)
+    opened = services.case_open(
+        actor=tree.users["coordinator"], school=tree.school_a, title="Corridor", reports=[report]
+    )
+    mail.outbox.clear()  # the new-report e-mail; these tests look at the clock's
+    return opened
+
+
+def test_opening_from_a_report_links_it_and_starts_the_clock(tree, case):
+    report = case.reports.get()
+    assert report.status == Status.CASE_OPENED
+    assert case.state == "registered" and case.procedure_code == "GEN"
+    assert case.narrative == report.description
+    timer = case.timers.get(code="first_contact")
+    assert timer.due_at - case.opened_at == dt.timedelta(hours=24)
+    assert case.team.get().user == tree.users["coordinator"]
+    assert AuditEvent.objects.filter(action="case.open").exists()
+    # the anonymous reporter learns only what the procedure allows: "being handled"
+    assert report.public_status == "handling"
+
+
+def test_only_case_managers_open_cases(tree):
+    with pytest.raises(AccessDenied):
+        services.case_open(actor=tree.users["staff"], school=tree.school_a, title="x")
+    with pytest.raises(AccessDenied):
+        services.case_open(actor=tree.users["other_coordinator"], school=tree.school_a, title="x")
+
+
+def test_step_needs_what_the_procedure_requires(tree, case):
+    coordinator = tree.users["coordinator"]
+    with pytest.raises(ProcedureError, match="fill in: case type"):
+        services.case_transition(actor=coordinator, case=case, code="assess")
+    with pytest.raises(ProcedureError, match="not possible while the case is in"):
+        services.case_transition(actor=coordinator, case=case, code="close")
+    services.case_update(actor=coordinator, case=case, changes={"case_type": "child_child"})
+    services.case_transition(actor=coordinator, case=case, code="assess")
+    case.refresh_from_db()
+    assert case.state == "assessment"
+    # the first-contact deadline is met; the plan deadline starts, in school days
+    assert case.timers.get(code="first_contact").stopped_at is not None
+    plan = case.timers.get(code="plan_agreed")
+    assert plan.due_at.astimezone(tree.school_a.jurisdiction.calendar().zone).hour == 16
+
+
+def test_codes_must_be_the_procedures_own(tree, case):
+    with pytest.raises(InvalidInput):
+        services.case_update(
+            actor=tree.users["coordinator"], case=case, changes={"severity": "apocalyptic"}
+        )
+
+
+def test_role_must_be_allowed_by_the_procedure(tree, case):
+    psychologist = tree.users["psychologist"]
+    services.case_member_add(
+        actor=tree.users["coordinator"], case=case, user=psychologist, role="member"
+    )
+    services.case_update(
+        actor=tree.users["coordinator"], case=case, changes={"case_type": "child_child"}
+    )
+    with pytest.raises(ProcedureError, match="Your role does not allow"):
+        services.case_transition(actor=psychologist, case=case, code="assess")
+
+
+def test_closing_stops_every_deadline_and_tells_the_reporter(tree, case):
+    coordinator = tree.users["coordinator"]
+    services.case_update(
+        actor=coordinator,
+        case=case,
+        changes={"case_type": "child_child", "severity": "low", "determination": "bullying"},
+    )
+    for step in ("assess", "plan", "implement", "review", "close"):
+        services.case_transition(actor=coordinator, case=case, code=step)
+    case.refresh_from_db()
+    assert case.closed_at is not None
+    assert not case.timers.filter(stopped_at__isnull=True).exists()
+    assert case.reports.get().public_status == "closed"
+
+
+def test_clock_reminds_and_escalates_exactly_once(tree, case, mailoutbox):
+    timer = case.timers.get(code="first_contact")
+    CaseTimer.objects.filter(pk=timer.pk).update(remind_at=timezone.now() - dt.timedelta(minutes=1))
+    later = timer.due_at + dt.timedelta(minutes=1)
+    first = services.clock_sweep(now=later)
+    again = services.clock_sweep(now=later + dt.timedelta(hours=1))
+    assert first == {"reminded": 1, "escalated": 1}
+    assert again == {"reminded": 0, "escalated": 0}
+    case.refresh_from_db()
+    assert case.escalated_at is not None
+    inspector = tree.users["inspector"]
+    assert [m.to for m in mailoutbox] == [[tree.users["coordinator"].email], [inspector.email]]
+    # the inspector above now sees the case and its missed deadline
+    assert selectors.case_get(user=inspector, pk=case.pk) == case
+    with time_machine.travel(later):
+        assert list(selectors.overdue_timers(user=inspector)) == [timer]
+
+
+def test_met_deadlines_are_never_escalated(tree, case):
+    services.case_update(
+        actor=tree.users["coordinator"], case=case, changes={"case_type": "child_child"}
+    )
+    services.case_transition(actor=tree.users["coordinator"], case=case, code="assess")
+    result = services.clock_sweep(now=timezone.now() + dt.timedelta(hours=25))
+    assert result["escalated"] == 0
+    case.refresh_from_db()
+    assert case.escalated_at is None
+
+
+def test_inspector_does_not_see_cases_that_were_not_escalated(tree, case):
+    with pytest.raises(services.NotFound):
+        selectors.case_get(user=tree.users["inspector"], pk=case.pk)
+
+
+def test_notifications_need_proof_and_are_recorded(tree, case):
+    coordinator = tree.users["coordinator"]
+    with pytest.raises(InvalidInput):
+        services.case_notification_record(
+            actor=coordinator,
+            case=case,
+            code="parents_victim",
+            recipient="Mother",
+            method="phone",
+            notified_at=timezone.now(),
+            proof=" ",
+        )
+    record = services.case_notification_record(
+        actor=coordinator,
+        case=case,
+        code="parents_victim",
+        recipient="Mother",
+        method="phone",
+        notified_at=timezone.now(),
+        proof="Call at 10:05, noted in register",
+    )
+    assert record.recorded_by == coordinator
+
+
+def test_referral_is_answered_by_the_agency_which_sees_only_the_referral(tree, case):
+    referral = services.referral_send(
+        actor=tree.users["coordinator"],
+        case=case,
+        kind="child_protection",
+        agency=tree.county,
+        message="Please assess the family situation.",
+    )
+    agency = tree.users["agency"]
+    with pytest.raises(services.NotFound):
+        selectors.case_get(user=agency, pk=case.pk)
+    assert list(selectors.referral_list(user=agency)) == [referral]
+    with pytest.raises(InvalidInput):
+        services.referral_answer(actor=agency, referral=referral, status="rejected")
+    services.referral_answer(actor=agency, referral=referral, status="accepted", answer="On it")
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.ACCEPTED
+    with pytest.raises(AccessDenied):
+        services.referral_answer(actor=tree.users["coordinator"], referral=referral, status="done")
+
+
+def test_restricted_notes_are_the_psychologists_and_the_principals(tree, case):
+    from haven.orgs import access
+
+    psychologist = tree.users["psychologist"]
+    services.case_member_add(
+        actor=tree.users["coordinator"], case=case, user=psychologist, role="member"
+    )
+    services.case_note_add(actor=psychologist, case=case, body="Session notes", restricted=True)
+    assert access.notes_visible(psychologist, case).count() == 1
+    assert access.notes_visible(tree.users["principal"], case).count() == 1
+    assert access.notes_visible(tree.users["coordinator"], case).count() == 0
+    with pytest.raises(InvalidInput):
+        services.case_note_add(
+            actor=tree.users["coordinator"], case=case, body="x", restricted=True
+        )
+
+
+def test_team_members_only_from_the_school_or_above(tree, case):
+    with pytest.raises(InvalidInput):
+        services.case_member_add(
+            actor=tree.users["coordinator"],
+            case=case,
+            user=tree.users["other_coordinator"],
+            role="member",
+        )
+
+
+def test_concurrent_steps_move_the_case_once(tree, case):
+    coordinator = tree.users["coordinator"]
+    services.case_update(actor=coordinator, case=case, changes={"case_type": "child_child"})
+    services.case_transition(actor=coordinator, case=case, code="assess")
+    stale = Case.objects.get(pk=case.pk)
+    stale.state = "registered"  # a second browser tab still showing the old state
+    with pytest.raises(ProcedureError):
+        services.case_transition(actor=coordinator, case=stale, code="assess")
+
+
+# Pages: anonymous, wrong role, right role, other school.
+
+
+def test_case_pages_follow_need_to_know(client, tree, case):
+    target = url("cases:case_detail", case.pk)
+    assert client.get(target).status_code == 302
+    for role in ("staff", "psychologist", "inspector", "agency", "other_coordinator", "admin"):
+        client.force_login(tree.users[role])
+        assert client.get(target).status_code == 404, role
+    for role in ("coordinator", "principal"):
+        client.force_login(tree.users[role])
+        page = client.get(target)
+        assert page.status_code == 200 and case.narrative in page.content.decode()
+    teacher = member(Role.STAFF, tree.school_a, email="teacher@a.example")
+    services.case_member_add(
+        actor=tree.users["coordinator"], case=case, user=teacher, role="informed"
+    )
+    client.force_login(teacher)
+    assert client.get(target).status_code == 200
+
+
+def test_open_a_case_from_the_report_page(client, tree):
+    report, _ = submit(tree.school_a)
+    client.force_login(tree.users["coordinator"])
+    page = client.get(url("intake:report_detail", report.pk)).content.decode()
+    assert url("cases:case_open_from_report", report.pk) in page
+    response = client.post(url("cases:case_open_from_report", report.pk), {"title": "Yard"})
+    case = Case.objects.get()
+    assert response["Location"] == url("cases:case_detail", case.pk)
+    client.force_login(tree.users["other_coordinator"])
+    assert (
+        client.post(url("cases:case_open_from_report", report.pk), {"title": "x"}).status_code
+        == 404
+    )
+
+
+def test_step_refusal_is_a_translated_message_on_the_page(client, tree, case):
+    client.force_login(tree.users["coordinator"])
+    response = client.post(
+        url("cases:case_act", case.pk), {"action": "step", "step": "assess"}, follow=True
+    )
+    assert "fill in: case type" in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == "registered"
+
+
+def test_clock_tick_command_is_idempotent(tree, case, capsys):
+    from django.core.management import call_command
+
+    with time_machine.travel(timezone.now() + dt.timedelta(days=2)):
+        call_command("clock_tick")
+        call_command("clock_tick")
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["reminded 1, escalated 1", "reminded 0, escalated 0"]
+    assert len(mail.outbox) == 2

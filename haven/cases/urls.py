@@ -1,0 +1,13 @@
+from django.urls import path
+
+from haven.cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.case_list, name="case_list"),
+    path("<int:pk>/", views.case_detail, name="case_detail"),
+    path("<int:pk>/act/", views.case_act, name="case_act"),
+    path("from-report/<int:report_id>/", views.case_open_from_report, name="case_open_from_report"),
+    path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
+]

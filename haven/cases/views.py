@@ -1,0 +1,203 @@
+"""Case pages: the list, one case with its steps, and what partner agencies answer."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from haven.cases import forms, selectors, services
+from haven.cases.models import Case, Referral
+from haven.intake import selectors as intake_selectors
+from haven.lib.errors import HavenError, NotFound
+from haven.orgs import access
+from haven.orgs.access import Perm
+
+
+def _case_or_404(request: HttpRequest, pk: int) -> Case:
+    try:
+        return selectors.case_get(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    cases = selectors.case_list(user=request.user)[:200]
+    overdue = selectors.overdue_timers(user=request.user)[:100]
+    referrals = selectors.referral_list(user=request.user)[:100]
+    if not (cases or overdue or referrals) and not access.has_anywhere(
+        request.user, Perm.CASE_MANAGE
+    ):
+        if not access.has_anywhere(request.user, Perm.REFERRAL_ANSWER):
+            raise Http404()
+    return render(
+        request,
+        "cases/case_list.html",
+        {"cases": cases, "overdue": overdue, "referrals": referrals},
+    )
+
+
+def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
+    procedure = services.procedure_of(case)
+    manage = access.can_manage_case(request.user, case)
+    roles = access.case_roles(request.user, case)
+    steps = [t for t in procedure.transitions_from(case.state) if t.roles & roles]
+    facts = {
+        "title": case.title,
+        "case_type": case.case_type,
+        "severity": case.severity,
+        "determination": case.determination,
+        "determination_reason": case.determination_reason,
+        "narrative": case.narrative,
+    }
+    return {
+        "case": case,
+        "procedure": procedure,
+        "state": procedure.state(case.state),
+        "steps": steps if case.closed_at is None else [],
+        "manage": manage and case.closed_at is None,
+        "labels": {
+            "case_type": procedure.label("case_types", case.case_type),
+            "severity": procedure.label("severities", case.severity),
+            "determination": procedure.label("determinations", case.determination),
+        },
+        "timers": [
+            (timer, next((t.name for t in procedure.timers if t.code == timer.code), timer.code))
+            for timer in case.timers.all()
+        ],
+        "notifications": [
+            (n, next((x.name for x in procedure.notifications if x.code == n.code), n.code))
+            for n in case.notifications.all()
+        ],
+        "referrals": [
+            (r, next((x.name for x in procedure.referrals if x.code == r.kind), r.kind))
+            for r in case.referrals.select_related("agency")
+        ],
+        "parties": case.parties.all(),
+        "team": case.team.select_related("user"),
+        "notes": access.notes_visible(request.user, case).select_related("author"),
+        "reports": case.reports.all(),
+        "timeline": selectors.case_timeline(case=case),
+        "facts_form": forms.CaseFactsForm(initial=facts, procedure=procedure),
+        "notification_form": forms.NotificationForm(procedure=procedure),
+        "party_form": forms.PartyForm(),
+        "referral_form": forms.ReferralForm(procedure=procedure, school=case.school),
+        "team_form": forms.TeamForm(school=case.school),
+        "note_form": forms.NoteForm(),
+    }
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_or_404(request, pk)
+    services.case_record_view(actor=request.user, case=case)
+    return render(request, "cases/case_detail.html", _detail_context(request, case))
+
+
+def _form_error(form: Any) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+@login_required
+@require_POST
+def case_act(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_or_404(request, pk)
+    action = request.POST.get("action", "")
+    user: Any = request.user
+    procedure = services.procedure_of(case)
+    form: Any
+    try:
+        if action == "step":
+            services.case_transition(actor=user, case=case, code=request.POST.get("step", ""))
+        elif action == "facts":
+            form = forms.CaseFactsForm(request.POST, procedure=procedure)
+            if not form.is_valid():
+                raise services.InvalidInput(_form_error(form))
+            services.case_update(actor=user, case=case, changes=form.cleaned_data)
+        elif action == "notification":
+            form = forms.NotificationForm(request.POST, procedure=procedure)
+            if not form.is_valid():
+                raise services.InvalidInput(_form_error(form))
+            services.case_notification_record(actor=user, case=case, **form.cleaned_data)
+        elif action == "party":
+            form = forms.PartyForm(request.POST)
+            if not form.is_valid():
+                raise services.InvalidInput(_form_error(form))
+            services.case_party_add(actor=user, case=case, **form.cleaned_data)
+        elif action == "referral":
+            form = forms.ReferralForm(request.POST, procedure=procedure, school=case.school)
+            if not form.is_valid():
+                raise services.InvalidInput(_form_error(form))
+            services.referral_send(actor=user, case=case, **form.cleaned_data)
+        elif action == "team":
+            form = forms.TeamForm(request.POST, school=case.school)
+            if not form.is_valid():
+                raise services.InvalidInput(_form_error(form))
+            services.case_member_add(actor=user, case=case, **form.cleaned_data)
+        elif action == "note":
+            form = forms.NoteForm(request.POST)
+            if not form.is_valid():
+                raise services.InvalidInput(_form_error(form))
+            services.case_note_add(actor=user, case=case, **form.cleaned_data)
+        else:
+            raise services.InvalidInput(_("Unknown action."))
+        messages.success(request, _("Saved."))
+    except HavenError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("cases:case_detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def case_open_from_report(request: HttpRequest, report_id: int) -> HttpResponse:
+    try:
+        report = intake_selectors.report_get(user=request.user, pk=report_id)
+    except NotFound as exc:
+        raise Http404() from exc
+    try:
+        case = services.case_open(
+            actor=request.user,
+            school=report.school,
+            title=request.POST.get("title", ""),
+            reports=[report],
+        )
+    except HavenError as exc:
+        if exc.status == 403:
+            raise Http404() from exc
+        messages.error(request, str(exc.message))
+        return redirect("intake:report_detail", pk=report.pk)
+    return redirect("cases:case_detail", pk=case.pk)
+
+
+@login_required
+def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        referral = selectors.referral_get(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404() from exc
+    if request.method == "POST":
+        try:
+            services.referral_answer(
+                actor=request.user,
+                referral=referral,
+                status=request.POST.get("status", ""),
+                answer=request.POST.get("answer", ""),
+            )
+            messages.success(request, _("Your answer was sent to the school."))
+            return redirect("cases:referral_detail", pk=referral.pk)
+        except HavenError as exc:
+            messages.error(request, str(exc.message))
+    procedure = services.procedure_of(referral.case)
+    return render(
+        request,
+        "cases/referral_detail.html",
+        {
+            "referral": referral,
+            "kind": next((r.name for r in procedure.referrals if r.code == referral.kind), ""),
+            "statuses": Referral.Status,
+        },
+    )

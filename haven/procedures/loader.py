@@ -1,0 +1,355 @@
+"""Procedure files: each jurisdiction's case procedure as data, validated on load.
+
+A file that does not validate is refused with a message naming the file and the line, so
+that whoever edits the law-as-data sees at once what is wrong and where.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from haven.lib.i18n import pick
+
+DATA = Path(__file__).resolve().parent / "data"
+LANGUAGES = ("en", "ro", "ru", "nl", "zh-hans", "vi")
+ROLES = {"staff", "coordinator", "psychologist", "principal", "inspector", "agency", "admin"}
+CASE_FIELDS = {"case_type", "severity", "determination", "categories", "narrative", "parties"}
+DURATION_UNITS = {"hours", "calendar_days", "school_days"}
+REPORTER_VIEWS = {"received", "handling", "closed"}
+
+
+class ProcedureFileError(Exception):
+    def __init__(self, path: Path | str, line: int | None, message: str):
+        self.path, self.line, self.message = str(path), line, message
+        where = f"{Path(self.path).name}, line {line}" if line else Path(self.path).name
+        super().__init__(f"{where}: {message}")
+
+
+class _Map(dict):  # type: ignore[type-arg]
+    """A mapping that remembers the line it started on."""
+
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
+    mapping = _Map(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+
+
+@dataclass(frozen=True)
+class Duration:
+    amount: int
+    unit: str  # hours, calendar_days, school_days
+
+
+@dataclass(frozen=True)
+class Named:
+    code: str
+    names: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        return pick(self.names)
+
+
+@dataclass(frozen=True)
+class State(Named):
+    initial: bool = False
+    final: bool = False
+    reporter_sees: str = "handling"
+
+
+@dataclass(frozen=True)
+class Transition(Named):
+    sources: tuple[str, ...] = ()
+    target: str = ""
+    roles: frozenset[str] = frozenset()
+    requires: tuple[str, ...] = ()
+    notifications: tuple[str, ...] = ()  # notifications that must be recorded first
+
+
+@dataclass(frozen=True)
+class Timer(Named):
+    starts: str = "opened"  # "opened" or "state:<code>"
+    stops: tuple[str, ...] = ()  # "state:<code>" or "notification:<code>"
+    deadline: Duration = Duration(24, "hours")
+    remind_before: Duration | None = None
+    escalate_to: str = "inspector"
+    default: bool = False  # a Haven default, not confirmed in the official text
+
+
+@dataclass(frozen=True)
+class Notification(Named):
+    within: Duration | None = None
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class Appeal:
+    reviewer: str
+    deadline: Duration
+    default: bool = False
+
+
+@dataclass(eq=False)
+class Procedure:
+    code: str
+    names: dict[str, str]
+    version: int = 1
+    source: str = ""
+    case_types: list[Named] = field(default_factory=list)
+    severities: list[Named] = field(default_factory=list)
+    determinations: list[Named] = field(default_factory=list)
+    states: list[State] = field(default_factory=list)
+    transitions: list[Transition] = field(default_factory=list)
+    timers: list[Timer] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+    referrals: list[Named] = field(default_factory=list)
+    appeal: Appeal | None = None
+
+    @property
+    def name(self) -> str:
+        return pick(self.names)
+
+    @property
+    def initial_state(self) -> State:
+        return next(s for s in self.states if s.initial)
+
+    def state(self, code: str) -> State:
+        return next(s for s in self.states if s.code == code)
+
+    def transitions_from(self, state: str) -> list[Transition]:
+        return [t for t in self.transitions if state in t.sources]
+
+    def transition(self, code: str) -> Transition | None:
+        return next((t for t in self.transitions if t.code == code), None)
+
+    def label(self, kind: str, code: str) -> str:
+        """The translated name of a case type, severity, determination... by its code."""
+        items: list[Any] = getattr(self, kind)
+        found = next((item for item in items if item.code == code), None)
+        return found.name if found else code
+
+
+class _Reader:
+    """Reads one file's parsed YAML, raising ProcedureFileError with the nearest line."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, node: Any, message: str) -> ProcedureFileError:
+        return ProcedureFileError(self.path, getattr(node, "line", None), message)
+
+    def get(self, node: Any, key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
+        if not isinstance(node, dict):
+            raise self.fail(node, f"expected a mapping with {key!r}")
+        if key not in node:
+            if required:
+                raise self.fail(node, f"missing {key!r}")
+            return None
+        value = node[key]
+        if not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            raise self.fail(node, f"{key!r} must be a {names}")
+        return value
+
+    def names(self, node: Any) -> dict[str, str]:
+        names = self.get(node, "name", dict)
+        missing = [lang for lang in LANGUAGES if not names.get(lang)]
+        if missing:
+            raise self.fail(node, f"name lacks a translation for {', '.join(missing)}")
+        # An unquoted comma in {en: a, b} silently splits a name: refuse strays and non-text.
+        extra = sorted(str(key) for key in names if key not in LANGUAGES)
+        if extra or not all(isinstance(value, str) for value in names.values()):
+            raise self.fail(
+                node,
+                f"name must give exactly {', '.join(LANGUAGES)} as text "
+                f"(unexpected: {', '.join(extra) or 'a value that is not text'}; "
+                "quote names that contain a comma)",
+            )
+        return dict(names)
+
+    def named_list(self, root: Any, key: str, required: bool = True) -> list[Named]:
+        items = self.get(root, key, list, required) or []
+        out = [
+            Named(code=str(self.get(item, "code", str)), names=self.names(item)) for item in items
+        ]
+        self.unique(root, key, [n.code for n in out])
+        return out
+
+    def unique(self, node: Any, key: str, codes: list[str]) -> None:
+        seen: set[str] = set()
+        for code in codes:
+            if code in seen:
+                raise self.fail(node, f"{key}: code {code!r} is used twice")
+            seen.add(code)
+
+    def duration(self, node: Any, key: str, required: bool = True) -> Duration | None:
+        value = self.get(node, key, dict, required)
+        if value is None:
+            return None
+        if len(value) != 1 or next(iter(value)) not in DURATION_UNITS:
+            raise self.fail(node, f"{key!r} must be one of {sorted(DURATION_UNITS)} with a number")
+        unit, amount = next(iter(value.items()))
+        if not isinstance(amount, int) or amount < 0:
+            raise self.fail(node, f"{key!r}: {unit} must be a whole number of at least 0")
+        return Duration(amount=amount, unit=unit)
+
+    def roles(self, node: Any, key: str) -> frozenset[str]:
+        roles = self.get(node, key, list)
+        unknown = set(roles) - ROLES
+        if unknown:
+            raise self.fail(node, f"unknown role(s) {sorted(unknown)}; roles are {sorted(ROLES)}")
+        return frozenset(roles)
+
+
+def load_file(path: Path) -> Procedure:
+    try:
+        root = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ProcedureFileError(path, line, f"not valid YAML: {exc.problem}") from exc
+    r = _Reader(path)
+    code = r.get(root, "code", str)
+    if path.stem != code:
+        raise r.fail(root, f"the file of procedure {code!r} must be named {code}.yaml")
+    procedure = Procedure(
+        code=code,
+        names=r.names(root),
+        version=r.get(root, "version", int),
+        source=r.get(root, "source", str, required=False) or "",
+        case_types=r.named_list(root, "case_types"),
+        severities=r.named_list(root, "severities"),
+        determinations=r.named_list(root, "determinations"),
+        referrals=r.named_list(root, "referrals", required=False),
+    )
+    for item in r.get(root, "states", list):
+        reporter_sees = r.get(item, "reporter_sees", str, required=False) or "handling"
+        if reporter_sees not in REPORTER_VIEWS:
+            raise r.fail(item, f"reporter_sees must be one of {sorted(REPORTER_VIEWS)}")
+        procedure.states.append(
+            State(
+                code=r.get(item, "code", str),
+                names=r.names(item),
+                initial=bool(r.get(item, "initial", bool, required=False)),
+                final=bool(r.get(item, "final", bool, required=False)),
+                reporter_sees=reporter_sees,
+            )
+        )
+    states = {s.code for s in procedure.states}
+    r.unique(root, "states", [s.code for s in procedure.states])
+    if sum(s.initial for s in procedure.states) != 1:
+        raise r.fail(root, "exactly one state must be initial: true")
+    if not any(s.final for s in procedure.states):
+        raise r.fail(root, "at least one state must be final: true")
+
+    for item in r.get(root, "notifications", list, required=False) or []:
+        procedure.notifications.append(
+            Notification(
+                code=r.get(item, "code", str),
+                names=r.names(item),
+                within=r.duration(item, "within", required=False),
+                default=bool(r.get(item, "default", bool, required=False)),
+            )
+        )
+    notifications = {n.code for n in procedure.notifications}
+    r.unique(root, "notifications", list(notifications))
+
+    for item in r.get(root, "transitions", list):
+        sources = r.get(item, "from", list)
+        target = r.get(item, "to", str)
+        for state in [*sources, target]:
+            if state not in states:
+                raise r.fail(item, f"unknown state {state!r}")
+        requires = r.get(item, "requires", list, required=False) or []
+        unknown = set(requires) - CASE_FIELDS
+        if unknown:
+            raise r.fail(
+                item, f"cannot require {sorted(unknown)}; fields are {sorted(CASE_FIELDS)}"
+            )
+        needs = r.get(item, "notifications", list, required=False) or []
+        if set(needs) - notifications:
+            raise r.fail(item, f"unknown notification(s) {sorted(set(needs) - notifications)}")
+        procedure.transitions.append(
+            Transition(
+                code=r.get(item, "code", str),
+                names=r.names(item),
+                sources=tuple(sources),
+                target=target,
+                roles=r.roles(item, "roles"),
+                requires=tuple(requires),
+                notifications=tuple(needs),
+            )
+        )
+    r.unique(root, "transitions", [t.code for t in procedure.transitions])
+
+    for item in r.get(root, "timers", list, required=False) or []:
+        starts = r.get(item, "starts", str)
+        stops = r.get(item, "stops", list)
+        for event in [starts, *stops]:
+            kind, _, ref = event.partition(":")
+            valid = (
+                event == "opened"
+                or (kind == "state" and ref in states)
+                or (kind == "notification" and ref in notifications)
+            )
+            if not valid:
+                raise r.fail(
+                    item,
+                    f"unknown event {event!r}: use opened, state:<code> or notification:<code>",
+                )
+        escalate_to = r.get(item, "escalate_to", str)
+        if escalate_to not in ROLES:
+            raise r.fail(item, f"unknown role {escalate_to!r}")
+        procedure.timers.append(
+            Timer(
+                code=r.get(item, "code", str),
+                names=r.names(item),
+                starts=starts,
+                stops=tuple(stops),
+                deadline=r.duration(item, "deadline"),  # type: ignore[arg-type]
+                remind_before=r.duration(item, "remind_before", required=False),
+                escalate_to=escalate_to,
+                default=bool(r.get(item, "default", bool, required=False)),
+            )
+        )
+    r.unique(root, "timers", [t.code for t in procedure.timers])
+
+    appeal = r.get(root, "appeal", dict, required=False)
+    if appeal is not None:
+        reviewer = r.get(appeal, "reviewer", str)
+        if reviewer not in ROLES:
+            raise r.fail(appeal, f"unknown role {reviewer!r}")
+        procedure.appeal = Appeal(
+            reviewer=reviewer,
+            deadline=r.duration(appeal, "deadline"),  # type: ignore[arg-type]
+            default=bool(r.get(appeal, "default", bool, required=False)),
+        )
+    return procedure
+
+
+_CACHE: dict[str, Procedure] = {}
+
+
+def get(code: str) -> Procedure:
+    """The procedure ``code`` from its file (read once per process)."""
+    if code not in _CACHE:
+        path = DATA / f"{code}.yaml"
+        if not path.exists():
+            raise ProcedureFileError(path, None, "no such procedure file")
+        _CACHE[code] = load_file(path)
+    return _CACHE[code]
+
+
+def load_all() -> dict[str, Procedure]:
+    return {path.stem: get(path.stem) for path in sorted(DATA.glob("*.yaml"))}
