@@ -43,12 +43,14 @@ demo: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input -v0
 	$(BIN)/python manage.py demo_load
 
-# Serves Haven with the background worker beside it (it sends the e-mail, printed here).
+# Serves Haven with the background worker beside it (it sends the e-mail, printed here) and
+# the deadline clock ticking every minute.
 run: compilemessages demo
 	$(BIN)/python manage.py print_demo_logins
 	export HAVEN_BASE_URL=$${HAVEN_BASE_URL:-http://127.0.0.1:$(PORT)}; \
 	$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	while sleep 60; do $(BIN)/python manage.py clock_tick >/dev/null; done & clock=$$!; \
+	trap 'kill $$worker $$clock 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(STAMP)
