@@ -19,6 +19,7 @@ from haven.intake.views_public import clean_files, report_input
 from haven.lib.errors import HavenError, NotFound
 from haven.orgs import access
 from haven.orgs.access import Perm
+from haven.orgs.models import OrgUnit
 
 
 class InboxFilterForm(forms.Form):
@@ -40,7 +41,20 @@ class InboxFilterForm(forms.Form):
         ],
         required=False,
     )
-    class_unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    class_unit = forms.ModelChoiceField(
+        label=gettext_lazy("Class"), queryset=OrgUnit.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        schools = selectors.schools_for_triage(user=user)[:2]
+        if len(schools) == 1:
+            # A class filter makes sense inside one school; above it there are thousands.
+            self.fields["class_unit"].queryset = OrgUnit.objects.filter(  # type: ignore[attr-defined]
+                parent=schools[0], kind=OrgUnit.Kind.CLASS
+            ).order_by("name")
+        else:
+            del self.fields["class_unit"]
 
     def to_filter(self) -> selectors.InboxFilter:
         data = self.cleaned_data if self.is_valid() else {}
@@ -49,7 +63,7 @@ class InboxFilterForm(forms.Form):
             status=data.get("status") or "",
             harm=data.get("harm") or "",
             channel=data.get("channel") or "",
-            class_unit=data.get("class_unit"),
+            class_unit=data["class_unit"].pk if data.get("class_unit") else None,
             urgent=urgent,
         )
 
@@ -65,7 +79,7 @@ def _report_or_404(request: HttpRequest, pk: int) -> Report:
 def inbox(request: HttpRequest) -> HttpResponse:
     if not access.has_anywhere(request.user, Perm.REPORT_VIEW):
         raise Http404()
-    filter_form = InboxFilterForm(request.GET or None)
+    filter_form = InboxFilterForm(request.GET or None, user=request.user)
     reports = selectors.report_inbox(user=request.user, filters=filter_form.to_filter())[:200]
     template = "intake/_inbox_rows.html" if request.htmx else "intake/inbox.html"  # type: ignore[attr-defined]
     return render(

@@ -240,3 +240,14 @@ def test_staff_see_times_in_their_schools_time_zone(client, tree):
     client.force_login(tree.users["coordinator"])
     page = client.get(url("intake:report_detail", report.pk)).content.decode()
     assert "Nov. 23, 2026, noon" in page
+
+
+def test_inbox_filters_by_class_within_one_school(client, tree):
+    in_class, _ = submit(tree.school_a, class_unit=tree.class_a, description="in class")
+    elsewhere, _ = submit(tree.school_a, description="whole school")
+    client.force_login(tree.users["coordinator"])
+    page = client.get(url("intake:inbox"), {"class_unit": tree.class_a.pk}).content.decode()
+    assert url("intake:report_detail", in_class.pk) in page
+    assert url("intake:report_detail", elsewhere.pk) not in page
+    client.force_login(tree.users["inspector"])  # sees two schools: no class filter
+    assert 'name="class_unit"' not in client.get(url("intake:inbox")).content.decode()
