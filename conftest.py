@@ -47,6 +47,10 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
     # Tasks run at once, files go to a fresh folder per test.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Each test starts in English, whatever language the previous test's requests activated.
+    from django.utils import translation
+
+    translation.activate("en")
     # Per-process caches must not carry one test's rows into the next.
     from haven.lib import ttlcache
 

@@ -107,6 +107,20 @@ class CaseParty(models.Model):
         return f"{self.get_role_display()}: {self.description}"
 
 
+EVENT_LABELS = {
+    "opened": _("case opened"),
+    "updated": _("facts changed"),
+    "transition": _("step taken"),
+    "notification": _("notification recorded"),
+    "party": _("party added"),
+    "team": _("case team changed"),
+    "note": _("note added"),
+    "referral": _("referral sent"),
+    "referral_answer": _("referral answered"),
+    "escalated": _("deadline missed: escalated"),
+}
+
+
 class CaseEvent(models.Model):
     """One line of the case's timeline."""
 
@@ -132,6 +146,10 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.kind, self.kind))
 
 
 class CaseTimer(models.Model):

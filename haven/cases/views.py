@@ -81,7 +81,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "team": case.team.select_related("user"),
         "notes": access.notes_visible(request.user, case).select_related("author"),
         "reports": case.reports.all(),
-        "timeline": selectors.case_timeline(case=case),
+        "timeline": _named_steps(selectors.case_timeline(case=case), procedure),
         "facts_form": forms.CaseFactsForm(initial=facts, procedure=procedure),
         "notification_form": forms.NotificationForm(procedure=procedure),
         "party_form": forms.PartyForm(),
@@ -89,6 +89,15 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "team_form": forms.TeamForm(school=case.school),
         "note_form": forms.NoteForm(),
     }
+
+
+def _named_steps(events: list[Any], procedure: Any) -> list[Any]:
+    """Give each "step taken" event the step's name in the reader's language."""
+    for event in events:
+        code = (event.details or {}).get("step")
+        transition = procedure.transition(code) if code else None
+        event.step_name = transition.name if transition else ""
+    return events
 
 
 @login_required
