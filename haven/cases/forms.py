@@ -89,3 +89,27 @@ class NoteForm(forms.Form):
     restricted = forms.BooleanField(
         label=_("Restricted: only me and the principal"), required=False
     )
+
+
+class AppealForm(forms.Form):
+    filed_by = forms.CharField(label=_("Appeal made by"), max_length=200)
+    grounds = forms.CharField(
+        label=_("Grounds of the appeal"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AppealDecisionForm(forms.Form):
+    appeal = forms.IntegerField(widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("upheld", _("determination upheld")), ("changed", _("determination changed"))],
+        widget=forms.RadioSelect,
+    )
+    determination = forms.ChoiceField(label=_("New determination"), required=False)
+    decision = forms.CharField(
+        label=_("Decision and reasons"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, procedure: Procedure, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["determination"].choices = _choices(procedure.determinations)  # type: ignore[attr-defined]

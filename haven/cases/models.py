@@ -118,6 +118,8 @@ EVENT_LABELS = {
     "referral": _("referral sent"),
     "referral_answer": _("referral answered"),
     "escalated": _("deadline missed: escalated"),
+    "appeal": _("appeal made"),
+    "appeal_decided": _("appeal decided"),
 }
 
 
@@ -306,3 +308,49 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} {self.created_at:%Y-%m-%d}"
+
+
+class Appeal(models.Model):
+    """A family's appeal of the determination, decided by the reviewer the procedure names."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("waiting for the decision")
+        UPHELD = "upheld", _("determination upheld")
+        CHANGED = "changed", _("determination changed")
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="appeals"
+    )
+    filed_by = models.CharField(
+        _("appeal made by"), max_length=200, help_text=_("For example: the parents of the pupil.")
+    )
+    grounds = models.TextField(_("grounds of the appeal"))
+    filed_at = models.DateTimeField(_("appeal made on"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    due_at = models.DateTimeField(_("decision due"))
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.PENDING
+    )
+    decision = models.TextField(_("decision and reasons"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["-filed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_outcome_display()}"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from haven.audit.services import audit_record
 from haven.cases.models import (
+    Appeal,
     Case,
     CaseEvent,
     CaseMember,
@@ -385,9 +386,11 @@ def clock_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
             if not claimed:
                 continue
             timer = CaseTimer.objects.select_related("case").get(pk=pk)
-            Case.objects.filter(pk=timer.case_id, escalated_at__isnull=True).update(
-                escalated_at=now
-            )
+            if escalation_role(timer) == Role.INSPECTOR:
+                # From now on the inspectors above see this case.
+                Case.objects.filter(pk=timer.case_id, escalated_at__isnull=True).update(
+                    escalated_at=now
+                )
             _event(timer.case, "escalated", None, timer=timer.code)
             _audit(None, "case.escalate", timer.case, timer=timer.code)
             send_escalation.enqueue(pk)
@@ -399,3 +402,70 @@ def case_record_view(*, actor: Any, case: Case) -> None:
     """Who opened which case is audited."""
     with transaction.atomic():
         _audit(actor, "case.view", case)
+
+
+def appeal_file(*, actor: Any, case: Case, filed_by: str, grounds: str) -> Appeal:
+    """Record a family's appeal of the determination; the procedure says who decides, by when."""
+    _require_manage(actor, case)
+    procedure = procedure_of(case)
+    if procedure.appeal is None:
+        raise InvalidInput(_("This procedure has no appeal."))
+    if not case.determination:
+        raise InvalidInput(_("There is no determination to appeal yet."))
+    if not filed_by.strip() or not grounds.strip():
+        raise InvalidInput(_("Say who appeals and on what grounds."))
+    if case.appeals.filter(outcome=Appeal.Outcome.PENDING).exists():
+        raise InvalidInput(_("An appeal is already waiting for its decision."))
+    now = timezone.now()
+    deadline = procedure.appeal.deadline
+    due = clock.add(now, deadline.amount, deadline.unit, case.school.jurisdiction.calendar())
+    with transaction.atomic():
+        appeal = Appeal.objects.create(
+            case=case,
+            filed_by=filed_by.strip(),
+            grounds=grounds.strip(),
+            filed_at=now,
+            recorded_by=actor,
+            due_at=due,
+        )
+        _event(case, "appeal", actor, appeal=appeal.pk)
+        _audit(actor, "case.appeal", case, appeal=appeal.pk)
+    return appeal
+
+
+def appeal_decide(
+    *, actor: Any, appeal: Appeal, outcome: str, decision: str, determination: str = ""
+) -> Appeal:
+    """The reviewer the procedure names (the county inspector in China) decides."""
+    case = appeal.case
+    procedure = procedure_of(case)
+    reviewer = procedure.appeal.reviewer if procedure.appeal else None
+    if reviewer is None or reviewer not in access.case_roles(actor, case):
+        raise AccessDenied()
+    if appeal.outcome != Appeal.Outcome.PENDING:
+        raise InvalidInput(_("This appeal was already decided."))
+    if outcome not in (Appeal.Outcome.UPHELD, Appeal.Outcome.CHANGED):
+        raise InvalidInput(_("Choose whether the determination stands or changes."))
+    if not decision.strip():
+        raise InvalidInput(_("Give the decision and its reasons."))
+    if outcome == Appeal.Outcome.CHANGED and determination not in {
+        d.code for d in procedure.determinations if d.code != case.determination
+    }:
+        raise InvalidInput(_("Choose the new determination."))
+    with transaction.atomic():
+        Appeal.objects.filter(pk=appeal.pk).update(
+            outcome=outcome, decision=decision.strip(), decided_at=timezone.now(), decided_by=actor
+        )
+        if outcome == Appeal.Outcome.CHANGED:
+            Case.objects.filter(pk=case.pk).update(determination=determination)
+        _event(case, "appeal_decided", actor, appeal=appeal.pk, outcome=outcome)
+        _audit(actor, "case.appeal_decide", case, appeal=appeal.pk, outcome=outcome)
+    appeal.refresh_from_db()
+    return appeal
+
+
+def escalation_role(timer: CaseTimer) -> str:
+    """Who a missed deadline goes to, as its procedure says."""
+    procedure = loader.get(timer.case.procedure_code)
+    found = next((t for t in procedure.timers if t.code == timer.code), None)
+    return found.escalate_to if found else Role.INSPECTOR

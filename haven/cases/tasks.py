@@ -39,11 +39,16 @@ def send_reminder(timer_id: int) -> int:
 
 @task()
 def send_escalation(timer_id: int) -> int:
-    """To the inspectors above the school (never the school's own staff)."""
+    """To the role the procedure names: inspectors above the school, or e.g. its principal."""
+    from haven.cases.services import escalation_role
+
     timer = CaseTimer.objects.select_related("case__school").get(pk=timer_id)
-    above = timer.case.school.ancestor_paths()[:-1]
-    inspectors = Membership.objects.filter(
-        role=Role.INSPECTOR, unit__path__in=above, user__is_active=True
+    role = escalation_role(timer)
+    paths = timer.case.school.ancestor_paths()
+    if role == Role.INSPECTOR:
+        paths = paths[:-1]  # the level above, never the school's own people
+    members = Membership.objects.filter(
+        role=role, unit__path__in=paths, user__is_active=True
     ).select_related("user")
-    users = sorted({m.user for m in inspectors}, key=lambda u: u.email)
+    users = sorted({m.user for m in members}, key=lambda u: u.email)
     return _mail(users, "escalation", timer)

@@ -88,6 +88,12 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "referral_form": forms.ReferralForm(procedure=procedure, school=case.school),
         "team_form": forms.TeamForm(school=case.school),
         "note_form": forms.NoteForm(),
+        "appeals": case.appeals.select_related("decided_by"),
+        "appeal_form": forms.AppealForm()
+        if procedure.appeal and case.determination and manage
+        else None,
+        "reviewer": bool(procedure.appeal and procedure.appeal.reviewer in roles),
+        "decision_form": forms.AppealDecisionForm(procedure=procedure),
     }
 
 
@@ -147,6 +153,25 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             if not form.is_valid():
                 raise services.InvalidInput(_form_error(form))
             services.case_member_add(actor=user, case=case, **form.cleaned_data)
+        elif action == "appeal":
+            form = forms.AppealForm(request.POST)
+            if not form.is_valid():
+                raise services.InvalidInput(_form_error(form))
+            services.appeal_file(actor=user, case=case, **form.cleaned_data)
+        elif action == "appeal_decide":
+            form = forms.AppealDecisionForm(request.POST, procedure=procedure)
+            if not form.is_valid():
+                raise services.InvalidInput(_form_error(form))
+            appeal = case.appeals.filter(pk=form.cleaned_data["appeal"]).first()
+            if appeal is None:
+                raise services.InvalidInput(_("Unknown appeal."))
+            services.appeal_decide(
+                actor=user,
+                appeal=appeal,
+                outcome=form.cleaned_data["outcome"],
+                decision=form.cleaned_data["decision"],
+                determination=form.cleaned_data["determination"],
+            )
         elif action == "note":
             form = forms.NoteForm(request.POST)
             if not form.is_valid():

@@ -185,8 +185,8 @@ def time_zone(user: Any) -> str | None:
 
 def cases_visible(user: Any) -> QuerySet[Any]:
     """Cases the user may read: every case of the schools they manage cases for, the cases
-    whose team they are on, and, for inspectors, the cases escalated to them."""
-    from haven.cases.models import Case, CaseMember
+    whose team they are on, and, for inspectors, the cases escalated or appealed to them."""
+    from haven.cases.models import Appeal, Case, CaseMember
 
     if not getattr(user, "is_authenticated", False):
         return Case.objects.none()
@@ -194,7 +194,10 @@ def cases_visible(user: Any) -> QuerySet[Any]:
         pk__in=CaseMember.objects.filter(user=user).values("case_id")
     )
     if paths_with(user, Perm.CASE_ESCALATED):
-        condition |= Q(escalated_at__isnull=False, school__in=units(user, Perm.CASE_ESCALATED))
+        # Inspectors above see what was escalated to them and what is appealed to them.
+        condition |= Q(school__in=units(user, Perm.CASE_ESCALATED)) & (
+            Q(escalated_at__isnull=False) | Q(pk__in=Appeal.objects.values("case_id"))
+        )
     return Case.objects.filter(condition)
 
 

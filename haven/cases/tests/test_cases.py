@@ -275,3 +275,57 @@ def test_clock_tick_command_is_idempotent(tree, case, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out == ["reminded 1, escalated 1", "reminded 0, escalated 0"]
     assert len(mail.outbox) == 2
+
+
+def _determined(tree, case):
+    services.case_update(
+        actor=tree.users["coordinator"], case=case, changes={"determination": "bullying"}
+    )
+    return case
+
+
+def test_appeal_is_decided_by_the_reviewer_above(tree, case):
+    _determined(tree, case)
+    appeal = services.appeal_file(
+        actor=tree.users["coordinator"],
+        case=case,
+        filed_by="Parents of the accused pupil",
+        grounds="It was a fight between friends.",
+    )
+    inspector = tree.users["inspector"]
+    # the appeal makes the case visible to the reviewer above
+    assert selectors.case_get(user=inspector, pk=case.pk) == case
+    with pytest.raises(AccessDenied):
+        services.appeal_decide(
+            actor=tree.users["principal"], appeal=appeal, outcome="upheld", decision="x"
+        )
+    with pytest.raises(InvalidInput):
+        services.appeal_decide(actor=inspector, appeal=appeal, outcome="changed", decision="x")
+    services.appeal_decide(
+        actor=inspector,
+        appeal=appeal,
+        outcome="changed",
+        decision="Equals, no power imbalance.",
+        determination="conflict",
+    )
+    case.refresh_from_db()
+    assert case.determination == "conflict"
+    with pytest.raises(InvalidInput):
+        services.appeal_decide(actor=inspector, appeal=appeal, outcome="upheld", decision="again")
+
+
+def test_no_appeal_without_a_determination(tree, case):
+    with pytest.raises(InvalidInput):
+        services.appeal_file(actor=tree.users["coordinator"], case=case, filed_by="x", grounds="y")
+
+
+def test_escalation_goes_to_the_role_the_procedure_names(tree, case, mailoutbox):
+    # GEN escalates to the inspector; a timer escalating to the principal must not open the
+    # case to inspectors.
+    timer = case.timers.get(code="first_contact")
+    from unittest import mock
+
+    with mock.patch.object(services, "escalation_role", return_value=Role.PRINCIPAL):
+        services.clock_sweep(now=timer.due_at + dt.timedelta(minutes=1))
+    case.refresh_from_db()
+    assert case.escalated_at is None
