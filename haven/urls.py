@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("org/", views.orgunit_list, name="orgunit_list"),
     path("org/<int:pk>/", views.orgunit_detail, name="orgunit_detail"),
+    path("org/pupils/<int:pk>/", views.pupil_detail, name="pupil_detail"),
     path("account/", views.account, name="account"),
     path("account/login/", auth_views.LoginView.as_view(), name="login"),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from haven.cases.models import CaseNotification, PartyRole, TeamRole
-from haven.orgs.models import Membership, OrgUnit, Role, User
+from haven.orgs.models import Membership, OrgUnit, Pupil, Role, User
 from haven.procedures.loader import Procedure
 
 
@@ -49,8 +49,19 @@ class NotificationForm(forms.Form):
 
 class PartyForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=PartyRole.choices)
-    description = forms.CharField(label=_("Who"), max_length=200)
+    pupil = forms.ModelChoiceField(
+        label=_("Pupil from the roster"), queryset=Pupil.objects.none(), required=False
+    )
+    description = forms.CharField(
+        label=_("Who (if not on the roster, or a member of staff)"), max_length=200, required=False
+    )
     is_staff = forms.BooleanField(label=_("A member of staff"), required=False)
+
+    def __init__(self, *args: Any, school: OrgUnit, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["pupil"].queryset = Pupil.objects.filter(  # type: ignore[attr-defined]
+            school=school, active=True
+        ).select_related("class_unit")
 
 
 class ReferralForm(forms.Form):

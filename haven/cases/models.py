@@ -93,6 +93,14 @@ class CaseParty(models.Model):
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="parties"
     )
     role = models.CharField(_("role"), max_length=16, choices=PartyRole.choices)
+    pupil = models.ForeignKey(
+        "orgs.Pupil",
+        verbose_name=_("pupil"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="case_parties",
+    )
     description = models.CharField(
         _("who"), max_length=200, help_text=_("A name or a description, as the case needs.")
     )

@@ -56,3 +56,21 @@ def referral_get(*, user: Any, pk: int) -> Referral:
 
 def case_timeline(*, case: Case) -> list[Any]:
     return list(case.events.select_related("actor"))
+
+
+def pupil_chronology(*, user: Any, pupil: Any) -> list[dict[str, Any]]:
+    """What happened to and around a pupil, oldest first, from the cases the viewer may see."""
+    from haven.cases.models import CaseParty
+
+    parties = (
+        CaseParty.objects.filter(pupil=pupil, case__in=access.cases_visible(user))
+        .select_related("case")
+        .order_by("case__opened_at")
+    )
+    entries: list[dict[str, Any]] = []
+    for party in parties:
+        case = party.case
+        entries.append({"at": case.opened_at, "case": case, "role": party.get_role_display()})
+        for appeal in case.appeals.all():
+            entries.append({"at": appeal.filed_at, "case": case, "appeal": appeal})
+    return sorted(entries, key=lambda entry: entry["at"])

@@ -265,14 +265,23 @@ def case_notification_record(
 
 
 def case_party_add(
-    *, actor: Any, case: Case, role: str, description: str, is_staff: bool = False
+    *,
+    actor: Any,
+    case: Case,
+    role: str,
+    description: str = "",
+    is_staff: bool = False,
+    pupil: Any = None,
 ) -> CaseParty:
     _require_manage(actor, case)
-    if not description.strip():
+    if pupil is not None and pupil.school_id != case.school_id:
+        raise InvalidInput(_("This pupil is not at the case's school."))
+    if pupil is None and not description.strip():
         raise InvalidInput(_("Say who the party is."))
+    description = description.strip() or str(pupil)
     with transaction.atomic():
         party = CaseParty.objects.create(
-            case=case, role=role, description=description.strip(), is_staff=is_staff
+            case=case, role=role, description=description, is_staff=is_staff, pupil=pupil
         )
         _event(case, "party", actor, role=role)
         _audit(actor, "case.party", case, role=role)

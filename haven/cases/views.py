@@ -84,7 +84,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "timeline": _named_steps(selectors.case_timeline(case=case), procedure),
         "facts_form": forms.CaseFactsForm(initial=facts, procedure=procedure),
         "notification_form": forms.NotificationForm(procedure=procedure),
-        "party_form": forms.PartyForm(),
+        "party_form": forms.PartyForm(school=case.school),
         "referral_form": forms.ReferralForm(procedure=procedure, school=case.school),
         "team_form": forms.TeamForm(school=case.school),
         "note_form": forms.NoteForm(),
@@ -139,7 +139,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                 raise services.InvalidInput(_form_error(form))
             services.case_notification_record(actor=user, case=case, **form.cleaned_data)
         elif action == "party":
-            form = forms.PartyForm(request.POST)
+            form = forms.PartyForm(request.POST, school=case.school)
             if not form.is_valid():
                 raise services.InvalidInput(_form_error(form))
             services.case_party_add(actor=user, case=case, **form.cleaned_data)

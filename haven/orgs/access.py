@@ -29,6 +29,8 @@ class Perm:
     CASE_MANAGE = "case.manage"  # open cases, choose the team, see every case of the school
     CASE_ESCALATED = "case.escalated"  # see cases escalated to the level above
     REFERRAL_ANSWER = "referral.answer"  # a partner agency answers what is referred to it
+    PUPIL_VIEW = "pupil.view"  # the class rosters and each pupil's chronology
+    PUPIL_MANAGE = "pupil.manage"  # add pupils by hand or by import
 
 
 # Least privilege: a partner agency sees only what is referred to it (cases issue), not the
@@ -44,9 +46,11 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.REPORT_TRIAGE,
             Perm.POSTER_MAKE,
             Perm.CASE_MANAGE,
+            Perm.PUPIL_VIEW,
+            Perm.PUPIL_MANAGE,
         }
     ),
-    Role.PSYCHOLOGIST: frozenset({Perm.UNIT_VIEW, Perm.REPORT_CREATE}),
+    Role.PSYCHOLOGIST: frozenset({Perm.UNIT_VIEW, Perm.REPORT_CREATE, Perm.PUPIL_VIEW}),
     Role.PRINCIPAL: frozenset(
         {
             Perm.UNIT_VIEW,
@@ -57,6 +61,8 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.REPORT_TRIAGE,
             Perm.POSTER_MAKE,
             Perm.CASE_MANAGE,
+            Perm.PUPIL_VIEW,
+            Perm.PUPIL_MANAGE,
         }
     ),
     Role.INSPECTOR: frozenset({Perm.UNIT_VIEW, Perm.REPORT_VIEW, Perm.CASE_ESCALATED}),
@@ -70,6 +76,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.MEMBER_MANAGE,
             Perm.AUDIT_VIEW,
             Perm.POSTER_MAKE,
+            Perm.PUPIL_MANAGE,
         }
     ),
 }

@@ -9,7 +9,7 @@ from django.utils.text import slugify
 
 from haven.audit.services import audit_record
 from haven.orgs import services
-from haven.orgs.models import Jurisdiction, Membership, OrgUnit, User
+from haven.orgs.models import Jurisdiction, Membership, OrgUnit, Pupil, User
 
 DATA = Path(__file__).resolve().parent / "data"
 JURISDICTION_FIELDS = (
@@ -100,6 +100,11 @@ def demo_load(path: Path = DATA / "demo.json") -> dict[str, int]:
             )
         for role, unit_key in spec["roles"]:
             services.membership_grant(actor=None, user=user, unit=index[unit_key], role=role)
+    # A roster for the demo school, so cases can name pupils from it.
+    from haven.orgs.pupils import pupils_import, read_csv
+
+    roster = read_csv((DATA / "demo_pupils.csv").read_text(encoding="utf-8"))
+    pupils_import(actor=None, school=index["RO/CJ/CLJ/RO-CJ-CLJ-1"], rows=roster)
     after = _counts()
     return {name: after[name] - before[name] for name in after}
 
@@ -110,4 +115,5 @@ def _counts() -> dict[str, int]:
         "units": OrgUnit.objects.count(),
         "users": User.objects.count(),
         "memberships": Membership.objects.count(),
+        "pupils": Pupil.objects.count(),
     }

@@ -313,3 +313,38 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.unit}"
+
+
+class Pupil(models.Model):
+    """A pupil on a class roster: only what cases need to name a party (no address, no
+    birth date)."""
+
+    class_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("class"),
+        on_delete=models.PROTECT,
+        related_name="pupils",
+        limit_choices_to={"kind": "class"},
+    )
+    school = models.ForeignKey(
+        OrgUnit, verbose_name=_("school"), on_delete=models.PROTECT, related_name="school_pupils"
+    )
+    external_id = models.CharField(
+        _("school's pupil number"),
+        max_length=40,
+        help_text=_("The number the school's own register uses; imports match on it."),
+    )
+    given_name = models.CharField(_("given name"), max_length=100)
+    family_name = models.CharField(_("family name"), max_length=100)
+    active = models.BooleanField(_("on the roster"), default=True)
+
+    class Meta:
+        verbose_name = _("pupil")
+        verbose_name_plural = _("pupils")
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "external_id"], name="pupil_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"

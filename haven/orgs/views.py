@@ -9,6 +9,7 @@ from haven.lib.errors import NotFound
 from haven.orgs import access, selectors, services
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
+from haven.orgs.pupils import pupil_record_view, pupils_visible
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -44,6 +45,9 @@ def orgunit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "children": selectors.orgunit_children(user=request.user, unit=unit),
         "members": selectors.membership_list(user=request.user, unit=unit),
         "can_manage": access.can(request.user, Perm.UNIT_MANAGE, unit),
+        "pupils": pupils_visible(request.user).filter(class_unit=unit, active=True)
+        if unit.kind == OrgUnit.Kind.CLASS
+        else [],
         "can_poster": unit.kind in (OrgUnit.Kind.SCHOOL, OrgUnit.Kind.CLASS)
         and access.can(request.user, Perm.POSTER_MAKE, unit),
     }
@@ -65,3 +69,21 @@ def language_set(request: HttpRequest) -> HttpResponse:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A translated page instead of Django's technical one; the reason is not shown."""
     return render(request, "403_csrf.html", status=403)
+
+
+@login_required
+def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A pupil's chronology: only what the viewer may see of each case."""
+    from haven.cases.selectors import pupil_chronology
+
+    pupil = (
+        pupils_visible(request.user).select_related("class_unit", "school").filter(pk=pk).first()
+    )
+    if pupil is None:
+        raise Http404()
+    pupil_record_view(actor=request.user, pupil=pupil)
+    return render(
+        request,
+        "orgs/pupil_detail.html",
+        {"pupil": pupil, "entries": pupil_chronology(user=request.user, pupil=pupil)},
+    )

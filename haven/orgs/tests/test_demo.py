@@ -1,7 +1,7 @@
 from django.core.management import call_command
 
 from haven.audit.models import AuditEvent
-from haven.orgs.models import Jurisdiction, Membership, OrgUnit, Role, User
+from haven.orgs.models import Jurisdiction, Membership, OrgUnit, Pupil, Role, User
 
 
 def snapshot():
@@ -10,6 +10,7 @@ def snapshot():
         list(OrgUnit.objects.order_by("path").values()),
         list(User.objects.order_by("email").values()),
         list(Membership.objects.order_by("pk").values()),
+        list(Pupil.objects.order_by("pk").values()),
         AuditEvent.objects.count(),
     )
 
@@ -19,7 +20,9 @@ def test_demo_loads_twice_without_change(db, capsys):
     first = snapshot()
     call_command("demo_load")
     assert snapshot() == first
-    assert "added: 0 jurisdictions, 0 units, 0 users, 0 memberships" in capsys.readouterr().out
+    assert "added: 0 jurisdictions, 0 units, 0 users, 0 memberships, 0 pupils" in (
+        capsys.readouterr().out
+    )
 
 
 def test_demo_has_the_places_of_the_domain_notes_and_every_role(db):
