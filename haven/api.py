@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.security import django_auth
 
+from haven.cases.api import router as cases_router
 from haven.intake.api import router as intake_router
 from haven.lib.errors import HavenError
 from haven.orgs.api import router as orgs_router
@@ -48,3 +49,4 @@ def health(request: HttpRequest) -> dict[str, str]:
 
 api.add_router("/org-units", orgs_router, auth=django_auth, tags=["organisation"])
 api.add_router("/reports", intake_router)
+api.add_router("/cases", cases_router)

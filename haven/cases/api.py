@@ -1,0 +1,135 @@
+"""Cases in the JSON API: the same selectors and services, so the same rules, as the pages."""
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.pagination import paginate
+from ninja.security import django_auth
+
+from haven.cases import selectors, services
+from haven.cases.models import Case, Referral
+from haven.orgs import access
+
+router = Router(tags=["cases"], auth=django_auth)
+
+
+class CaseOut(Schema):
+    id: int
+    school_id: int
+    title: str
+    procedure_code: str
+    procedure_version: int
+    state: str
+    case_type: str
+    severity: str
+    determination: str
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+    escalated_at: dt.datetime | None
+
+
+class CaseDetailOut(CaseOut):
+    narrative: str
+    determination_reason: str
+    next_steps: list[str]
+
+
+class EventOut(Schema):
+    kind: str
+    created_at: dt.datetime
+    actor_id: int | None
+    details: dict[str, Any]
+
+
+class TimerOut(Schema):
+    code: str
+    due_at: dt.datetime
+    stopped_at: dt.datetime | None
+    escalated_at: dt.datetime | None
+
+
+class StepIn(Schema):
+    step: str
+
+
+class ReferralOut(Schema):
+    id: int
+    case_id: int
+    kind: str
+    agency_id: int
+    message: str
+    status: str
+    answer: str
+    sent_at: dt.datetime
+
+
+class ReferralAnswerIn(Schema):
+    status: str
+    answer: str = ""
+
+
+@router.get("", response=list[CaseOut], summary="Cases the caller may see")
+@paginate
+def case_list(request: HttpRequest, open_only: bool = False) -> Any:
+    return selectors.case_list(user=request.user, open_only=open_only)
+
+
+def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
+    procedure = services.procedure_of(case)
+    roles = access.case_roles(request.user, case)
+    data = CaseOut.from_orm(case).dict()
+    data.update(
+        narrative=case.narrative,
+        determination_reason=case.determination_reason,
+        next_steps=[t.code for t in procedure.transitions_from(case.state) if t.roles & roles]
+        if case.closed_at is None
+        else [],
+    )
+    return data
+
+
+@router.get("/{case_id}", response=CaseDetailOut, summary="One case")
+def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    case = selectors.case_get(user=request.user, pk=case_id)
+    services.case_record_view(actor=request.user, case=case)
+    return _detail(request, case)
+
+
+@router.get("/{case_id}/timeline", response=list[EventOut], summary="The case's timeline")
+def case_timeline(request: HttpRequest, case_id: int) -> Any:
+    case = selectors.case_get(user=request.user, pk=case_id)
+    return selectors.case_timeline(case=case)
+
+
+@router.get("/{case_id}/deadlines", response=list[TimerOut], summary="The case's deadlines")
+def case_deadlines(request: HttpRequest, case_id: int) -> Any:
+    return selectors.case_get(user=request.user, pk=case_id).timers.all()
+
+
+@router.post("/{case_id}/steps", response=CaseDetailOut, summary="Take a procedure step")
+def case_step(request: HttpRequest, case_id: int, payload: StepIn) -> dict[str, Any]:
+    case = selectors.case_get(user=request.user, pk=case_id)
+    case = services.case_transition(actor=request.user, case=case, code=payload.step)
+    return _detail(request, case)
+
+
+@router.get("/referrals/", response=list[ReferralOut], summary="Referrals to the caller's agency")
+def referral_list(request: HttpRequest) -> Any:
+    return selectors.referral_list(user=request.user)
+
+
+@router.post(
+    "/referrals/{referral_id}/answer",
+    response={200: ReferralOut},
+    summary="Accept, reject or complete a referral",
+)
+def referral_answer(
+    request: HttpRequest, referral_id: int, payload: ReferralAnswerIn
+) -> Status[Referral]:
+    referral = selectors.referral_get(user=request.user, pk=referral_id)
+    answered = services.referral_answer(
+        actor=request.user, referral=referral, status=payload.status, answer=payload.answer
+    )
+    return Status(200, answered)
