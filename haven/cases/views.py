@@ -2,14 +2,17 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from haven.cases import forms, selectors, services
+from haven.cases import casefile, forms, selectors, services
 from haven.cases.models import Case, Referral
 from haven.intake import selectors as intake_selectors
 from haven.lib.errors import HavenError, NotFound
@@ -94,6 +97,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         else None,
         "reviewer": bool(procedure.appeal and procedure.appeal.reviewer in roles),
         "decision_form": forms.AppealDecisionForm(procedure=procedure),
+        "file_audiences": casefile.allowed_audiences(request.user, case),
     }
 
 
@@ -235,3 +239,45 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "statuses": Referral.Status,
         },
     )
+
+
+@login_required
+@require_POST
+def case_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case file as PDF, for the audience and in the language asked for."""
+    case = _case_or_404(request, pk)
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        language = translation.get_language() or settings.LANGUAGE_CODE
+    try:
+        pdf = casefile.case_file_pdf(
+            actor=request.user,
+            case=case,
+            audience=request.POST.get("audience", ""),
+            language=language,
+        )
+    except HavenError as exc:
+        if exc.status == 403:
+            raise Http404() from exc
+        messages.error(request, str(exc.message))
+        return redirect("cases:case_detail", pk=case.pk)
+    return _pdf(pdf, f"case-{case.pk}-{language}.pdf")
+
+
+@login_required
+def referral_file(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        referral = selectors.referral_get(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404() from exc
+    pdf = casefile.referral_file_pdf(
+        actor=request.user, referral=referral, language=translation.get_language() or "en"
+    )
+    return _pdf(pdf, f"referral-{referral.pk}.pdf")
+
+
+def _pdf(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    response["Cache-Control"] = "private, no-store"
+    return response
