@@ -29,7 +29,8 @@ def case_file_html(
     *, case: Case, audience: str, language: str, referral: Referral | None = None
 ) -> str:
     procedure = procedure_of(case)
-    with translation.override(language):
+    # Times as the school lives them, whoever prints the file and wherever the server is.
+    with translation.override(language), timezone.override(case.school.jurisdiction.time_zone):
         context = {
             "case": case,
             "audience": audience,
@@ -48,7 +49,10 @@ def case_file_html(
             context["referrals"] = [referral] if referral else list(case.referrals.all())
         else:
             context.update(
-                timers=list(case.timers.all()),
+                timers=[
+                    (timer, next((t.name for t in procedure.timers if t.code == timer.code), ""))
+                    for timer in case.timers.all()
+                ],
                 notifications=list(case.notifications.all()),
                 referrals=list(case.referrals.select_related("agency")),
                 appeals=list(case.appeals.all()),
