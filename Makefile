@@ -66,6 +66,7 @@ test: setup compilemessages lint
 # subtree (SQLite), then intake over HTTP (gunicorn, wrk, its own PostgreSQL unless DATABASE_URL).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/cases.py
 	$(BIN)/python bench/intake.py
 
 clean:
