@@ -176,6 +176,15 @@ def memberships(user: Any, perm: str = Perm.MEMBER_VIEW) -> QuerySet[Membership]
     return Membership.objects.filter(unit__in=units(user, perm))
 
 
+def can_manage_jurisdiction(user: Any, jurisdiction: Any) -> bool:
+    """Its calendar and deadline defaults: operators, and administrators of a country (a unit
+    at the top of the tree) under that jurisdiction."""
+    if is_operator(user):
+        return True
+    top = [g.unit_id for g in grants(user) if Perm.UNIT_MANAGE in ROLE_PERMS.get(g.role, ())]
+    return OrgUnit.objects.filter(pk__in=top, depth=0, jurisdiction=jurisdiction).exists()
+
+
 def roles_on(user: Any, unit: OrgUnit) -> set[str]:
     """Roles the user holds on ``unit`` or any unit above it."""
     return {g.role for g in grants(user) if unit.path.startswith(g.path)}

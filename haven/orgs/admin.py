@@ -12,9 +12,18 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from haven.admin_site import ScopedAdmin, site
+from haven.audit.services import audit_record
 from haven.orgs import access, services
 from haven.orgs.access import Perm
-from haven.orgs.models import Jurisdiction, Membership, OrgUnit, Role, User, normalize_email
+from haven.orgs.models import (
+    Holiday,
+    Jurisdiction,
+    Membership,
+    OrgUnit,
+    Role,
+    User,
+    normalize_email,
+)
 
 
 class OrgUnitForm(forms.ModelForm):
@@ -233,13 +242,74 @@ class MembershipAdmin(ScopedAdmin):
             services.membership_revoke(actor=request.user, membership=membership)
 
 
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 1
+    fields = ["date", "name"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and access.can_manage_jurisdiction(request.user, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and access.can_manage_jurisdiction(request.user, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and access.can_manage_jurisdiction(request.user, obj)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True
+
+
 @admin.register(Jurisdiction, site=site)
 class JurisdictionAdmin(ScopedAdmin):
-    list_display = ["code", "name", "time_zone"]
+    """Operators set up jurisdictions; a country's administrators keep its school calendar
+    and the deadlines the procedure marks as defaults."""
+
+    list_display = ["code", "name", "time_zone", "procedure_code"]
     perm_view = Perm.UNIT_MANAGE
+    inlines = [HolidayInline]
+    fields = [
+        "code",
+        "names",
+        "languages",
+        "time_zone",
+        "procedure_code",
+        "first_response_hours",
+        "deadline_overrides",
+        "weekend_days",
+        "school_day_start",
+        "school_day_end",
+        "phone_numbers",
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if access.is_operator(request.user):
+            return []
+        return ["code", "names", "languages", "time_zone", "procedure_code"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return access.is_operator(request.user)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return access.is_operator(request.user)
+        if obj is None:
+            return access.has_anywhere(request.user, Perm.UNIT_MANAGE)
+        return access.can_manage_jurisdiction(request.user, obj)
+
+    def save_model(self, request: HttpRequest, obj: Jurisdiction, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action="jurisdiction.update" if change else "jurisdiction.create",
+            obj=obj,
+            details={"changed": form.changed_data},
+        )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.has_changed():
+            audit_record(
+                actor=request.user,
+                action="jurisdiction.holidays",
+                obj=form.instance,
+                details={"rows": len(formset.forms)},
+            )

@@ -89,3 +89,37 @@ def test_audit_log_is_read_only_in_admin(client, tree):
     assert client.get(admin_url("audit_auditevent_change", event.pk)).status_code == 200
     assert client.get(admin_url("audit_auditevent_add")).status_code == 403
     assert client.post(admin_url("audit_auditevent_delete", event.pk)).status_code == 403
+
+
+def test_country_administrator_keeps_the_school_calendar(client, tree):
+    from haven.orgs.models import Holiday, Role
+    from haven.orgs.tests.factories import member
+
+    jurisdiction = tree.country.jurisdiction
+    change = admin_url("orgs_jurisdiction_change", jurisdiction.pk)
+    client.force_login(tree.users["admin"])  # administrator of a county: not the calendar
+    assert b'name="_save"' not in client.get(change).content  # view only
+    assert client.post(change, {}).status_code == 403
+    national = member(Role.ADMIN, tree.country, email="national@ro.example")
+    client.force_login(national)
+    page = client.get(change)
+    assert page.status_code == 200
+    data = {
+        "first_response_hours": "12",
+        "deadline_overrides": '{"plan_agreed": {"school_days": 3}}',
+        "weekend_days": "[5, 6]",
+        "school_day_start": "08:00",
+        "school_day_end": "15:00",
+        "phone_numbers": '[{"kind": "emergency", "number": "112"}]',
+        "holidays-TOTAL_FORMS": "1",
+        "holidays-INITIAL_FORMS": "0",
+        "holidays-0-date": "2026-12-01",
+        "holidays-0-name": "Ziua Națională",
+    }
+    response = client.post(change, data)
+    assert response.status_code == 302, response.content
+    jurisdiction.refresh_from_db()
+    assert jurisdiction.first_response_hours == 12
+    assert Holiday.objects.get(jurisdiction=jurisdiction).name == "Ziua Națională"
+    assert jurisdiction.code == "RO"  # the code stays the operators' to change
+    assert AuditEvent.objects.filter(action="jurisdiction.update", actor=national).exists()
