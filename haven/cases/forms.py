@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from haven.cases.models import CaseNotification, PartyRole, TeamRole
+from haven.cases.models import CaseNotification, CaseParty, PartyRole, TeamRole
 from haven.orgs.models import Membership, OrgUnit, Pupil, Role, User
 from haven.procedures.loader import Procedure
 
@@ -124,3 +124,18 @@ class AppealDecisionForm(forms.Form):
     def __init__(self, *args: Any, procedure: Procedure, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["determination"].choices = _choices(procedure.determinations)  # type: ignore[attr-defined]
+
+
+class MeasureForm(forms.Form):
+    what = forms.CharField(label=_("Measure"), max_length=300)
+    party = forms.ModelChoiceField(
+        label=_("For"), queryset=CaseParty.objects.none(), required=False
+    )
+    responsible = forms.ModelChoiceField(label=_("Responsible"), queryset=User.objects.none())
+    due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, case: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = case.parties.all()  # type: ignore[attr-defined]
+        team = TeamForm(school=case.school).fields["user"]
+        self.fields["responsible"].queryset = team.queryset  # type: ignore[attr-defined]

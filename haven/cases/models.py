@@ -128,6 +128,8 @@ EVENT_LABELS = {
     "escalated": _("deadline missed: escalated"),
     "appeal": _("appeal made"),
     "appeal_decided": _("appeal decided"),
+    "measure": _("measure planned"),
+    "measure_done": _("measure done"),
 }
 
 
@@ -362,3 +364,36 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.get_outcome_display()}"
+
+
+class CaseMeasure(models.Model):
+    """What is done for or about a party: who is responsible, by when, and whether it was done."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="measures"
+    )
+    party = models.ForeignKey(
+        CaseParty,
+        verbose_name=_("for"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="measures",
+    )
+    what = models.CharField(_("measure"), max_length=300)
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    due_on = models.DateField(_("due"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.what

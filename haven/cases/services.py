@@ -13,6 +13,7 @@ from haven.cases.models import (
     Appeal,
     Case,
     CaseEvent,
+    CaseMeasure,
     CaseMember,
     CaseNote,
     CaseNotification,
@@ -478,3 +479,37 @@ def escalation_role(timer: CaseTimer) -> str:
     procedure = loader.get(timer.case.procedure_code)
     found = next((t for t in procedure.timers if t.code == timer.code), None)
     return found.escalate_to if found else Role.INSPECTOR
+
+
+def measure_add(
+    *, actor: Any, case: Case, what: str, responsible: Any, due_on: dt.date, party: Any = None
+) -> CaseMeasure:
+    _require_manage(actor, case)
+    if not what.strip():
+        raise InvalidInput(_("Say what the measure is."))
+    if party is not None and party.case_id != case.pk:
+        raise InvalidInput(_("This party is not part of the case."))
+    if not access.roles_on(responsible, case.school):
+        raise InvalidInput(_("The person responsible must have a role at this school."))
+    with transaction.atomic():
+        measure = CaseMeasure.objects.create(
+            case=case, party=party, what=what.strip(), responsible=responsible, due_on=due_on
+        )
+        _event(case, "measure", actor, measure=measure.pk)
+        _audit(actor, "case.measure", case, measure=measure.pk)
+    return measure
+
+
+def measure_done(*, actor: Any, measure: CaseMeasure) -> CaseMeasure:
+    """The person responsible, or whoever runs the case, marks a measure done."""
+    case = measure.case
+    if actor.pk != measure.responsible_id:
+        _require_manage(actor, case)
+    if measure.done_at is not None:
+        return measure
+    with transaction.atomic():
+        CaseMeasure.objects.filter(pk=measure.pk).update(done_at=timezone.now())
+        _event(case, "measure_done", actor, measure=measure.pk)
+        _audit(actor, "case.measure_done", case, measure=measure.pk)
+    measure.refresh_from_db()
+    return measure

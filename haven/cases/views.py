@@ -98,6 +98,8 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "reviewer": bool(procedure.appeal and procedure.appeal.reviewer in roles),
         "decision_form": forms.AppealDecisionForm(procedure=procedure),
         "file_audiences": casefile.allowed_audiences(request.user, case),
+        "measures": case.measures.select_related("party", "responsible"),
+        "measure_form": forms.MeasureForm(case=case),
     }
 
 
@@ -176,6 +178,16 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                 decision=form.cleaned_data["decision"],
                 determination=form.cleaned_data["determination"],
             )
+        elif action == "measure":
+            form = forms.MeasureForm(request.POST, case=case)
+            if not form.is_valid():
+                raise services.InvalidInput(_form_error(form))
+            services.measure_add(actor=user, case=case, **form.cleaned_data)
+        elif action == "measure_done":
+            measure = case.measures.filter(pk=request.POST.get("measure") or 0).first()
+            if measure is None:
+                raise services.InvalidInput(_("Unknown measure."))
+            services.measure_done(actor=user, measure=measure)
         elif action == "note":
             form = forms.NoteForm(request.POST)
             if not form.is_valid():

@@ -329,3 +329,33 @@ def test_escalation_goes_to_the_role_the_procedure_names(tree, case, mailoutbox)
         services.clock_sweep(now=timer.due_at + dt.timedelta(minutes=1))
     case.refresh_from_db()
     assert case.escalated_at is None
+
+
+def test_measures_per_party_with_responsible_and_due_date(client, tree, case):
+    coordinator, teacher = tree.users["coordinator"], tree.users["staff"]
+    party = services.case_party_add(actor=coordinator, case=case, role="victim", description="A")
+    with pytest.raises(InvalidInput):
+        services.measure_add(
+            actor=coordinator,
+            case=case,
+            what="Talk",
+            responsible=tree.users["other_coordinator"],
+            due_on=dt.date(2026, 12, 1),
+            party=party,
+        )
+    measure = services.measure_add(
+        actor=coordinator,
+        case=case,
+        what="Daily check-in with the class teacher",
+        responsible=teacher,
+        due_on=dt.date(2026, 12, 1),
+        party=party,
+    )
+    with pytest.raises(AccessDenied):
+        services.measure_done(actor=tree.users["psychologist"], measure=measure)
+    services.measure_done(actor=teacher, measure=measure)  # the person responsible
+    measure.refresh_from_db()
+    assert measure.done_at is not None
+    client.force_login(coordinator)
+    page = client.get(url("cases:case_detail", case.pk)).content.decode()
+    assert "Daily check-in with the class teacher" in page
