@@ -359,3 +359,11 @@ def test_measures_per_party_with_responsible_and_due_date(client, tree, case):
     client.force_login(coordinator)
     page = client.get(url("cases:case_detail", case.pk)).content.decode()
     assert "Daily check-in with the class teacher" in page
+
+
+def test_case_list_shows_each_user_only_their_own(client, tree, case):
+    for role, sees in (("coordinator", True), ("staff", False), ("agency", False)):
+        client.force_login(tree.users[role])
+        response = client.get(url("cases:case_list"))
+        assert response.status_code == 200
+        assert (url("cases:case_detail", case.pk) in response.content.decode()) == sees, role
