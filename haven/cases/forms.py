@@ -101,6 +101,11 @@ class NoteForm(forms.Form):
         label=_("Restricted: only me and the principal"), required=False
     )
 
+    def __init__(self, *args: Any, restricted: bool = True, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not restricted:  # only the psychologist writes restricted notes
+            del self.fields["restricted"]
+
 
 class AppealForm(forms.Form):
     filed_by = forms.CharField(label=_("Appeal made by"), max_length=200)

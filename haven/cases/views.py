@@ -17,6 +17,7 @@ from haven.cases.models import Case, Referral
 from haven.intake import selectors as intake_selectors
 from haven.lib.errors import HavenError, NotFound
 from haven.orgs import access
+from haven.orgs.models import Role
 
 
 def _case_or_404(request: HttpRequest, pk: int) -> Case:
@@ -85,7 +86,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "party_form": forms.PartyForm(school=case.school),
         "referral_form": forms.ReferralForm(procedure=procedure, school=case.school),
         "team_form": forms.TeamForm(school=case.school),
-        "note_form": forms.NoteForm(),
+        "note_form": forms.NoteForm(restricted=Role.PSYCHOLOGIST in roles),
         "appeals": case.appeals.select_related("decided_by"),
         "appeal_form": forms.AppealForm()
         if procedure.appeal and case.determination and manage
