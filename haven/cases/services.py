@@ -24,7 +24,7 @@ from haven.cases.models import (
 )
 from haven.intake.models import EventKind, Report, ReportEvent, Status
 from haven.lib import clock
-from haven.lib.errors import AccessDenied, InvalidInput, NotFound
+from haven.lib.errors import AccessDenied, InvalidInput
 from haven.orgs import access
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit, Role
@@ -35,11 +35,8 @@ EDITABLE = {"title", "narrative", "case_type", "severity", "determination", "det
 
 
 def procedure_of(case: Case) -> Procedure:
-    procedure = loader.get(case.procedure_code)
-    if procedure.version != case.procedure_version:
-        # Versions are kept side by side once a procedure changes; until then one file.
-        raise NotFound(_("This case's procedure version is no longer available."))
-    return procedure
+    """The procedure version the case started under, even after the file changed."""
+    return loader.get(case.procedure_code, case.procedure_version)
 
 
 def _event(case: Case, kind: str, actor: Any, **details: Any) -> None:
@@ -476,7 +473,7 @@ def appeal_decide(
 
 def escalation_role(timer: CaseTimer) -> str:
     """Who a missed deadline goes to, as its procedure says."""
-    procedure = loader.get(timer.case.procedure_code)
+    procedure = loader.get(timer.case.procedure_code, timer.case.procedure_version)
     found = next((t for t in procedure.timers if t.code == timer.code), None)
     return found.escalate_to if found else Role.INSPECTOR
 

@@ -14,7 +14,7 @@ from haven.procedures import loader
 
 
 def _mail(users: list, template: str, timer: CaseTimer) -> int:
-    procedure = loader.get(timer.case.procedure_code)
+    procedure = loader.get(timer.case.procedure_code, timer.case.procedure_version)
     names = next((t.names for t in procedure.timers if t.code == timer.code), {})
     for user in users:
         with translation.override(user.language or settings.LANGUAGE_CODE):

@@ -163,7 +163,8 @@ class Report(models.Model):
 
             case = report.cases.order_by("-opened_at").first()  # type: ignore[attr-defined]
             if case is not None:
-                return loader.get(case.procedure_code).state(case.state).reporter_sees
+                procedure = loader.get(case.procedure_code, case.procedure_version)
+                return procedure.state(case.state).reporter_sees
         return PublicStatus.HANDLING
 
     def is_overdue(self, now: object = None) -> bool:

@@ -213,16 +213,17 @@ class _Reader:
         return frozenset(roles)
 
 
-def load_file(path: Path) -> Procedure:
+def load_file(path: Path, code: str | None = None) -> Procedure:
     try:
         root = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise ProcedureFileError(path, line, f"not valid YAML: {exc.problem}") from exc
     r = _Reader(path)
-    code = r.get(root, "code", str)
-    if path.stem != code:
-        raise r.fail(root, f"the file of procedure {code!r} must be named {code}.yaml")
+    found = r.get(root, "code", str)
+    if found != (code or path.stem):
+        raise r.fail(root, f"the file of procedure {found!r} must be named {found}.yaml")
+    code = found
     procedure = Procedure(
         code=code,
         names=r.names(root),
@@ -338,18 +339,38 @@ def load_file(path: Path) -> Procedure:
     return procedure
 
 
-_CACHE: dict[str, Procedure] = {}
+_CACHE: dict[tuple[str, int | None], Procedure] = {}
+# Earlier versions live on as data/versions/<code>.v<version>.yaml: a case keeps the version
+# it started under. Before changing a procedure file, copy it there and raise its version.
+VERSIONS = DATA / "versions"
 
 
-def get(code: str) -> Procedure:
-    """The procedure ``code`` from its file (read once per process)."""
-    if code not in _CACHE:
-        path = DATA / f"{code}.yaml"
-        if not path.exists():
-            raise ProcedureFileError(path, None, "no such procedure file")
-        _CACHE[code] = load_file(path)
-    return _CACHE[code]
+def get(code: str, version: int | None = None) -> Procedure:
+    """The procedure ``code``, the current one or an earlier ``version`` (read once)."""
+    key = (code, version)
+    if key not in _CACHE:
+        current = _load(DATA / f"{code}.yaml", code)
+        if version is None or current.version == version:
+            _CACHE[key] = current
+        else:
+            older = _load(VERSIONS / f"{code}.v{version}.yaml", code)
+            if older.version != version:
+                raise ProcedureFileError(
+                    VERSIONS / f"{code}.v{version}.yaml", None, f"holds version {older.version}"
+                )
+            _CACHE[key] = older
+    return _CACHE[key]
+
+
+def _load(path: Path, code: str) -> Procedure:
+    if not path.exists():
+        raise ProcedureFileError(path, None, "no such procedure file")
+    return load_file(path, code=code)
 
 
 def load_all() -> dict[str, Procedure]:
+    """Every current procedure and every kept earlier version, validated."""
+    for path in sorted(VERSIONS.glob("*.v*.yaml")):
+        code, _, version = path.stem.rpartition(".v")
+        get(code, int(version))
     return {path.stem: get(path.stem) for path in sorted(DATA.glob("*.yaml"))}

@@ -13,7 +13,7 @@ from haven.cases import selectors, services
 from haven.cases.models import Case, CaseTimer, Referral
 from haven.intake.models import Status
 from haven.intake.tests.helpers import submit
-from haven.lib.errors import AccessDenied, InvalidInput
+from haven.lib.errors import AccessDenied, InvalidInput, NotFound
 from haven.orgs.models import Role
 from haven.orgs.tests.factories import member
 from haven.procedures.engine import ProcedureError
@@ -134,7 +134,7 @@ def test_met_deadlines_are_never_escalated(tree, case):
 
 
 def test_inspector_does_not_see_cases_that_were_not_escalated(tree, case):
-    with pytest.raises(services.NotFound):
+    with pytest.raises(NotFound):
         selectors.case_get(user=tree.users["inspector"], pk=case.pk)
 
 
@@ -171,7 +171,7 @@ def test_referral_is_answered_by_the_agency_which_sees_only_the_referral(tree, c
         message="Please assess the family situation.",
     )
     agency = tree.users["agency"]
-    with pytest.raises(services.NotFound):
+    with pytest.raises(NotFound):
         selectors.case_get(user=agency, pk=case.pk)
     assert list(selectors.referral_list(user=agency)) == [referral]
     with pytest.raises(InvalidInput):

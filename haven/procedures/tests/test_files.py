@@ -94,3 +94,22 @@ def test_unquoted_comma_in_a_name_is_caught(tmp_path):
     path = _broken(tmp_path, "vi: Bắt đầu đánh giá}", "vi: Bắt đầu, đánh giá}")
     with pytest.raises(ProcedureFileError, match="quote names that contain a comma"):
         load_file(path)
+
+
+def test_a_case_keeps_the_version_it_started_under(tmp_path, monkeypatch):
+    from haven.procedures import loader
+
+    (tmp_path / "versions").mkdir()
+    (tmp_path / "versions" / "GEN.v1.yaml").write_text(GOOD, encoding="utf-8")
+    newer = GOOD.replace("version: 1", "version: 2").replace(
+        "deadline: {hours: 24}", "deadline: {hours: 12}"
+    )
+    (tmp_path / "GEN.yaml").write_text(newer, encoding="utf-8")
+    monkeypatch.setattr(loader, "DATA", tmp_path)
+    monkeypatch.setattr(loader, "VERSIONS", tmp_path / "versions")
+    monkeypatch.setattr(loader, "_CACHE", {})
+    assert loader.get("GEN").version == 2
+    old = loader.get("GEN", 1)
+    assert old.version == 1 and old.timers[0].deadline.amount == 24
+    with pytest.raises(ProcedureFileError, match="no such procedure file"):
+        loader.get("GEN", 7)
