@@ -195,10 +195,6 @@ class CaseTimer(models.Model):
                 name="timer_escalate_due_idx",
                 condition=Q(stopped_at__isnull=True, escalated_at__isnull=True),
             ),
-            # Overdue lists walk running deadlines in due order.
-            models.Index(
-                fields=["due_at"], name="timer_running_idx", condition=Q(stopped_at__isnull=True)
-            ),
         ]
 
     def __str__(self) -> str:

@@ -32,11 +32,8 @@ def case_get(*, user: Any, pk: int) -> Case:
 def overdue_timers(*, user: Any) -> QuerySet[CaseTimer]:
     """Running deadlines already missed, in the cases the user may see."""
     return (
-        CaseTimer.objects.filter(
-            stopped_at__isnull=True,
-            due_at__lt=timezone.now(),
-            case__in=access.cases_visible(user),
-        )
+        CaseTimer.objects.filter(stopped_at__isnull=True, due_at__lt=timezone.now())
+        .filter(access.case_condition(user, "case__"))
         .select_related("case__school")
         .order_by("due_at")
     )

@@ -123,16 +123,24 @@ class Holiday(models.Model):
         return f"{self.date} {self.name}"
 
 
+def subtree_condition(paths: list[str], prefix: str = "") -> Q:
+    """A condition on ``<prefix>path`` that holds inside the subtrees of ``paths`` (one index
+    range each); never true when ``paths`` is empty."""
+    if not paths:
+        return Q(pk__in=[])
+    condition = Q()
+    for path in collapse_paths(paths):
+        condition |= Q(**{f"{prefix}path__gte": path, f"{prefix}path__lt": path_upper_bound(path)})
+    return condition
+
+
 class OrgUnitQuerySet(models.QuerySet["OrgUnit"]):
     def subtree_of(self, *units: "OrgUnit | str") -> "OrgUnitQuerySet":
         """Units inside the subtrees of ``units`` (each given as a unit or its path)."""
         paths = [unit if isinstance(unit, str) else unit.path for unit in units]
         if not paths:
             return self.none()
-        condition = Q()
-        for path in collapse_paths(paths):
-            condition |= Q(path__gte=path, path__lt=path_upper_bound(path))
-        return self.filter(condition)
+        return self.filter(subtree_condition(paths))
 
 
 def collapse_paths(paths: list[str]) -> list[str]:
