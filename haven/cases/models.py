@@ -130,6 +130,7 @@ EVENT_LABELS = {
     "appeal_decided": _("appeal decided"),
     "measure": _("measure planned"),
     "measure_done": _("measure done"),
+    "file": _("file added"),
 }
 
 
@@ -397,3 +398,36 @@ class CaseMeasure(models.Model):
 
     def __str__(self) -> str:
         return self.what
+
+
+def case_file_path(instance: "CaseAttachment", filename: str) -> str:
+    return f"cases/{instance.case.school_id}/{filename}"
+
+
+class CaseAttachment(models.Model):
+    """Evidence kept with the case: checked by content, image metadata removed, served only
+    through the access-checked view."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=case_file_path, max_length=200)
+    description = models.CharField(_("description"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=64)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(_("checksum"), max_length=64)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["added_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.description

@@ -12,6 +12,7 @@ from haven.audit.services import audit_record
 from haven.cases.models import (
     Appeal,
     Case,
+    CaseAttachment,
     CaseEvent,
     CaseMeasure,
     CaseMember,
@@ -510,3 +511,32 @@ def measure_done(*, actor: Any, measure: CaseMeasure) -> CaseMeasure:
         _audit(actor, "case.measure_done", case, measure=measure.pk)
     measure.refresh_from_db()
     return measure
+
+
+def case_file_add(*, actor: Any, case: Case, upload: Any, description: str) -> CaseAttachment:
+    """Keep a file with the case: type read from its content, image metadata removed."""
+    from haven.intake.files import clean_upload
+
+    if not access.cases_visible(actor).filter(pk=case.pk).exists():
+        raise AccessDenied()
+    if not description.strip():
+        raise InvalidInput(_("Say what the file is."))
+    clean = clean_upload(upload)
+    with transaction.atomic():
+        attachment = CaseAttachment.objects.create(
+            case=case,
+            file=clean.content,
+            description=description.strip(),
+            content_type=clean.content_type,
+            size=clean.size,
+            sha256=clean.sha256,
+            added_by=actor,
+        )
+        _event(case, "file", actor, attachment=attachment.pk)
+        _audit(actor, "case.file_add", case, attachment=attachment.pk)
+    return attachment
+
+
+def case_file_record_view(*, actor: Any, attachment: CaseAttachment) -> None:
+    with transaction.atomic():
+        _audit(actor, "case.file_view", attachment.case, attachment=attachment.pk)

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import content_disposition_header
@@ -95,6 +95,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "decision_form": forms.AppealDecisionForm(procedure=procedure),
         "file_audiences": casefile.allowed_audiences(request.user, case),
         "measures": case.measures.select_related("party", "responsible"),
+        "attachments": case.attachments.select_related("added_by"),
         "measure_form": forms.MeasureForm(case=case),
     }
 
@@ -184,6 +185,16 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             if measure is None:
                 raise services.InvalidInput(_("Unknown measure."))
             services.measure_done(actor=user, measure=measure)
+        elif action == "file":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise services.InvalidInput(_("Choose a file."))
+            services.case_file_add(
+                actor=user,
+                case=case,
+                upload=upload,
+                description=request.POST.get("description", ""),
+            )
         elif action == "note":
             form = forms.NoteForm(request.POST)
             if not form.is_valid():
@@ -287,5 +298,23 @@ def referral_file(request: HttpRequest, pk: int) -> HttpResponse:
 def _pdf(pdf: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def case_attachment(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    case = _case_or_404(request, pk)
+    attachment = case.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404()
+    services.case_file_record_view(actor=request.user, attachment=attachment)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=attachment.content_type == "application/pdf",
+        filename=attachment.file.name.rsplit("/", 1)[-1],
+    )
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -367,3 +367,32 @@ def test_case_list_shows_each_user_only_their_own(client, tree, case):
         response = client.get(url("cases:case_list"))
         assert response.status_code == 200
         assert (url("cases:case_detail", case.pk) in response.content.decode()) == sees, role
+
+
+def test_case_files_are_cleaned_and_served_only_to_need_to_know(client, tree, case):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from haven.intake.tests.helpers import jpeg_with_gps
+
+    photo = SimpleUploadedFile("IMG_1234.jpg", jpeg_with_gps())
+    client.force_login(tree.users["coordinator"])
+    client.post(
+        url("cases:case_act", case.pk),
+        {"action": "file", "description": "Photo of the bruise", "file": photo},
+    )
+    attachment = case.attachments.get()
+    with attachment.file.open("rb") as handle:
+        assert b"SecretPhone" not in handle.read()
+    target = url("cases:case_attachment", case.pk, attachment.pk)
+    assert client.get(target).status_code == 200
+    for role in ("other_coordinator", "staff", "inspector", "agency"):
+        client.force_login(tree.users[role])
+        assert client.get(target).status_code == 404, role
+    client.force_login(tree.users["coordinator"])
+    bad = SimpleUploadedFile("x.jpg", b"not an image")
+    response = client.post(
+        url("cases:case_act", case.pk), {"action": "file", "description": "x", "file": bad},
+        follow=True,
+    )
+    assert "Only photos, screenshots" in response.content.decode()
+    assert case.attachments.count() == 1
