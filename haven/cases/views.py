@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from haven.cases import casefile, forms, selectors, services
 from haven.cases.models import Case, Referral
 from haven.intake import selectors as intake_selectors
+from haven.lib.downloads import private_file
 from haven.lib.errors import HavenError, NotFound
 from haven.orgs import access
 from haven.orgs.models import Role
@@ -309,12 +310,4 @@ def case_attachment(request: HttpRequest, pk: int, attachment_id: int) -> FileRe
     if attachment is None:
         raise Http404()
     services.case_file_record_view(actor=request.user, attachment=attachment)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        content_type=attachment.content_type,
-        as_attachment=attachment.content_type == "application/pdf",
-        filename=attachment.file.name.rsplit("/", 1)[-1],
-    )
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(attachment.file, attachment.content_type)

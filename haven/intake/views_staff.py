@@ -16,6 +16,7 @@ from haven.intake import selectors, services
 from haven.intake.forms import StaffReportForm
 from haven.intake.models import Channel, Harm, Report, Status
 from haven.intake.views_public import clean_files, report_input
+from haven.lib.downloads import private_file
 from haven.lib.errors import HavenError, NotFound
 from haven.orgs import access
 from haven.orgs.access import Perm
@@ -209,13 +210,4 @@ def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> Fi
     if attachment is None:
         raise Http404()
     services.report_record_view(actor=request.user, report=report, attachment=attachment.pk)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        content_type=attachment.content_type,
-        as_attachment=attachment.content_type == "application/pdf",
-        filename=attachment.file.name.rsplit("/", 1)[-1],
-    )
-    # Never run anything from an uploaded file, never cache it in a shared cache.
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(attachment.file, attachment.content_type)

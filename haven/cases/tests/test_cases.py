@@ -391,7 +391,8 @@ def test_case_files_are_cleaned_and_served_only_to_need_to_know(client, tree, ca
     client.force_login(tree.users["coordinator"])
     bad = SimpleUploadedFile("x.jpg", b"not an image")
     response = client.post(
-        url("cases:case_act", case.pk), {"action": "file", "description": "x", "file": bad},
+        url("cases:case_act", case.pk),
+        {"action": "file", "description": "x", "file": bad},
         follow=True,
     )
     assert "Only photos, screenshots" in response.content.decode()
