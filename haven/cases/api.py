@@ -80,9 +80,10 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
     procedure = services.procedure_of(case)
     roles = access.case_roles(request.user, case)
     data = CaseOut.from_orm(case).dict()
+    everything = access.case_sees_everything(request.user, case)
     data.update(
-        narrative=case.narrative,
-        determination_reason=case.determination_reason,
+        narrative=case.narrative if everything else "",
+        determination_reason=case.determination_reason if everything else "",
         next_steps=[t.code for t in procedure.transitions_from(case.state) if t.roles & roles]
         if case.closed_at is None
         else [],
@@ -100,6 +101,8 @@ def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
 @router.get("/{case_id}/timeline", response=list[EventOut], summary="The case's timeline")
 def case_timeline(request: HttpRequest, case_id: int) -> Any:
     case = selectors.case_get(user=request.user, pk=case_id)
+    if not access.case_sees_everything(request.user, case):
+        return []
     return selectors.case_timeline(case=case)
 
 

@@ -21,6 +21,8 @@ def allowed_audiences(user: Any, case: Case) -> list[str]:
     """Case managers may hand the file to anyone; others get the version they may see."""
     if access.can_manage_case(user, case):
         return list(AUDIENCES)
+    if not access.case_sees_everything(user, case):
+        return []
     roles = access.case_roles(user, case)
     return ["inspector"] if Role.INSPECTOR in roles else []
 

@@ -306,6 +306,8 @@ def case_member_add(*, actor: Any, case: Case, user: Any, role: str) -> CaseMemb
 def case_note_add(*, actor: Any, case: Case, body: str, restricted: bool = False) -> CaseNote:
     if not access.cases_visible(actor).filter(pk=case.pk).exists():
         raise AccessDenied()
+    if not access.case_sees_everything(actor, case):
+        raise AccessDenied()
     if not body.strip():
         raise InvalidInput(_("The note is empty."))
     if restricted and Role.PSYCHOLOGIST not in access.roles_on(actor, case.school):
@@ -518,6 +520,8 @@ def case_file_add(*, actor: Any, case: Case, upload: Any, description: str) -> C
     from haven.intake.files import clean_upload
 
     if not access.cases_visible(actor).filter(pk=case.pk).exists():
+        raise AccessDenied()
+    if not access.case_sees_everything(actor, case):
         raise AccessDenied()
     if not description.strip():
         raise InvalidInput(_("Say what the file is."))

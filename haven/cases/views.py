@@ -114,6 +114,17 @@ def _named_steps(events: list[Any], procedure: Any) -> list[Any]:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_or_404(request, pk)
     services.case_record_view(actor=request.user, case=case)
+    if not access.case_sees_everything(request.user, case):
+        procedure = services.procedure_of(case)
+        return render(
+            request,
+            "cases/case_summary.html",
+            {
+                "case": case,
+                "state": procedure.state(case.state),
+                "measures": case.measures.filter(responsible_id=request.user.pk),
+            },
+        )
     return render(request, "cases/case_detail.html", _detail_context(request, case))
 
 

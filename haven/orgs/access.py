@@ -228,6 +228,19 @@ def cases_visible(user: Any) -> QuerySet[Any]:
     return Case.objects.filter(case_condition(user))
 
 
+def case_sees_everything(user: Any, case: Any) -> bool:
+    """False for someone only "kept informed" (a class teacher, say): they see the case's
+    step and their own measures, not the narrative, parties, notes or files."""
+    from haven.cases.models import TeamRole
+
+    own = case.team.filter(user=user).values_list("role", flat=True).first()
+    if own in (TeamRole.LEAD, TeamRole.MEMBER) or can(user, Perm.CASE_MANAGE, case.school):
+        return True
+    inspected = paths_with(user, Perm.CASE_ESCALATED)
+    raised = case.escalated_at is not None or case.appeals.exists()
+    return raised and any(case.school.path.startswith(p) for p in inspected)
+
+
 def can_manage_case(user: Any, case: Any) -> bool:
     """Change the case: its school's coordinators and principal, and its lead."""
     if can(user, Perm.CASE_MANAGE, case.school):

@@ -397,3 +397,26 @@ def test_case_files_are_cleaned_and_served_only_to_need_to_know(client, tree, ca
     )
     assert "Only photos, screenshots" in response.content.decode()
     assert case.attachments.count() == 1
+
+
+def test_a_class_teacher_kept_informed_sees_the_step_and_own_measures_only(client, tree, case):
+    teacher = member(Role.STAFF, tree.school_a, email="class.teacher@a.example")
+    coordinator = tree.users["coordinator"]
+    services.case_member_add(actor=coordinator, case=case, user=teacher, role="informed")
+    services.case_note_add(actor=coordinator, case=case, body="NOTE-team")
+    measure = services.measure_add(
+        actor=coordinator,
+        case=case,
+        what="Seat the pupils apart",
+        responsible=teacher,
+        due_on=dt.date(2026, 12, 1),
+    )
+    client.force_login(teacher)
+    page = client.get(url("cases:case_detail", case.pk)).content.decode()
+    assert "Seat the pupils apart" in page
+    assert case.narrative not in page and "NOTE-team" not in page
+    client.post(url("cases:case_act", case.pk), {"action": "measure_done", "measure": measure.pk})
+    measure.refresh_from_db()
+    assert measure.done_at is not None
+    with pytest.raises(AccessDenied):
+        services.case_note_add(actor=teacher, case=case, body="x")
