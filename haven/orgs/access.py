@@ -208,18 +208,34 @@ def case_condition(user: Any, prefix: str = "") -> Q:
 
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
-    # Schools as an IN (subquery) over the path index: the planner then starts from the few
-    # schools, which keeps both a school's inbox and an inspector's lists fast.
     school = f"{prefix}school__in"
-    condition = Q(**{school: units(user, Perm.CASE_MANAGE)}) | Q(
-        **{f"{prefix}pk__in": CaseMember.objects.filter(user=user).values("case_id")}
+    # A person's own case teams are few: spelled out too, so the OR stays index-friendly.
+    team = CaseMember.objects.filter(user=user)
+    team_cases = list(team.values_list("case_id", flat=True)[: LITERAL_UNITS + 1])
+    condition = Q(**{school: unit_ids(user, Perm.CASE_MANAGE)}) | Q(
+        **{
+            f"{prefix}pk__in": team_cases
+            if len(team_cases) <= LITERAL_UNITS
+            else team.values("case_id")
+        }
     )
     if paths_with(user, Perm.CASE_ESCALATED):
-        condition |= Q(**{school: units(user, Perm.CASE_ESCALATED)}) & (
+        condition |= Q(**{school: unit_ids(user, Perm.CASE_ESCALATED)}) & (
             Q(**{f"{prefix}escalated_at__isnull": False})
             | Q(**{f"{prefix}pk__in": Appeal.objects.values("case_id")})
         )
     return condition
+
+
+LITERAL_UNITS = 5000
+
+
+def unit_ids(user: Any, perm: str) -> Any:
+    """The units of ``units(user, perm)`` as a list of ids when there are few (a school, a
+    county), else as a subquery. With the ids spelled out both SQLite and PostgreSQL plan a
+    school's case inbox from the (school, closed, opened) index instead of scanning cases."""
+    ids = list(units(user, perm).values_list("pk", flat=True)[: LITERAL_UNITS + 1])
+    return ids if len(ids) <= LITERAL_UNITS else units(user, perm).values("pk")
 
 
 def cases_visible(user: Any) -> QuerySet[Any]:
