@@ -179,7 +179,7 @@ def case_update(*, actor: Any, case: Case, changes: dict[str, Any]) -> Case:
     return case
 
 
-def _filled(case: Case) -> set[str]:
+def filled_fields(case: Case) -> set[str]:
     filled = {
         f for f in ("case_type", "severity", "determination", "narrative") if getattr(case, f)
     }
@@ -207,7 +207,7 @@ def case_transition(*, actor: Any, case: Case, code: str) -> Case:
             state=case.state,
             code=code,
             roles=roles,
-            filled=_filled(case),
+            filled=filled_fields(case),
             notified=notified,
         )
         now = timezone.now()

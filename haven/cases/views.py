@@ -19,6 +19,7 @@ from haven.lib.downloads import private_file
 from haven.lib.errors import HavenError, NotFound
 from haven.orgs import access
 from haven.orgs.models import Role
+from haven.procedures import engine
 
 
 def _case_or_404(request: HttpRequest, pk: int) -> Case:
@@ -45,7 +46,13 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     procedure = services.procedure_of(case)
     manage = access.can_manage_case(request.user, case)
     roles = access.case_roles(request.user, case)
-    steps = [t for t in procedure.transitions_from(case.state) if t.roles & roles]
+    filled = services.filled_fields(case)
+    notified = set(case.notifications.values_list("code", flat=True))
+    steps = [
+        (t, *engine.still_needed(procedure, t, filled, notified))
+        for t in procedure.transitions_from(case.state)
+        if t.roles & roles
+    ]
     facts = {
         "title": case.title,
         "case_type": case.case_type,

@@ -31,20 +31,32 @@ def check_transition(
         )
     if not transition.roles & set(roles):
         raise ProcedureError(_("Your role does not allow this step."))
-    missing = [field for field in transition.requires if field not in filled]
-    if missing:
+    fields, notifications = still_needed(procedure, transition, filled, notified)
+    if fields:
         raise ProcedureError(
             _("Before “%(step)s”, fill in: %(fields)s.")
-            % {"step": transition.name, "fields": ", ".join(field_label(f) for f in missing)}
+            % {"step": transition.name, "fields": ", ".join(fields)}
         )
-    pending = [code for code in transition.notifications if code not in notified]
-    if pending:
-        names = ", ".join(n.name for n in procedure.notifications if n.code in pending)
+    if notifications:
         raise ProcedureError(
             _("Before “%(step)s”, record these notifications: %(names)s.")
-            % {"step": transition.name, "names": names}
+            % {"step": transition.name, "names": ", ".join(notifications)}
         )
     return transition
+
+
+def still_needed(
+    procedure: Procedure, transition: Transition, filled: set[str], notified: set[str]
+) -> tuple[list[str], list[str]]:
+    """What a step still needs, as translated names: fields to fill, notifications to record.
+    The case page shows it beside each step, the engine refuses with it."""
+    fields = [field_label(f) for f in transition.requires if f not in filled]
+    notifications = [
+        n.name
+        for n in procedure.notifications
+        if n.code in transition.notifications and n.code not in notified
+    ]
+    return fields, notifications
 
 
 def field_label(name: str) -> str:

@@ -258,6 +258,9 @@ def test_open_a_case_from_the_report_page(client, tree):
 
 def test_step_refusal_is_a_translated_message_on_the_page(client, tree, case):
     client.force_login(tree.users["coordinator"])
+    # the page says beforehand what the step still needs
+    page = client.get(url("cases:case_detail", case.pk)).content.decode()
+    assert "Still needed: case type" in page
     response = client.post(
         url("cases:case_act", case.pk), {"action": "step", "step": "assess"}, follow=True
     )
