@@ -82,6 +82,20 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
 }
 
 
+def grant(perms_by_role: dict[str, set[str]]) -> None:
+    """Adds permissions to roles. Each module grants its own in a block below, so modules
+    added side by side do not edit the same lines of ``ROLE_PERMS``."""
+    for role, perms in perms_by_role.items():
+        ROLE_PERMS[role] = ROLE_PERMS[role] | frozenset(perms)
+
+
+# --- surveys (issue 5) ---
+
+# --- prevention: plan, trainings, pledges, meetings, channels (issue 6) ---
+
+# --- prevention: pupils of concern, screening rounds, committee meetings (issue 6) ---
+
+
 # What a platform operator (superuser) may do everywhere: run the installation. Reading
 # children's reports and cases always needs a role on the school or above it.
 OPERATOR_PERMS = frozenset(
