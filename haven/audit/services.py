@@ -16,8 +16,22 @@ def audit_record(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event. ``actor`` is a user or None for the system (commands, tasks)."""
+    event = audit_event(actor=actor, action=action, obj=obj, org_unit=org_unit, details=details)
+    event.save()
+    return event
+
+
+def audit_event(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    org_unit: Any = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """The unsaved event ``audit_record`` stores (for ``haven.lib.fastinsert``)."""
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor if is_user else None,
         actor_label=(actor.email if is_user else "system"),
         action=action,

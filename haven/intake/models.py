@@ -143,6 +143,8 @@ class Report(models.Model):
             models.Index(fields=["school", "status", "created_at"], name="report_inbox_idx"),
             # Rate limits count a school's recent reports.
             models.Index(fields=["school", "created_at"], name="report_recent_idx"),
+            # ... and the overall limit counts everyone's reports of the last minute.
+            models.Index(fields=["created_at"], name="report_created_idx"),
         ]
 
     def __str__(self) -> str:
