@@ -33,7 +33,8 @@ def _statement(model: type[models.Model], using: str) -> tuple[str, tuple[models
 def insert(instance: Any, using: str = "default") -> Any:
     """Store a new instance (its pk is set) and return it."""
     connection = connections[using]
-    sql, fields = _statement(type(instance), using)
+    model: type[models.Model] = type(instance)
+    sql, fields = _statement(model, using)  # type: ignore[arg-type]
     values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)

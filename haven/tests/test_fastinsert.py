@@ -1,0 +1,32 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from haven.audit.models import AuditEvent
+from haven.audit.services import audit_event
+from haven.intake.models import EventKind, ReportEvent
+from haven.intake.tests.helpers import submit
+from haven.lib import fastinsert
+
+pytestmark = pytest.mark.django_db
+
+
+def test_inserted_row_reads_back_like_a_saved_one(tree):
+    report, _ = submit(tree.school_a)
+    stored = ReportEvent.objects.get(pk=report.events.get().pk)
+    when = timezone.now() - dt.timedelta(minutes=5)
+    event = fastinsert.insert(
+        ReportEvent(report=report, kind=EventKind.SUBMITTED, details={"a": [1, "ü"]}, created_at=when)
+    )
+    again = ReportEvent.objects.get(pk=event.pk)
+    assert event.pk != stored.pk and not event._state.adding
+    assert again.details == {"a": [1, "ü"]} and again.created_at == when
+    assert again.actor is None and again.report_id == report.pk
+
+
+def test_defaults_apply_as_in_save(tree):
+    before = timezone.now()
+    event = fastinsert.insert(audit_event(actor=None, action="x.test", org_unit=tree.school_a))
+    row = AuditEvent.objects.get(pk=event.pk)
+    assert row.created_at >= before and row.details == {} and row.actor_label == "system"
