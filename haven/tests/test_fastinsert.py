@@ -17,7 +17,9 @@ def test_inserted_row_reads_back_like_a_saved_one(tree):
     stored = ReportEvent.objects.get(pk=report.events.get().pk)
     when = timezone.now() - dt.timedelta(minutes=5)
     event = fastinsert.insert(
-        ReportEvent(report=report, kind=EventKind.SUBMITTED, details={"a": [1, "ü"]}, created_at=when)
+        ReportEvent(
+            report=report, kind=EventKind.SUBMITTED, details={"a": [1, "ü"]}, created_at=when
+        )
     )
     again = ReportEvent.objects.get(pk=event.pk)
     assert event.pk != stored.pk and not event._state.adding
