@@ -33,7 +33,10 @@ def _case_or_404(request: HttpRequest, pk: int) -> Case:
 def case_list(request: HttpRequest) -> HttpResponse:
     """Every signed-in user's own list: what they may see, which may be nothing."""
     cases = selectors.case_list(user=request.user)[:200]
-    overdue = selectors.overdue_timers(user=request.user)[:100]
+    overdue = [
+        (timer, _timer_name(services.procedure_of(timer.case), timer.code))
+        for timer in selectors.overdue_timers(user=request.user)[:100]
+    ]
     referrals = selectors.referral_list(user=request.user)[:100]
     return render(
         request,

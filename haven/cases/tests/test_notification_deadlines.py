@@ -260,3 +260,19 @@ def test_api_lists_notification_deadlines_with_the_rules_of_the_pages(client, tr
     with time_machine.travel(timer.due_at + dt.timedelta(minutes=1)):
         client.force_login(tree.users["coordinator"])  # sessions expire within a day
         assert {r["code"]: r for r in client.get(path).json()}[ISJ]["overdue"] is True
+
+
+def test_inbox_names_the_missed_notification(client, tree, ro_case):
+    case = classify(tree, ro_case, "grave")
+    record(tree, case, "parents_victim")
+    timer = case.timers.get(code=ISJ)
+    with time_machine.travel(timer.due_at + dt.timedelta(minutes=1)):
+        services.clock_sweep()
+        for who in ("coordinator", "inspector"):
+            client.force_login(tree.users[who])
+            page = client.get(url("cases:case_list")).content.decode()
+            assert "Notify: County school inspectorate (ISJ)" in page, who
+        client.force_login(tree.users["other_coordinator"])
+        assert (
+            "County school inspectorate" not in client.get(url("cases:case_list")).content.decode()
+        )
