@@ -132,9 +132,12 @@ def _resync_conditional_timers(case: Case, procedure: Procedure, actor: Any) -> 
                 defaults={"started_at": now, "due_at": due, "remind_at": remind},
             )
         elif row is not None and row.stopped_at is None:
-            if row.reminded_at is None and row.escalated_at is None:
-                row.delete()
-            else:
+            # One conditional statement each, so a sweep claiming the timer at the same moment
+            # either finds it gone or has it kept (stopped) with its reminder or escalation.
+            untouched = CaseTimer.objects.filter(
+                pk=row.pk, reminded_at__isnull=True, escalated_at__isnull=True
+            )
+            if not untouched.delete()[0]:
                 CaseTimer.objects.filter(pk=row.pk).update(stopped_at=now)
             _event(case, "deadline_dropped", actor, timer=timer.code)
 

@@ -2,6 +2,19 @@
 
 A file that does not validate is refused with a message naming the file and the line, so
 that whoever edits the law-as-data sees at once what is wrong and where.
+
+Deadlines run on the procedure clock (haven.lib.clock), reminded before and escalated when
+missed, each exactly once (haven.cases.services.clock_sweep). They come from two places:
+
+- ``timers``: from an event (``starts``) until another (``stops``);
+- ``notifications`` with ``within``: due that long after ``starts`` (default ``opened``),
+  stopped when the notification is recorded with its proof; ``remind_before`` and
+  ``escalate_to`` (default ``inspector``) as for timers. Their clock code is ``notify:<code>``.
+
+Either may carry ``when: {severity: [...], case_type: [...]}``: it then applies only to cases
+whose facts match (any listed code; every fact given). A notification that does not apply is
+not asked for by the steps that list it, and its deadline does not run; when a case's
+severity or type changes, its conditional deadlines start (from then) or are dropped.
 """
 
 from dataclasses import dataclass, field

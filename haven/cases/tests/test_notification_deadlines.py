@@ -276,3 +276,12 @@ def test_inbox_names_the_missed_notification(client, tree, ro_case):
         assert (
             "County school inspectorate" not in client.get(url("cases:case_list")).content.decode()
         )
+
+
+def test_dropped_deadline_that_was_already_escalated_is_kept_stopped(tree, ro_case):
+    case = classify(tree, ro_case, "grave")
+    timer = case.timers.get(code=ISJ)
+    services.clock_sweep(now=timer.due_at + dt.timedelta(minutes=1))
+    services.case_update(actor=tree.users["coordinator"], case=case, changes={"severity": "light"})
+    timer.refresh_from_db()  # the escalation stays on record
+    assert timer.escalated_at is not None and timer.stopped_at is not None
