@@ -1,7 +1,7 @@
 """Cases in the JSON API: the same selectors and services, so the same rules, as the pages."""
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -45,9 +45,14 @@ class EventOut(Schema):
 
 class TimerOut(Schema):
     code: str
+    name: str
+    kind: Literal["step", "notification"]
+    notification: str | None
     due_at: dt.datetime
+    remind_at: dt.datetime | None
     stopped_at: dt.datetime | None
     escalated_at: dt.datetime | None
+    overdue: bool
 
 
 class StepIn(Schema):
@@ -106,9 +111,14 @@ def case_timeline(request: HttpRequest, case_id: int) -> Any:
     return selectors.case_timeline(case=case)
 
 
-@router.get("/{case_id}/deadlines", response=list[TimerOut], summary="The case's deadlines")
+@router.get(
+    "/{case_id}/deadlines",
+    response=list[TimerOut],
+    summary="The case's deadlines: its steps' and its mandatory notifications'",
+)
 def case_deadlines(request: HttpRequest, case_id: int) -> Any:
-    return selectors.case_get(user=request.user, pk=case_id).timers.all()
+    case = selectors.case_get(user=request.user, pk=case_id)
+    return selectors.case_deadlines(case=case, procedure=services.procedure_of(case))
 
 
 @router.post("/{case_id}/steps", response=CaseDetailOut, summary="Take a procedure step")

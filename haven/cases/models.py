@@ -126,6 +126,7 @@ EVENT_LABELS = {
     "referral": _("referral sent"),
     "referral_answer": _("referral answered"),
     "escalated": _("deadline missed: escalated"),
+    "deadline_dropped": _("deadline no longer applies"),
     "appeal": _("appeal made"),
     "appeal_decided": _("appeal decided"),
     "measure": _("measure planned"),

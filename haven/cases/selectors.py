@@ -55,6 +55,47 @@ def case_timeline(*, case: Case) -> list[Any]:
     return list(case.events.select_related("actor"))
 
 
+def case_deadlines(
+    *, case: Case, procedure: Any, timers: list[CaseTimer] | None = None
+) -> list[dict[str, Any]]:
+    """The case's deadlines with their names: a step's, or a notification's ("Notify: ...").
+    ``case`` was read through ``case_get``, so the caller may see it."""
+    from haven.procedures import engine
+
+    rows = []
+    for timer in case.timers.all() if timers is None else timers:
+        spec = engine.timer(procedure, timer.code)
+        rows.append(
+            {
+                "timer": timer,
+                "code": timer.code,
+                "name": spec.name if spec else timer.code,
+                "kind": "notification" if spec and spec.notification else "step",
+                "notification": spec.notification if spec and spec.notification else None,
+                "due_at": timer.due_at,
+                "remind_at": timer.remind_at,
+                "stopped_at": timer.stopped_at,
+                "escalated_at": timer.escalated_at,
+                "overdue": timer.overdue,
+            }
+        )
+    return rows
+
+
+def notifications_due(
+    *, case: Case, procedure: Any, timers: list[CaseTimer] | None = None
+) -> list[dict[str, Any]]:
+    """Mandatory notifications whose deadline is running: still to be made, with proof."""
+    notices = {n.code: n for n in procedure.notifications}
+    return [
+        {**row, "name": notices[row["notification"]].name}
+        for row in case_deadlines(case=case, procedure=procedure, timers=timers)
+        if row["kind"] == "notification"
+        and row["stopped_at"] is None
+        and row["notification"] in notices
+    ]
+
+
 def pupil_chronology(*, user: Any, pupil: Any) -> list[dict[str, Any]]:
     """What happened to and around a pupil, oldest first, from the cases the viewer may see."""
     from haven.cases.models import CaseParty

@@ -71,14 +71,75 @@ def _deadline(
     return due, remind
 
 
+def case_facts(case: Case) -> dict[str, str]:
+    """The facts a procedure's conditions (``when``) look at."""
+    return {"severity": case.severity, "case_type": case.case_type}
+
+
+def _already_met(case: Case, timer: Timer) -> bool:
+    """A deadline whose notification is already on record does not start (the parents may have
+    been told before the case reached the step that makes it due)."""
+    codes = [e.partition(":")[2] for e in timer.stops if e.startswith("notification:")]
+    return bool(codes) and case.notifications.filter(code__in=codes).exists()
+
+
 def _start_timers(case: Case, procedure: Procedure, event: str, now: dt.datetime) -> None:
+    facts = case_facts(case)
     for timer in engine.timers_started_by(procedure, event):
+        if not engine.timer_applies(timer, facts) or _already_met(case, timer):
+            continue
         due, remind = _deadline(case, timer, now)
         CaseTimer.objects.get_or_create(
             case=case,
             code=timer.code,
             defaults={"started_at": now, "due_at": due, "remind_at": remind},
         )
+
+
+def _happened(case: Case, event: str) -> bool:
+    kind, _sep, ref = event.partition(":")
+    if event == "opened":
+        return True
+    if kind == "state":
+        return (
+            ref == procedure_of(case).initial_state.code
+            or case.state == ref
+            or case.events.filter(kind="transition", details__after=ref).exists()
+        )
+    return kind == "notification" and case.notifications.filter(code=ref).exists()
+
+
+def _resync_conditional_timers(case: Case, procedure: Procedure, actor: Any) -> None:
+    """After the severity or the case type changed: a deadline with a condition starts now if
+    the case newly meets it (and its starting event already happened), and is dropped if the
+    case no longer does. One that was already reminded or escalated is kept, stopped."""
+    if case.closed_at is not None:
+        return
+    now = timezone.now()
+    facts = case_facts(case)
+    existing = {t.code: t for t in case.timers.all()}
+    for timer in engine.conditional_timers(procedure):
+        row = existing.get(timer.code)
+        if engine.timer_applies(timer, facts):
+            if row is not None or not _happened(case, timer.starts):
+                continue
+            if any(_happened(case, event) for event in timer.stops):
+                continue
+            due, remind = _deadline(case, timer, now)
+            CaseTimer.objects.get_or_create(
+                case=case,
+                code=timer.code,
+                defaults={"started_at": now, "due_at": due, "remind_at": remind},
+            )
+        elif row is not None and row.stopped_at is None:
+            # One conditional statement each, so a sweep claiming the timer at the same moment
+            # either finds it gone or has it kept (stopped) with its reminder or escalation.
+            untouched = CaseTimer.objects.filter(
+                pk=row.pk, reminded_at__isnull=True, escalated_at__isnull=True
+            )
+            if not untouched.delete()[0]:
+                CaseTimer.objects.filter(pk=row.pk).update(stopped_at=now)
+            _event(case, "deadline_dropped", actor, timer=timer.code)
 
 
 def _stop_timers(case: Case, procedure: Procedure, event: str, now: dt.datetime) -> None:
@@ -173,6 +234,8 @@ def case_update(*, actor: Any, case: Case, changes: dict[str, Any]) -> Case:
         Case.objects.filter(pk=case.pk).update(**changed)
         for field, value in changed.items():
             setattr(case, field, value)
+        if {"severity", "case_type"} & set(changed):
+            _resync_conditional_timers(case, procedure, actor)
         # The timeline says what changed, never the content of the narrative.
         _event(case, "updated", actor, fields=sorted(changed))
         _audit(actor, "case.update", case, fields=sorted(changed))
@@ -209,6 +272,7 @@ def case_transition(*, actor: Any, case: Case, code: str) -> Case:
             roles=roles,
             filled=filled_fields(case),
             notified=notified,
+            facts=case_facts(case),
         )
         now = timezone.now()
         before = case.state
@@ -257,7 +321,9 @@ def case_notification_record(
             proof=proof.strip(),
             recorded_by=actor,
         )
-        _stop_timers(case, procedure, f"notification:{code}", timezone.now())
+        now = timezone.now()
+        _stop_timers(case, procedure, f"notification:{code}", now)
+        _start_timers(case, procedure, f"notification:{code}", now)
         _event(case, "notification", actor, code=code, method=method)
         _audit(actor, "case.notification", case, code=code)
     return record
@@ -475,9 +541,9 @@ def appeal_decide(
 
 
 def escalation_role(timer: CaseTimer) -> str:
-    """Who a missed deadline goes to, as its procedure says."""
+    """Who a missed deadline (a step's or a notification's) goes to, as its procedure says."""
     procedure = loader.get(timer.case.procedure_code, timer.case.procedure_version)
-    found = next((t for t in procedure.timers if t.code == timer.code), None)
+    found = engine.timer(procedure, timer.code)
     return found.escalate_to if found else Role.INSPECTOR
 
 

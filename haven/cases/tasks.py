@@ -8,19 +8,19 @@ from django.utils import translation
 from django_tasks import task
 
 from haven.cases.models import CaseTimer, TeamRole
-from haven.lib.i18n import pick
 from haven.orgs.models import Membership, Role
-from haven.procedures import loader
+from haven.procedures import engine, loader
 
 
 def _mail(users: list, template: str, timer: CaseTimer) -> int:
     procedure = loader.get(timer.case.procedure_code, timer.case.procedure_version)
-    names = next((t.names for t in procedure.timers if t.code == timer.code), {})
+    found = engine.timer(procedure, timer.code)
     for user in users:
         with translation.override(user.language or settings.LANGUAGE_CODE):
             context = {
                 "timer": timer,
-                "deadline": pick(names) or timer.code,
+                # a notification's deadline reads "Notify: <recipient>"
+                "deadline": found.name if found else timer.code,
                 "link": settings.HAVEN_BASE_URL.rstrip("/")
                 + reverse("cases:case_detail", args=[timer.case_id]),
             }

@@ -33,7 +33,10 @@ def _case_or_404(request: HttpRequest, pk: int) -> Case:
 def case_list(request: HttpRequest) -> HttpResponse:
     """Every signed-in user's own list: what they may see, which may be nothing."""
     cases = selectors.case_list(user=request.user)[:200]
-    overdue = selectors.overdue_timers(user=request.user)[:100]
+    overdue = [
+        (timer, _timer_name(services.procedure_of(timer.case), timer.code))
+        for timer in selectors.overdue_timers(user=request.user)[:100]
+    ]
     referrals = selectors.referral_list(user=request.user)[:100]
     return render(
         request,
@@ -48,11 +51,13 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     roles = access.case_roles(request.user, case)
     filled = services.filled_fields(case)
     notified = set(case.notifications.values_list("code", flat=True))
+    case_facts = services.case_facts(case)
     steps = [
-        (t, *engine.still_needed(procedure, t, filled, notified))
+        (t, *engine.still_needed(procedure, t, filled, notified, case_facts))
         for t in procedure.transitions_from(case.state)
         if t.roles & roles
     ]
+    timers = list(case.timers.all())
     facts = {
         "title": case.title,
         "case_type": case.case_type,
@@ -72,10 +77,10 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
             "severity": procedure.label("severities", case.severity),
             "determination": procedure.label("determinations", case.determination),
         },
-        "timers": [
-            (timer, next((t.name for t in procedure.timers if t.code == timer.code), timer.code))
-            for timer in case.timers.all()
-        ],
+        "timers": [(timer, _timer_name(procedure, timer.code)) for timer in timers],
+        "notifications_due": selectors.notifications_due(
+            case=case, procedure=procedure, timers=timers
+        ),
         "notifications": [
             (n, next((x.name for x in procedure.notifications if x.code == n.code), n.code))
             for n in case.notifications.all()
@@ -106,6 +111,11 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "attachments": case.attachments.select_related("added_by"),
         "measure_form": forms.MeasureForm(case=case),
     }
+
+
+def _timer_name(procedure: Any, code: str) -> str:
+    found = engine.timer(procedure, code)
+    return found.name if found else code
 
 
 def _named_steps(events: list[Any], procedure: Any) -> list[Any]:

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.utils.translation import gettext as _
 
 from haven.lib.errors import HavenError
-from haven.procedures.loader import Procedure, Timer, Transition
+from haven.procedures.loader import Notification, Procedure, Timer, Transition, applies
 
 
 class ProcedureError(HavenError):
@@ -20,6 +20,7 @@ def check_transition(
     roles: Iterable[str],
     filled: set[str],
     notified: set[str],
+    facts: dict[str, str] | None = None,
 ) -> Transition:
     """The transition ``code`` if it may be taken now by someone in ``roles``; otherwise a
     translated refusal saying why."""
@@ -31,7 +32,7 @@ def check_transition(
         )
     if not transition.roles & set(roles):
         raise ProcedureError(_("Your role does not allow this step."))
-    fields, notifications = still_needed(procedure, transition, filled, notified)
+    fields, notifications = still_needed(procedure, transition, filled, notified, facts)
     if fields:
         raise ProcedureError(
             _("Before “%(step)s”, fill in: %(fields)s.")
@@ -46,17 +47,36 @@ def check_transition(
 
 
 def still_needed(
-    procedure: Procedure, transition: Transition, filled: set[str], notified: set[str]
+    procedure: Procedure,
+    transition: Transition,
+    filled: set[str],
+    notified: set[str],
+    facts: dict[str, str] | None = None,
 ) -> tuple[list[str], list[str]]:
     """What a step still needs, as translated names: fields to fill, notifications to record.
-    The case page shows it beside each step, the engine refuses with it."""
+    A notification with a condition (``when``) is needed only if the case's ``facts``
+    (severity, case type) meet it. The case page shows it beside each step, the engine refuses
+    with it."""
     fields = [field_label(f) for f in transition.requires if f not in filled]
     notifications = [
         n.name
-        for n in procedure.notifications
+        for n in required_notifications(procedure, facts or {})
         if n.code in transition.notifications and n.code not in notified
     ]
     return fields, notifications
+
+
+def required_notifications(procedure: Procedure, facts: dict[str, str]) -> list[Notification]:
+    """The procedure's notifications that apply to a case with these facts."""
+    return [n for n in procedure.notifications if applies(n, **_condition_facts(facts))]
+
+
+def timer_applies(timer: Timer, facts: dict[str, str]) -> bool:
+    return applies(timer, **_condition_facts(facts))
+
+
+def _condition_facts(facts: dict[str, str]) -> dict[str, str]:
+    return {"severity": facts.get("severity", ""), "case_type": facts.get("case_type", "")}
 
 
 def field_label(name: str) -> str:
@@ -72,8 +92,19 @@ def field_label(name: str) -> str:
 
 
 def timers_started_by(procedure: Procedure, event: str) -> list[Timer]:
-    """``event`` is "opened" or "state:<code>"."""
+    """``event`` is "opened", "state:<code>" or "notification:<code>". Timers with a condition
+    are among them: whoever starts them checks it against the case (``timer_applies``)."""
     return [t for t in procedure.timers if t.starts == event]
+
+
+def conditional_timers(procedure: Procedure) -> list[Timer]:
+    """Timers and notification deadlines that depend on the case's facts: looked at again
+    whenever a fact changes."""
+    return [t for t in procedure.timers if t.when is not None]
+
+
+def timer(procedure: Procedure, code: str) -> Timer | None:
+    return next((t for t in procedure.timers if t.code == code), None)
 
 
 def timers_stopped_by(procedure: Procedure, event: str) -> set[str]:

@@ -2,6 +2,19 @@
 
 A file that does not validate is refused with a message naming the file and the line, so
 that whoever edits the law-as-data sees at once what is wrong and where.
+
+Deadlines run on the procedure clock (haven.lib.clock), reminded before and escalated when
+missed, each exactly once (haven.cases.services.clock_sweep). They come from two places:
+
+- ``timers``: from an event (``starts``) until another (``stops``);
+- ``notifications`` with ``within``: due that long after ``starts`` (default ``opened``),
+  stopped when the notification is recorded with its proof; ``remind_before`` and
+  ``escalate_to`` (default ``inspector``) as for timers. Their clock code is ``notify:<code>``.
+
+Either may carry ``when: {severity: [...], case_type: [...]}``: it then applies only to cases
+whose facts match (any listed code; every fact given). A notification that does not apply is
+not asked for by the steps that list it, and its deadline does not run; when a case's
+severity or type changes, its conditional deadlines start (from then) or are dropped.
 """
 
 from dataclasses import dataclass, field
@@ -9,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.utils.translation import gettext as _
 
 from haven.lib.i18n import pick
 
@@ -18,6 +32,11 @@ ROLES = {"staff", "coordinator", "psychologist", "principal", "inspector", "agen
 CASE_FIELDS = {"case_type", "severity", "determination", "categories", "narrative", "parties"}
 DURATION_UNITS = {"hours", "calendar_days", "school_days"}
 REPORTER_VIEWS = {"received", "handling", "closed"}
+# What a condition (`when:`) may look at: the case's facts, as codes of the procedure's lists.
+CONDITION_FACTS = {"severity": "severities", "case_type": "case_types"}
+# A notification's deadline runs as a case timer named after it (CaseTimer.code is 40 long).
+NOTIFY_PREFIX = "notify:"
+CODE_MAX = 40 - len(NOTIFY_PREFIX)
 
 
 class ProcedureFileError(Exception):
@@ -63,6 +82,25 @@ class Named:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """``when:`` on a notification or timer: it applies only to cases whose facts match.
+    Each fact lists the codes it may have (any of them); all facts given must match. A fact not
+    yet filled in matches nothing: the duty starts once the case is known to need it."""
+
+    severity: frozenset[str] | None = None
+    case_type: frozenset[str] | None = None
+
+    def holds(self, *, severity: str, case_type: str) -> bool:
+        if self.severity is not None and severity not in self.severity:
+            return False
+        return self.case_type is None or case_type in self.case_type
+
+
+def applies(item: "Timer | Notification", *, severity: str, case_type: str) -> bool:
+    return item.when is None or item.when.holds(severity=severity, case_type=case_type)
+
+
+@dataclass(frozen=True)
 class State(Named):
     initial: bool = False
     final: bool = False
@@ -86,12 +124,45 @@ class Timer(Named):
     remind_before: Duration | None = None
     escalate_to: str = "inspector"
     default: bool = False  # a Haven default, not confirmed in the official text
+    when: Condition | None = None
+    notification: str = ""  # set when this is the deadline of a mandatory notification
+
+    @property
+    def name(self) -> str:
+        if self.notification:
+            return _("Notify: %(recipient)s") % {"recipient": pick(self.names)}
+        return pick(self.names)
 
 
 @dataclass(frozen=True)
 class Notification(Named):
+    """A notification the procedure requires, to be recorded with proof of delivery. With
+    ``within`` it is due that long after ``starts`` (an event, as for timers); with ``when``
+    it is required only of cases whose facts match."""
+
     within: Duration | None = None
     default: bool = False
+    starts: str = "opened"
+    remind_before: Duration | None = None
+    escalate_to: str = "inspector"
+    when: Condition | None = None
+
+    def deadline(self) -> "Timer | None":
+        """The timer that carries this notification's deadline, if it has one."""
+        if self.within is None:
+            return None
+        return Timer(
+            code=NOTIFY_PREFIX + self.code,
+            names=self.names,
+            starts=self.starts,
+            stops=(f"notification:{self.code}",),
+            deadline=self.within,
+            remind_before=self.remind_before,
+            escalate_to=self.escalate_to,
+            default=self.default,
+            when=self.when,
+            notification=self.code,
+        )
 
 
 @dataclass(frozen=True)
@@ -130,6 +201,9 @@ class Procedure:
 
     def transitions_from(self, state: str) -> list[Transition]:
         return [t for t in self.transitions if state in t.sources]
+
+    def notification(self, code: str) -> "Notification | None":
+        return next((n for n in self.notifications if n.code == code), None)
 
     def transition(self, code: str) -> Transition | None:
         return next((t for t in self.transitions if t.code == code), None)
@@ -205,6 +279,58 @@ class _Reader:
             raise self.fail(node, f"{key!r}: {unit} must be a whole number of at least 0")
         return Duration(amount=amount, unit=unit)
 
+    def code(self, node: Any) -> str:
+        code = self.get(node, "code", str)
+        if ":" in code or len(code) > CODE_MAX:
+            raise self.fail(node, f"code {code!r} must be at most {CODE_MAX} long, without ':'")
+        return str(code)
+
+    def condition(self, node: Any, procedure: "Procedure") -> Condition | None:
+        when = self.get(node, "when", dict, required=False)
+        if when is None:
+            return None
+        unknown = sorted(str(key) for key in when if key not in CONDITION_FACTS)
+        if unknown or not when:
+            raise self.fail(
+                when,
+                f"'when' may test {', '.join(sorted(CONDITION_FACTS))}"
+                + (f" (unexpected: {', '.join(unknown)})" if unknown else ""),
+            )
+        facts: dict[str, frozenset[str]] = {}
+        for fact, kind in CONDITION_FACTS.items():
+            if fact not in when:
+                continue
+            codes = when[fact]
+            if not isinstance(codes, list) or not codes:
+                raise self.fail(when, f"'when': {fact} must be a list of {kind} codes")
+            known = {item.code for item in getattr(procedure, kind)}
+            wrong = sorted(str(code) for code in codes if code not in known)
+            if wrong:
+                raise self.fail(
+                    when, f"'when': unknown {fact} {wrong}; the procedure's are {sorted(known)}"
+                )
+            facts[fact] = frozenset(codes)
+        return Condition(**facts)
+
+    def event(self, node: Any, event: Any, states: set[str], notifications: set[str]) -> str:
+        kind, _sep, ref = str(event).partition(":")
+        valid = (
+            event == "opened"
+            or (kind == "state" and ref in states)
+            or (kind == "notification" and ref in notifications)
+        )
+        if not isinstance(event, str) or not valid:
+            raise self.fail(
+                node, f"unknown event {event!r}: use opened, state:<code> or notification:<code>"
+            )
+        return event
+
+    def role(self, node: Any, key: str, default: str | None = None) -> str:
+        role = self.get(node, key, str, required=default is None) or default
+        if role not in ROLES:
+            raise self.fail(node, f"unknown role {role!r}")
+        return str(role)
+
     def roles(self, node: Any, key: str) -> frozenset[str]:
         roles = self.get(node, key, list)
         unknown = set(roles) - ROLES
@@ -254,17 +380,29 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
     if not any(s.final for s in procedure.states):
         raise r.fail(root, "at least one state must be final: true")
 
-    for item in r.get(root, "notifications", list, required=False) or []:
+    items = r.get(root, "notifications", list, required=False) or []
+    codes = [r.code(item) for item in items]
+    r.unique(root, "notifications", codes)
+    notifications = set(codes)
+    for item in items:
+        within = r.duration(item, "within", required=False)
+        timing = [key for key in ("starts", "remind_before", "escalate_to") if key in item]
+        if within is None and timing:
+            raise r.fail(item, f"{', '.join(timing)} need a deadline: add 'within'")
+        starts = r.get(item, "starts", str, required=False) or "opened"
+        r.event(item, starts, states, notifications - {item["code"]})
         procedure.notifications.append(
             Notification(
-                code=r.get(item, "code", str),
+                code=item["code"],
                 names=r.names(item),
-                within=r.duration(item, "within", required=False),
+                within=within,
                 default=bool(r.get(item, "default", bool, required=False)),
+                starts=starts,
+                remind_before=r.duration(item, "remind_before", required=False),
+                escalate_to=r.role(item, "escalate_to", default="inspector"),
+                when=r.condition(item, procedure),
             )
         )
-    notifications = {n.code for n in procedure.notifications}
-    r.unique(root, "notifications", list(notifications))
 
     for item in r.get(root, "transitions", list):
         sources = r.get(item, "from", list)
@@ -295,42 +433,34 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
     r.unique(root, "transitions", [t.code for t in procedure.transitions])
 
     for item in r.get(root, "timers", list, required=False) or []:
-        starts = r.get(item, "starts", str)
-        stops = r.get(item, "stops", list)
-        for event in [starts, *stops]:
-            kind, _, ref = event.partition(":")
-            valid = (
-                event == "opened"
-                or (kind == "state" and ref in states)
-                or (kind == "notification" and ref in notifications)
-            )
-            if not valid:
-                raise r.fail(
-                    item,
-                    f"unknown event {event!r}: use opened, state:<code> or notification:<code>",
-                )
-        escalate_to = r.get(item, "escalate_to", str)
-        if escalate_to not in ROLES:
-            raise r.fail(item, f"unknown role {escalate_to!r}")
+        starts = r.event(item, r.get(item, "starts", str), states, notifications)
+        stops = [
+            r.event(item, event, states, notifications) for event in r.get(item, "stops", list)
+        ]
         procedure.timers.append(
             Timer(
-                code=r.get(item, "code", str),
+                code=r.code(item),
                 names=r.names(item),
                 starts=starts,
                 stops=tuple(stops),
                 deadline=r.duration(item, "deadline"),  # type: ignore[arg-type]
                 remind_before=r.duration(item, "remind_before", required=False),
-                escalate_to=escalate_to,
+                escalate_to=r.role(item, "escalate_to"),
                 default=bool(r.get(item, "default", bool, required=False)),
+                when=r.condition(item, procedure),
             )
         )
     r.unique(root, "timers", [t.code for t in procedure.timers])
+    # Notification deadlines run on the same clock as the timers: started, reminded, escalated
+    # and stopped by the same code.
+    for notification in procedure.notifications:
+        deadline = notification.deadline()
+        if deadline is not None:
+            procedure.timers.append(deadline)
 
     appeal = r.get(root, "appeal", dict, required=False)
     if appeal is not None:
-        reviewer = r.get(appeal, "reviewer", str)
-        if reviewer not in ROLES:
-            raise r.fail(appeal, f"unknown role {reviewer!r}")
+        reviewer = r.role(appeal, "reviewer")
         procedure.appeal = Appeal(
             reviewer=reviewer,
             deadline=r.duration(appeal, "deadline"),  # type: ignore[arg-type]
@@ -371,6 +501,6 @@ def _load(path: Path, code: str) -> Procedure:
 def load_all() -> dict[str, Procedure]:
     """Every current procedure and every kept earlier version, validated."""
     for path in sorted(VERSIONS.glob("*.v*.yaml")):
-        code, _, version = path.stem.rpartition(".v")
+        code, _sep, version = path.stem.rpartition(".v")
         get(code, int(version))
     return {path.stem: get(path.stem) for path in sorted(DATA.glob("*.yaml"))}

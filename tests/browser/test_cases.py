@@ -62,11 +62,14 @@ def test_romanian_case_with_referral_and_escalation(browser, live_server, tree, 
     page.locator("#facts-form select[name=severity]").select_option("grave")
     page.locator("#facts-form button").click()
     page.locator("button[value=classify]").click()
-    page.locator("button[value=report_grave]").click()
-    expect(page.locator("#case-state")).to_have_text(
-        "Caz grav: informarea Inspectoratului Școlar Județean"
-    )
+    expect(page.locator("#case-state")).to_have_text("Caz încadrat; informarea părinților")
     expect(page.locator("#case-severity")).not_to_have_text("—")
+    # A grave case owes the county inspectorate a notification within 24 hours; the commission
+    # step waits for it.
+    expect(page.locator(".notification-due[data-code=isj]")).to_contain_text(
+        "Inspectoratul Școlar Județean"
+    )
+    expect(page.locator("#needs-investigate")).to_contain_text("ISJ")
 
     form = page.locator("#notification-form")
     # the record forms sit in <details>; open them as a user would

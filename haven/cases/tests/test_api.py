@@ -42,7 +42,13 @@ def test_steps_by_api_use_the_engine(client, tree, case):
     kinds = [e["kind"] for e in client.get(f"/api/v1/cases/{case.pk}/timeline").json()]
     assert kinds == ["opened", "updated", "transition"]
     deadlines = client.get(f"/api/v1/cases/{case.pk}/deadlines").json()
-    assert {d["code"] for d in deadlines} == {"first_contact", "plan_agreed"}
+    assert {d["code"] for d in deadlines} == {
+        "first_contact",
+        "plan_agreed",
+        "notify:parents_victim",  # GEN: the parents within 24 hours of opening
+    }
+    notice = next(d for d in deadlines if d["kind"] == "notification")
+    assert notice["notification"] == "parents_victim" and notice["stopped_at"] is None
 
 
 def test_agency_answers_referrals_by_api(client, tree, case):

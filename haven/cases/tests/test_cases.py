@@ -24,6 +24,19 @@ def url(name, *args):
         return reverse(name, args=args)
 
 
+def tell_parents(tree, case):
+    """Record GEN's mandatory notification, so that only the step deadlines run."""
+    services.case_notification_record(
+        actor=tree.users["coordinator"],
+        case=case,
+        code="parents_victim",
+        recipient="Mother",
+        method="phone",
+        notified_at=timezone.now(),
+        proof="Call noted in the register",
+    )
+
+
 @pytest.fixture
 def case(tree):
     report, _receipt = submit(tree.school_a)
@@ -105,6 +118,7 @@ def test_closing_stops_every_deadline_and_tells_the_reporter(tree, case):
 
 
 def test_clock_reminds_and_escalates_exactly_once(tree, case, mailoutbox):
+    tell_parents(tree, case)
     timer = case.timers.get(code="first_contact")
     CaseTimer.objects.filter(pk=timer.pk).update(remind_at=timezone.now() - dt.timedelta(minutes=1))
     later = timer.due_at + dt.timedelta(minutes=1)
@@ -123,6 +137,7 @@ def test_clock_reminds_and_escalates_exactly_once(tree, case, mailoutbox):
 
 
 def test_met_deadlines_are_never_escalated(tree, case):
+    tell_parents(tree, case)
     services.case_update(
         actor=tree.users["coordinator"], case=case, changes={"case_type": "child_child"}
     )
@@ -272,6 +287,7 @@ def test_step_refusal_is_a_translated_message_on_the_page(client, tree, case):
 def test_clock_tick_command_is_idempotent(tree, case, capsys):
     from django.core.management import call_command
 
+    tell_parents(tree, case)
     with time_machine.travel(timezone.now() + dt.timedelta(days=2)):
         call_command("clock_tick")
         call_command("clock_tick")

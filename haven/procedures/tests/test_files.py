@@ -113,3 +113,113 @@ def test_a_case_keeps_the_version_it_started_under(tmp_path, monkeypatch):
     assert old.version == 1 and old.timers[0].deadline.amount == 24
     with pytest.raises(ProcedureFileError, match="no such procedure file"):
         loader.get("GEN", 7)
+
+
+NOTICE = "  - code: parents_victim\n    within: {hours: 24}\n"
+
+
+def _notice(tmp_path: Path, extra: str) -> Path:
+    """GEN with lines added to its parents' notification."""
+    return _broken(tmp_path, NOTICE, NOTICE + extra)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("    when: {severity: [apocalyptic]}\n", "'when': unknown severity ['apocalyptic']"),
+        ("    when: {case_type: [space]}\n", "'when': unknown case_type ['space']"),
+        ("    when: {colour: [red]}\n", "'when' may test case_type, severity (unexpected: colour)"),
+        ("    when: {severity: high}\n", "'when': severity must be a list of severities codes"),
+        ("    when: {}\n", "'when' may test"),
+    ],
+)
+def test_bad_condition_names_its_line(tmp_path, extra, message):
+    path = _notice(tmp_path, extra)
+    with pytest.raises(ProcedureFileError) as error:
+        load_file(path)
+    assert message in str(error.value)
+    lines = path.read_text().splitlines()
+    assert error.value.line == next(i for i, line in enumerate(lines, 1) if "when:" in line)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("    within: {hours: 24}\n", "    within: {weeks: 1}\n", "'within' must be one of"),
+        ("    within: {hours: 24}\n", "    within: {hours: -2}\n", "at least 0"),
+        (
+            "    within: {hours: 24}\n",
+            "    within: {hours: 24}\n    starts: state:nowhere\n",
+            "unknown event 'state:nowhere'",
+        ),
+        (
+            "    within: {hours: 24}\n",
+            "    within: {hours: 24}\n    starts: notification:parents_victim\n",
+            "unknown event 'notification:parents_victim'",  # a notification cannot start itself
+        ),
+        (
+            "    within: {hours: 24}\n",
+            "    within: {hours: 24}\n    escalate_to: janitor\n",
+            "unknown role 'janitor'",
+        ),
+        (
+            "    within: {hours: 24}\n",
+            "    remind_before: {hours: 4}\n",
+            "remind_before need a deadline: add 'within'",
+        ),
+        ("  - code: parents_victim\n", "  - code: parents:victim\n", "without ':'"),
+    ],
+)
+def test_bad_notification_deadline_names_its_line(tmp_path, old, new, message):
+    path = _broken(tmp_path, NOTICE, NOTICE.replace(old, new))
+    with pytest.raises(ProcedureFileError) as error:
+        load_file(path)
+    assert message in str(error.value)
+    assert str(error.value).startswith("GEN.yaml, line ")
+    lines = path.read_text().splitlines()
+    assert error.value.line == next(i for i, line in enumerate(lines, 1) if "parents" in line)
+
+
+def test_condition_on_a_timer_is_validated_too(tmp_path):
+    path = _broken(
+        tmp_path,
+        "  - code: plan_agreed\n",
+        "  - code: plan_agreed\n    when: {severity: [urgent]}\n",
+    )
+    with pytest.raises(ProcedureFileError, match="unknown severity"):
+        load_file(path)
+
+
+def test_a_notification_with_within_becomes_a_deadline_on_the_clock(tmp_path):
+    path = _notice(
+        tmp_path,
+        "    starts: state:assessment\n    remind_before: {hours: 2}\n"
+        "    escalate_to: principal\n    when: {severity: [high], case_type: [child_child]}\n",
+    )
+    procedure = load_file(path)
+    timer = next(t for t in procedure.timers if t.notification == "parents_victim")
+    assert timer.code == "notify:parents_victim"
+    assert timer.starts == "state:assessment"
+    assert timer.stops == ("notification:parents_victim",)
+    assert (timer.deadline.amount, timer.deadline.unit) == (24, "hours")
+    assert timer.remind_before is not None and timer.remind_before.amount == 2
+    assert timer.escalate_to == "principal"
+    assert timer.when is not None
+    assert timer.when.holds(severity="high", case_type="child_child")
+    assert not timer.when.holds(severity="low", case_type="child_child")
+    assert not timer.when.holds(severity="high", case_type="adult_child")
+    assert not timer.when.holds(severity="", case_type="")  # not known yet: not due yet
+    assert timer.name.startswith("Notify: ")
+
+
+def test_every_kept_version_still_loads_with_its_own_content():
+    from haven.procedures import loader
+
+    old, new = loader.get("RO", 1), loader.get("RO")
+    assert new.version >= 2
+    # version 1 ran the grave cases' ISJ deadline through an extra state; version 2 through a
+    # notification that applies to grave cases only
+    assert "grave_reported" in {s.code for s in old.states}
+    assert "grave_reported" not in {s.code for s in new.states}
+    isj = new.notification("isj")
+    assert isj is not None and isj.when is not None and isj.when.severity == {"grave"}
