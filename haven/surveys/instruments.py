@@ -418,6 +418,8 @@ def school_questions(raw: Any, languages: tuple[str, ...] = ("en",)) -> list[Ite
             raise r.fail(node, "a school's question code starts with school_")
         if item.show_if is not None:
             raise r.fail(node, "a school's question cannot use show_if")
+        if not item.texts or any(not option.labels for option in item.options):
+            raise r.fail(node, "a school's question and each of its options need a text")
         items.append(item)
     r.unique(raw, "school questions", [item.code for item in items])
     return items
