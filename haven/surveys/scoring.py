@@ -6,7 +6,8 @@ Keys of the scored measures:
   ``form_bully.<form>``, ``role.<victim|bully|bully_victim|not_involved>``,
   ``power_imbalance``, ``told_adult``, ``it_stopped`` (among those who told an adult), and
   ``school.<code>.<value>`` for each closed question a school added;
-- scores: ``<scale>`` mean after reverse-coding, when two thirds of its items are answered;
+- scores: ``<scale>`` mean after reverse-coding, when two thirds of its items are answered,
+  and ``violations``, the mean frequency of the forms of being bullied;
 - items: ``<scale>`` the reverse-coded item values (for Cronbach's alpha).
 Open answers are never scored.
 """
@@ -77,6 +78,11 @@ def score(
             row.append(stats.reverse(value, low, high) if item.reverse else value)
         rows[scale.code] = row
         scores[scale.code] = stats.scale_score(row)
+    # The Dutch inspectorate's "violations of safety" domain: the mean frequency (0-4) of the
+    # forms of being bullied, under the same two-thirds rule as the scales.
+    forms = instrument.measure_items("victim_form")
+    if forms:
+        scores["violations"] = stats.scale_score([_value(answers, item) for item in forms])
     return {"flags": flags, "scores": scores, "items": rows}
 
 

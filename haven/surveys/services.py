@@ -170,10 +170,14 @@ def campaign_close(*, actor: Any, campaign: Campaign) -> Campaign:
         campaign.status = Campaign.Status.CLOSED
         campaign.closed_at = timezone.now()
         if campaign.closes_at > campaign.closed_at:
-            campaign.closes_at = max(campaign.closed_at, campaign.opens_at + dt.timedelta(seconds=1))
+            campaign.closes_at = max(
+                campaign.closed_at, campaign.opens_at + dt.timedelta(seconds=1)
+            )
         campaign.save(update_fields=["status", "closed_at", "closes_at"])
-        audit_record(actor=actor, action="survey.campaign_close", obj=campaign, org_unit=campaign.school)
-        transaction.on_commit(lambda: _enqueue_refresh(campaign.pk))
+        audit_record(
+            actor=actor, action="survey.campaign_close", obj=campaign, org_unit=campaign.school
+        )
+    _enqueue_refresh(campaign.pk)
     return campaign
 
 
@@ -342,9 +346,11 @@ def answers_save(*, code: AnswerCode, number: int, posted: dict[str, str]) -> An
         else:
             draft[key] = value
     with transaction.atomic():
-        updated = AnswerCode.objects.filter(pk=code.pk).exclude(
-            state=AnswerCode.State.SUBMITTED
-        ).update(draft=draft, state=AnswerCode.State.STARTED, page=number)
+        updated = (
+            AnswerCode.objects.filter(pk=code.pk)
+            .exclude(state=AnswerCode.State.SUBMITTED)
+            .update(draft=draft, state=AnswerCode.State.STARTED, page=number)
+        )
         if not updated:
             raise CodeUsed()
     code.draft, code.state, code.page = draft, AnswerCode.State.STARTED, number
@@ -365,6 +371,8 @@ def response_submit(*, code: AnswerCode) -> Response:
     """Turn a code's draft into an anonymous response: the response keeps no trace of the
     code, the draft is deleted and the code can never answer again."""
     campaign = code.campaign
+    if code.state == AnswerCode.State.SUBMITTED:
+        raise CodeUsed()
     if not campaign.is_running():
         raise SurveyClosed()
     answers = dict(code.draft)
@@ -377,9 +385,11 @@ def response_submit(*, code: AnswerCode) -> Response:
     shown = {item.code for page in visible_pages(campaign, answers) for item in page.items}
     kept = {key: value for key, value in answers.items() if key in shown}
     with transaction.atomic():
-        used = AnswerCode.objects.filter(pk=code.pk).exclude(
-            state=AnswerCode.State.SUBMITTED
-        ).update(state=AnswerCode.State.SUBMITTED, draft={}, page=0)
+        used = (
+            AnswerCode.objects.filter(pk=code.pk)
+            .exclude(state=AnswerCode.State.SUBMITTED)
+            .update(state=AnswerCode.State.SUBMITTED, draft={}, page=0)
+        )
         if not used:
             raise CodeUsed()
         response = Response.objects.create(
@@ -388,7 +398,8 @@ def response_submit(*, code: AnswerCode) -> Response:
             answers=kept,
             measures=scoring.score(instrument, kept, school_items),
         )
-        transaction.on_commit(lambda: _enqueue_refresh(campaign.pk))
+    # After the transaction (a queued worker must find the response).
+    _enqueue_refresh(campaign.pk)
     code.state, code.draft = AnswerCode.State.SUBMITTED, {}
     return response
 
