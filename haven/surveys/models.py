@@ -135,9 +135,7 @@ class AnswerCode(models.Model):
         OrgUnit, verbose_name=_("class"), on_delete=models.PROTECT, related_name="+"
     )
     code_hash = models.CharField(_("code hash"), max_length=64, unique=True)
-    state = models.CharField(
-        _("state"), max_length=16, choices=State.choices, default=State.UNUSED
-    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.UNUSED)
     draft = models.JSONField(
         _("saved answers"), default=dict, blank=True, help_text=_("Kept only until submitted.")
     )
@@ -197,9 +195,7 @@ class ClassAggregate(models.Model):
         verbose_name = _("class aggregate")
         verbose_name_plural = _("class aggregates")
         constraints = [
-            models.UniqueConstraint(
-                fields=["campaign", "class_unit"], name="classaggregate_unique"
-            )
+            models.UniqueConstraint(fields=["campaign", "class_unit"], name="classaggregate_unique")
         ]
 
     def __str__(self) -> str:
