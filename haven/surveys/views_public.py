@@ -74,7 +74,7 @@ def _context(code_text: str, code: AnswerCode, number: int, lang: str) -> dict[s
         "first": position == 0,
         "last": position + 1 == len(numbers),
         "lang": lang,
-        "languages": settings.LANGUAGES,
+        "survey_languages": settings.LANGUAGES,
         "instrument": campaign.instrument,
     }
 
@@ -83,7 +83,7 @@ def _context(code_text: str, code: AnswerCode, number: int, lang: str) -> dict[s
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest) -> HttpResponse:
     lang = _language(request)
-    base = {"lang": lang, "languages": settings.LANGUAGES}
+    base = {"lang": lang, "survey_languages": settings.LANGUAGES}
     if request.method == "GET":
         return render(request, "surveys/public_code.html", base)
     if "code" not in request.POST:  # the language buttons of the code page
