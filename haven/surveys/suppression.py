@@ -35,7 +35,7 @@ GT95 = "gt95"
 
 # Why a cell is hidden (the display may say "fewer than 10 answers" for SMALL_GROUP).
 SMALL_GROUP = "small_group"
-BAND_FALSE = "band"
+BANDED = "band"
 COMPLEMENTARY = "complementary"
 
 K = TypeVar("K", bound=Hashable)
@@ -80,14 +80,14 @@ def protect_proportion(x: int, n: int, min_group: int = MIN_GROUP, band: int = B
         raise ValueError("count out of range")
     if 1 <= x <= band:
         if x / n < LOW_SHARE:
-            return Shown(hidden=False, n=n, label=LT5, reason=BAND_FALSE)
+            return Shown(hidden=False, n=n, label=LT5, reason=BANDED)
         # The band would state something false (4 of 12 is 33%, not "<5%"): hide instead.
         # Never a false figure, never the exact small count.
-        return hidden(BAND_FALSE, n)
+        return hidden(BANDED, n)
     if 1 <= n - x <= band:
         if x / n > HIGH_SHARE:
-            return Shown(hidden=False, n=n, label=GT95, reason=BAND_FALSE)
-        return hidden(BAND_FALSE, n)
+            return Shown(hidden=False, n=n, label=GT95, reason=BANDED)
+        return hidden(BANDED, n)
     return Shown(hidden=False, n=n, value=x / n, interval=wilson(x, n))
 
 
@@ -123,7 +123,7 @@ def _box(shown: Shown, x: int, n: int, band: int) -> Box:
         return (1, band)
     if shown.label == GT95:
         return (n - band, n - 1)
-    if shown.reason == BAND_FALSE:
+    if shown.reason == BANDED:
         return (1, n - 1)
     return (0, n)
 
@@ -164,16 +164,17 @@ def _partition_leaks(
     """Whether a sensitive cell (or a suppressed link) is pinned; None if too big to check."""
     unknown = [k for k in keys if boxes[k][0] != boxes[k][1]]
     known = total - sum(boxes[k][0] for k in keys if k not in unknown)
-    if not unknown:
-        return False
     if not links:
+        if not unknown:
+            return False
         ranges = _sum_ranges([boxes[k] for k in unknown], known)
         if ranges is None:
             return True
         return any(r[0] == r[1] for k, r in zip(unknown, ranges, strict=True) if k in sensitive)
-    # With links the sum formula is not enough: enumerate every cell but the widest.
-    widest = max(unknown, key=lambda k: boxes[k][1] - boxes[k][0])
-    rest = [k for k in unknown if k != widest]
+    # With links the sum formula is not enough: enumerate every unknown cell but the widest,
+    # which the total then fixes.
+    rest = sorted(unknown, key=lambda k: boxes[k][1] - boxes[k][0])[:-1]
+    widest = [k for k in unknown if k not in rest]
     size = 1
     for k in rest:
         size *= boxes[k][1] - boxes[k][0] + 1
@@ -182,29 +183,29 @@ def _partition_leaks(
     seen: dict[Hashable, set[int]] = {k: set() for k in unknown}
     link_seen: list[set[int]] = [set() for _ in links]
     link_boxes = [_box(link.shown, link.x, link.n, band) for link in links]
-    fixed = {k: boxes[k][0] for k in keys if k not in unknown}
+    fixed: dict[Hashable, int] = {k: boxes[k][0] for k in keys if k not in unknown}
     for combo in itertools.product(*(range(boxes[k][0], boxes[k][1] + 1) for k in rest)):
+        values: dict[Hashable, int] = {**fixed, **dict(zip(rest, combo, strict=True))}
         last = known - sum(combo)
-        if not boxes[widest][0] <= last <= boxes[widest][1]:
+        if widest:
+            if not boxes[widest[0]][0] <= last <= boxes[widest[0]][1]:
+                continue
+            values[widest[0]] = last
+        elif last != 0:
             continue
-        values = {**fixed, **dict(zip(rest, combo, strict=True)), widest: last}
-        link_values: list[range] = []
-        ok = True
+        possible: list[range] = []
         for link, lbox in zip(links, link_boxes, strict=True):
-            inner = sum(values[c] for c in link.cells)  # type: ignore[index]
+            inner = sum(values[c] for c in link.cells)
             slack = max(0, link.n - total)
-            lo, hi = max(lbox[0], inner), min(lbox[1], inner + slack)
-            if lo > hi:
-                ok = False
-                break
-            link_values.append(range(lo, hi + 1))
-        if not ok:
+            possible.append(range(max(lbox[0], inner), min(lbox[1], inner + slack) + 1))
+        if any(len(r) == 0 for r in possible):
             continue
         for k in unknown:
             seen[k].add(values[k])
-        for found, possible in zip(link_seen, link_values, strict=True):
-            found.update(possible)
-    if not seen[widest]:
+        for found, r in zip(link_seen, possible, strict=True):
+            found.update(r)
+    if not all(link_seen) or (unknown and not seen[unknown[0]]):
+        # Nothing fits: the model of the observer is wrong; play safe.
         return True
     if any(len(seen[k]) == 1 for k in unknown if k in sensitive):
         return True
@@ -291,7 +292,7 @@ def protect_children(
         if isinstance(child, Aggregate):
             return Shown(hidden=False, n=ns[k], value=child.response_rate)
         cell = protect_proportion(xs[k], ns[k], min_group, band)
-        return hidden(cell.reason or BAND_FALSE) if cell.hidden else cell
+        return hidden(cell.reason or BANDED) if cell.hidden else cell
 
     shown = {k: primary(k) for k in keys}
     # Cells whose count was itself too small or too close to n to show exactly.
@@ -338,7 +339,7 @@ def _child_boxes(
     else:
         # Shown in the size table: n is at most its respondents (n + missing).
         n_box = (min_group, min(parent_n, respondents))
-    x_lo = 1 if cell.reason == BAND_FALSE else 0
+    x_lo = 1 if cell.reason == BANDED else 0
     x_box = (min(x_lo, parent_x), min(parent_x, max(n_box[1] - x_lo, 0)))
     return n_box, x_box
 
