@@ -79,3 +79,9 @@ def respond(campaign: Campaign, class_unit: OrgUnit, actor: Any, answer_sets: li
         code = services.code_open(code_text=text)
         answer(code, answers)
         services.response_submit(code=code)
+
+
+def member_of(school: OrgUnit, role: str = "coordinator") -> Any:
+    from haven.orgs.tests.factories import member
+
+    return member(role, school)
