@@ -7,6 +7,7 @@ from haven.admin_site import site as admin_site
 from haven.api import api
 from haven.intake import views_public
 from haven.orgs import auth_views, views
+from haven.surveys import views_public as survey_views
 
 # Imports each app's admin module, which registers its models on Haven's admin site.
 admin.autodiscover()
@@ -20,6 +21,7 @@ urlpatterns = [
         "r/<str:school_code>/<str:class_code>/", views_public.report_form, name="report_form_class"
     ),
     path("follow-up/", views_public.followup, name="followup"),
+    path("s/", survey_views.survey, name="survey"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -50,5 +52,6 @@ urlpatterns += i18n_patterns(
     ),
     path("inbox/", include("haven.intake.urls")),
     path("cases/", include("haven.cases.urls")),
+    path("surveys/", include("haven.surveys.urls")),
     path("admin/", admin_site.urls),
 )

@@ -1,0 +1,79 @@
+"""Reads for surveys, each for an acting user and only what that user may see.
+
+A school's campaigns, progress and results belong to the staff of that school (a role on the
+school itself); the levels above read the stored roll-up rows of the schools below them.
+Reads of results are audited.
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from haven.lib.errors import NotFound
+from haven.orgs import access
+from haven.orgs.access import Perm
+from haven.orgs.models import OrgUnit
+from haven.surveys.models import Campaign, UnitAggregate
+
+
+def campaigns_visible(user: Any) -> QuerySet[Campaign]:
+    schools = access.survey_schools(user, Perm.SURVEY_RESULTS) | access.survey_schools(
+        user, Perm.SURVEY_MANAGE
+    )
+    return Campaign.objects.filter(school__in=schools.values("pk")).select_related("school")
+
+
+def schools_managed(user: Any) -> QuerySet[OrgUnit]:
+    return access.survey_schools(user, Perm.SURVEY_MANAGE).order_by("name")
+
+
+def school_managed_get(*, user: Any, pk: int) -> OrgUnit:
+    school = schools_managed(user).filter(pk=pk).first()
+    if school is None:
+        raise NotFound()
+    return school
+
+
+def campaign_get(*, user: Any, pk: int, perm: str = Perm.SURVEY_RESULTS) -> Campaign:
+    """The campaign, if the user holds ``perm`` as staff of its school; else NotFound."""
+    campaign = Campaign.objects.select_related("school__jurisdiction").filter(pk=pk).first()
+    if campaign is None or not access.survey_school_staff(user, campaign.school, perm):
+        raise NotFound()
+    return campaign
+
+
+def rollup_units(user: Any) -> QuerySet[OrgUnit]:
+    """The units above schools whose summed results the user reads."""
+    return access.survey_rollup_units(user).exclude(kind__in=["school", "class"])
+
+
+def rollup_unit_get(*, user: Any, pk: int) -> OrgUnit:
+    """A unit at or below one of the user's roll-up units (and above the schools)."""
+    unit = OrgUnit.objects.filter(pk=pk).exclude(kind__in=["school", "class"]).first()
+    if unit is None or not access.can(user, Perm.SURVEY_ROLLUP, unit):
+        raise NotFound()
+    return unit
+
+
+def unit_rows(unit: OrgUnit, period: str, instrument_code: str) -> tuple[Any, list[Any]]:
+    """The unit's own roll-up row and its children's (O(children) rows, never schools below)."""
+    own = UnitAggregate.objects.filter(
+        unit=unit, period=period, instrument_code=instrument_code
+    ).first()
+    children = list(
+        UnitAggregate.objects.filter(
+            unit__parent=unit, period=period, instrument_code=instrument_code
+        )
+        .select_related("unit")
+        .order_by("unit__name")
+    )
+    return own, children
+
+
+def unit_periods(unit: OrgUnit) -> list[str]:
+    return list(
+        UnitAggregate.objects.filter(unit=unit)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .distinct()
+    )

@@ -1,0 +1,446 @@
+"""Writes for surveys: campaigns, one-time codes, saving and submitting answers.
+
+Each function is one transaction with its audit entry. The pupil's side writes no audit
+entry that could tie a code to a response (the audit log is append-only and timestamped).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from haven.audit.services import audit_record
+from haven.lib.errors import HavenError, InvalidInput
+from haven.orgs import access
+from haven.orgs.access import Perm
+from haven.orgs.models import OrgUnit, Pupil
+from haven.security.services import throttle_count, throttle_hit
+from haven.surveys import codes, instruments, scoring
+from haven.surveys.instruments import InstrumentFileError, Item, Page
+from haven.surveys.models import (
+    AnswerCode,
+    Campaign,
+    CampaignClass,
+    Response,
+    school_year,
+)
+
+MAX_CODES_PER_CLASS = 200
+
+
+class CodeInvalid(HavenError):
+    status = 400
+    default_message = gettext_lazy(
+        "This code was not found. Check that you typed all 12 letters and digits."
+    )
+
+
+class CodeUsed(HavenError):
+    status = 409
+    default_message = gettext_lazy(
+        "This code has already been used to send a survey. Each code works only once."
+    )
+
+
+class SurveyClosed(HavenError):
+    status = 403
+    default_message = gettext_lazy("This survey is closed. Thank you for wanting to take part.")
+
+
+class SurveyNotYetOpen(HavenError):
+    status = 403
+    default_message = gettext_lazy("This survey has not opened yet. Please try again later.")
+
+
+class TooManyAttempts(HavenError):
+    status = 429
+    default_message = gettext_lazy("Too many attempts. Please wait a while and try again.")
+
+
+class AnswersMissing(HavenError):
+    status = 422
+    default_message = gettext_lazy(
+        "Some questions still need an answer. Your answers so far are saved."
+    )
+
+    def __init__(self, missing: list[tuple[int, Item]]):
+        super().__init__()
+        self.missing = missing
+
+
+# ---------------------------------------------------------------------------------------------
+# Campaigns (coordinators and principals of the school)
+
+
+def _school_classes(school: OrgUnit) -> Any:
+    return OrgUnit.objects.subtree_of(school).filter(kind=OrgUnit.Kind.CLASS)
+
+
+def _roster(class_unit: OrgUnit) -> int:
+    return Pupil.objects.filter(class_unit=class_unit, active=True).count()
+
+
+def _school_questions(raw: Any, school: OrgUnit) -> list[Item]:
+    if not raw:
+        return []
+    try:
+        return instruments.school_questions(raw, languages=())
+    except InstrumentFileError as exc:
+        raise InvalidInput(
+            _("The school's own questions are not valid: %(problem)s") % {"problem": exc.message}
+        ) from exc
+
+
+def campaign_create(
+    *,
+    actor: Any,
+    school: OrgUnit,
+    title: str,
+    classes: list[OrgUnit] | None,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    instrument_code: str = instruments.DEFAULT,
+    school_questions: list[dict[str, Any]] | None = None,
+) -> Campaign:
+    """Open a campaign for ``classes`` of the school (None: all its classes)."""
+    access.require(actor, Perm.SURVEY_MANAGE, school)
+    if school.kind != OrgUnit.Kind.SCHOOL:
+        raise InvalidInput()
+    title = title.strip()
+    if not title:
+        raise InvalidInput(_("Give the campaign a title."))
+    if closes_at <= opens_at:
+        raise InvalidInput(_("The survey must close after it opens."))
+    if closes_at <= timezone.now():
+        raise InvalidInput(_("The closing time has already passed."))
+    available = _school_classes(school)
+    if classes is None:
+        chosen = list(available.order_by("code"))
+    else:
+        ids = {c.pk for c in classes}
+        chosen = list(available.filter(pk__in=ids).order_by("code"))
+        if len(chosen) != len(ids):
+            raise InvalidInput(_("A chosen class is not part of this school."))
+    if not chosen:
+        raise InvalidInput(_("Choose at least one class."))
+    try:
+        instrument = instruments.get(instrument_code)
+    except InstrumentFileError as exc:
+        raise InvalidInput(_("This survey instrument is not available.")) from exc
+    questions = school_questions or []
+    _school_questions(questions, school)
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            school=school,
+            title=title,
+            instrument_code=instrument.code,
+            instrument_version=instrument.version,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            period=school_year(opens_at),
+            school_questions=questions,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        CampaignClass.objects.bulk_create(
+            CampaignClass(campaign=campaign, class_unit=unit, eligible=_roster(unit))
+            for unit in chosen
+        )
+        audit_record(
+            actor=actor,
+            action="survey.campaign_create",
+            obj=campaign,
+            org_unit=school,
+            details={"classes": [c.code for c in chosen], "instrument": instrument.code},
+        )
+    return campaign
+
+
+def campaign_close(*, actor: Any, campaign: Campaign) -> Campaign:
+    """Close a campaign early (or confirm its end); its results are refreshed."""
+    access.require(actor, Perm.SURVEY_MANAGE, campaign.school)
+    if campaign.status == Campaign.Status.CLOSED:
+        return campaign
+    with transaction.atomic():
+        campaign.status = Campaign.Status.CLOSED
+        campaign.closed_at = timezone.now()
+        if campaign.closes_at > campaign.closed_at:
+            campaign.closes_at = max(
+                campaign.closed_at, campaign.opens_at + dt.timedelta(seconds=1)
+            )
+        campaign.save(update_fields=["status", "closed_at", "closes_at"])
+        audit_record(
+            actor=actor, action="survey.campaign_close", obj=campaign, org_unit=campaign.school
+        )
+    _enqueue_refresh(campaign.pk)
+    return campaign
+
+
+def codes_generate(
+    *, actor: Any, campaign: Campaign, class_unit: OrgUnit, count: int | None = None
+) -> list[str]:
+    """New one-time codes for a class: as many as pupils on its roster, or ``count``.
+
+    The codes in clear exist only in the returned list (printed as slips at once)."""
+    access.require(actor, Perm.SURVEY_MANAGE, campaign.school)
+    entry = CampaignClass.objects.filter(campaign=campaign, class_unit=class_unit).first()
+    if entry is None:
+        raise InvalidInput(_("This class does not take part in the campaign."))
+    if campaign.status == Campaign.Status.CLOSED or campaign.closes_at <= timezone.now():
+        raise InvalidInput(_("The campaign is closed; no new codes can be made."))
+    if count is None:
+        count = _roster(class_unit)
+        if count == 0:
+            raise InvalidInput(
+                _("This class has no pupils on its roster. Give the number of codes to make.")
+            )
+    if not 1 <= count <= MAX_CODES_PER_CLASS:
+        raise InvalidInput(
+            _("Make between 1 and %(max)s codes at a time.") % {"max": MAX_CODES_PER_CLASS}
+        )
+    made: list[str] = []
+    hashes: set[str] = set()
+    while len(made) < count:
+        code = codes.generate()
+        digest = codes.code_hash(code)
+        if digest and digest not in hashes:
+            made.append(code)
+            hashes.add(digest)
+    with transaction.atomic():
+        AnswerCode.objects.bulk_create(
+            AnswerCode(campaign=campaign, class_unit=class_unit, code_hash=digest)
+            for digest in hashes
+        )
+        issued = AnswerCode.objects.filter(campaign=campaign, class_unit=class_unit).count()
+        if entry.eligible == 0 or _roster(class_unit) == 0:
+            # No roster to count: the codes handed out stand for the class's pupils.
+            CampaignClass.objects.filter(pk=entry.pk).update(eligible=issued)
+        audit_record(
+            actor=actor,
+            action="survey.codes_generate",
+            obj=campaign,
+            org_unit=campaign.school,
+            details={"class": class_unit.code, "count": count},
+        )
+    return made
+
+
+# ---------------------------------------------------------------------------------------------
+# The pupil's side: no account, the code is the only key
+
+
+@dataclass(frozen=True)
+class SurveyPage:
+    number: int  # 0-based among all pages (instrument pages, then the school's page)
+    page: Page
+    items: tuple[Item, ...]  # the items shown, given the answers so far
+
+
+def _school_page(campaign: Campaign) -> Page | None:
+    items = _school_questions(campaign.school_questions, campaign.school)
+    if not items:
+        return None
+    title = {"en": _("A few questions from your school")}
+    return Page(code="school", titles=title, intros={}, items=tuple(items))
+
+
+def pages(campaign: Campaign) -> list[Page]:
+    found = list(campaign.instrument.pages)
+    school = _school_page(campaign)
+    if school is not None:
+        found.append(school)
+    return found
+
+
+def visible_pages(campaign: Campaign, answers: dict[str, Any]) -> list[SurveyPage]:
+    """Pages with at least one item shown for these answers (show_if, server-side)."""
+    out = []
+    for number, page in enumerate(pages(campaign)):
+        shown = tuple(item for item in page.items if item.shown(answers))
+        if shown:
+            out.append(SurveyPage(number, page, shown))
+    return out
+
+
+def _failure(scope_key: str = "") -> None:
+    throttle_hit(scope="survey.code.fail", key=scope_key, window_seconds=600)
+
+
+def code_open(*, code_text: str) -> AnswerCode:
+    """The code a pupil typed, if it may answer now. Failures are throttled overall."""
+    limit = getattr(settings, "HAVEN_SURVEY_CODE_FAILURES", 300)
+    if throttle_count(scope="survey.code.fail", key="", window_seconds=600) >= limit:
+        raise TooManyAttempts()
+    digest = codes.code_hash(code_text)
+    found = (
+        AnswerCode.objects.select_related("campaign__school__jurisdiction", "class_unit")
+        .filter(code_hash=digest)
+        .first()
+        if digest
+        else None
+    )
+    if found is None:
+        _failure()
+        raise CodeInvalid()
+    if found.state == AnswerCode.State.SUBMITTED:
+        raise CodeUsed()
+    campaign = found.campaign
+    now = timezone.now()
+    if now < campaign.opens_at and campaign.status == Campaign.Status.ACTIVE:
+        raise SurveyNotYetOpen()
+    if not campaign.is_running(now):
+        raise SurveyClosed()
+    return found
+
+
+def _parse(item: Item, raw: str) -> Any:
+    if item.closed:
+        try:
+            value: Any = int(raw)
+        except (TypeError, ValueError):
+            return None
+        return value if item.valid(value) else None
+    text = raw.strip()
+    return text if item.valid(text) else None
+
+
+TAMPERED = gettext_lazy(
+    "An answer was not one of the choices offered. Nothing from this page was saved; "
+    "please choose again."
+)
+
+
+def answers_save(*, code: AnswerCode, number: int, posted: dict[str, str]) -> AnswerCode:
+    """Save the answers given on page ``number`` into the code's draft.
+
+    ``posted`` maps item codes to the submitted strings. A value that is not one of the
+    item's choices, or an item that is not on this page, refuses the whole page."""
+    campaign = code.campaign
+    if not campaign.is_running():
+        raise SurveyClosed()
+    all_pages = pages(campaign)
+    if not 0 <= number < len(all_pages):
+        raise InvalidInput(str(TAMPERED))
+    on_page = {item.code: item for item in all_pages[number].items}
+    draft = dict(code.draft)
+    updates: dict[str, Any] = {}
+    for key, raw in posted.items():
+        item = on_page.get(key)
+        if item is None:
+            raise InvalidInput(str(TAMPERED))
+        if not item.closed and not raw.strip():
+            updates[key] = None
+            continue
+        value = _parse(item, raw)
+        if value is None:
+            raise InvalidInput(str(TAMPERED))
+        updates[key] = value
+    for key, value in updates.items():
+        if value is None:
+            draft.pop(key, None)
+        else:
+            draft[key] = value
+    with transaction.atomic():
+        updated = (
+            AnswerCode.objects.filter(pk=code.pk)
+            .exclude(state=AnswerCode.State.SUBMITTED)
+            .update(draft=draft, state=AnswerCode.State.STARTED, page=number)
+        )
+        if not updated:
+            raise CodeUsed()
+    code.draft, code.state, code.page = draft, AnswerCode.State.STARTED, number
+    return code
+
+
+def missing_answers(campaign: Campaign, answers: dict[str, Any]) -> list[tuple[int, Item]]:
+    """Required items shown for these answers and not answered, with their page number."""
+    return [
+        (page.number, item)
+        for page in visible_pages(campaign, answers)
+        for item in page.items
+        if item.required and answers.get(item.code) in (None, "")
+    ]
+
+
+def response_submit(*, code: AnswerCode) -> Response:
+    """Turn a code's draft into an anonymous response: the response keeps no trace of the
+    code, the draft is deleted and the code can never answer again."""
+    campaign = code.campaign
+    if code.state == AnswerCode.State.SUBMITTED:
+        raise CodeUsed()
+    if not campaign.is_running():
+        raise SurveyClosed()
+    answers = dict(code.draft)
+    missing = missing_answers(campaign, answers)
+    if missing:
+        raise AnswersMissing(missing)
+    instrument = campaign.instrument
+    school_items = _school_questions(campaign.school_questions, campaign.school)
+    # Answers to questions hidden by show_if (given before an earlier answer changed) go.
+    shown = {item.code for page in visible_pages(campaign, answers) for item in page.items}
+    kept = {key: value for key, value in answers.items() if key in shown}
+    with transaction.atomic():
+        used = (
+            AnswerCode.objects.filter(pk=code.pk)
+            .exclude(state=AnswerCode.State.SUBMITTED)
+            .update(state=AnswerCode.State.SUBMITTED, draft={}, page=0)
+        )
+        if not used:
+            raise CodeUsed()
+        response = Response.objects.create(
+            campaign=campaign,
+            class_unit=code.class_unit,
+            answers=kept,
+            measures=scoring.score(instrument, kept, school_items),
+        )
+    # After the transaction (a queued worker must find the response).
+    _enqueue_refresh(campaign.pk)
+    code.state, code.draft = AnswerCode.State.SUBMITTED, {}
+    return response
+
+
+def _enqueue_refresh(campaign_id: int) -> None:
+    from haven.surveys.tasks import refresh_campaign
+
+    refresh_campaign.enqueue(campaign_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress (read by the progress page; counts only)
+
+
+def progress(campaign: Campaign) -> list[dict[str, Any]]:
+    """Per class: pupils, codes made, started, submitted and the response rate."""
+    counts: dict[tuple[int, str], int] = {
+        (row["class_unit"], row["state"]): row["n"]
+        for row in AnswerCode.objects.filter(campaign=campaign)
+        .values("class_unit", "state")
+        .annotate(n=Count("pk"))
+    }
+    rows = []
+    for entry in campaign.classes.select_related("class_unit"):
+        unit_id = entry.class_unit_id
+        submitted = counts.get((unit_id, AnswerCode.State.SUBMITTED), 0)
+        started = counts.get((unit_id, AnswerCode.State.STARTED), 0)
+        unused = counts.get((unit_id, AnswerCode.State.UNUSED), 0)
+        rate = submitted / entry.eligible if entry.eligible else None
+        rows.append(
+            {
+                "class_unit": entry.class_unit,
+                "eligible": entry.eligible,
+                "codes": submitted + started + unused,
+                "started": started,
+                "submitted": submitted,
+                "rate": rate,
+                "low": rate is not None and rate < RESPONSE_RATE_FLAG,
+            }
+        )
+    return rows
+
+
+RESPONSE_RATE_FLAG = 0.5

@@ -1,0 +1,133 @@
+"""The pupil's survey: enter a one-time code, answer page by page, pause, resume, submit.
+
+No login, no session, no cookie but CSRF's and the language. The code travels only in POST
+bodies (never in an address), each request finds the code again by its keyed hash, and
+nothing about the client (address, browser) is read or stored. The language is the browser's,
+or the one chosen with the buttons on the page (carried along in the form).
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from haven.lib.errors import HavenError
+from haven.surveys import services
+from haven.surveys.models import AnswerCode
+
+LANGUAGES = dict(settings.LANGUAGES)
+
+
+def _language(request: HttpRequest) -> str:
+    """The language chosen on the page (a button), else the one the form carried along."""
+    for key in ("switch_lang", "lang"):
+        chosen = request.POST.get(key, "")
+        if chosen in LANGUAGES:
+            translation.activate(chosen)
+            return chosen
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _posted_answers(request: HttpRequest) -> dict[str, str]:
+    return {
+        key[2:]: str(value)
+        for key, value in request.POST.items()
+        if key.startswith("q_") and len(key) < 80
+    }
+
+
+def _context(code_text: str, code: AnswerCode, number: int, lang: str) -> dict[str, Any]:
+    campaign = code.campaign
+    visible = services.visible_pages(campaign, code.draft)
+    numbers = [p.number for p in visible]
+    # The page asked for, or the nearest visible one after it (hidden pages are skipped).
+    current = next((p for p in visible if p.number >= number), visible[-1])
+    position = numbers.index(current.number)
+    return {
+        "code_text": code_text,
+        "campaign": campaign,
+        "school": campaign.school,
+        "page": current,
+        "questions": [
+            {
+                "item": item,
+                "value": code.draft.get(item.code),
+                "options": [
+                    (o.value, o.label, code.draft.get(item.code) == o.value) for o in item.options
+                ],
+            }
+            for item in current.items
+        ],
+        "position": position + 1,
+        "total": len(visible),
+        "first": position == 0,
+        "last": position + 1 == len(numbers),
+        "lang": lang,
+        "survey_languages": settings.LANGUAGES,
+        "instrument": campaign.instrument,
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def survey(request: HttpRequest) -> HttpResponse:
+    lang = _language(request)
+    base = {"lang": lang, "survey_languages": settings.LANGUAGES}
+    if request.method == "GET":
+        return render(request, "surveys/public_code.html", base)
+    if "code" not in request.POST:  # the language buttons of the code page
+        return render(request, "surveys/public_code.html", base)
+    code_text = request.POST.get("code", "")[:64]
+    try:
+        code = services.code_open(code_text=code_text)
+    except HavenError as exc:
+        context: dict[str, Any] = {**base, "error": exc.message, "code_text": code_text}
+        return render(request, "surveys/public_code.html", context, status=exc.status)
+
+    action = "goto" if "goto" in request.POST else request.POST.get("action", "")
+    if action == "start" or "page" not in request.POST:
+        return render(
+            request, "surveys/public_page.html", _context(code_text, code, code.page, lang)
+        )
+    number = _int(request.POST.get("page"), 0)
+    try:
+        services.answers_save(code=code, number=number, posted=_posted_answers(request))
+    except HavenError as exc:
+        context = _context(code_text, code, number, lang)
+        context["error"] = exc.message
+        return render(request, "surveys/public_page.html", context, status=exc.status)
+
+    if action == "pause":
+        return render(request, "surveys/public_paused.html", {**base, "code_text": code_text})
+    if action == "submit":
+        try:
+            services.response_submit(code=code)
+        except services.AnswersMissing as exc:
+            context = _context(code_text, code, number, lang)
+            context["error"], context["missing"] = exc.message, exc.missing
+            return render(request, "surveys/public_page.html", context, status=exc.status)
+        except HavenError as exc:
+            context = {**base, "error": exc.message}
+            return render(request, "surveys/public_code.html", context, status=exc.status)
+        return render(request, "surveys/public_done.html", {**base, "school": code.campaign.school})
+    # Where to go is decided on the answers just saved: a follow-up page may have appeared.
+    numbers = [p.number for p in services.visible_pages(code.campaign, code.draft)]
+    target = number
+    if action == "next":
+        target = next((n for n in numbers if n > number), number)
+    elif action == "back":
+        target = next((n for n in reversed(numbers) if n < number), number)
+    elif action == "goto":
+        target = _int(request.POST.get("goto"), number)
+    return render(request, "surveys/public_page.html", _context(code_text, code, target, lang))

@@ -1,0 +1,349 @@
+"""Staff pages: campaigns (open, codes, progress, close) and results (school, level above).
+
+A campaign the user may not see is "not found", so its existence is not told. Results read
+the stored aggregates only, and every figure passes through ``results``/``suppression``.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from haven.audit.services import audit_record
+from haven.lib.errors import HavenError, NotFound
+from haven.orgs.access import Perm
+from haven.orgs.models import OrgUnit
+from haven.surveys import exports, results, selectors, services, slips
+from haven.surveys.aggregates import campaign_aggregate
+from haven.surveys.forms import CampaignForm, CodesForm
+from haven.surveys.labels import label
+from haven.surveys.models import Campaign, ClassAggregate, UnitAggregate
+from haven.surveys.stats import Aggregate
+
+
+def min_group() -> int:
+    return int(getattr(settings, "HAVEN_SURVEY_MIN_GROUP", 10))
+
+
+def _campaign_or_404(request: HttpRequest, pk: int, perm: str) -> Campaign:
+    try:
+        return selectors.campaign_get(user=request.user, pk=pk, perm=perm)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+
+
+def _download(content: bytes | str, filename: str, content_type: str) -> HttpResponse:
+    disposition = content_disposition_header(True, filename) or "attachment"
+    return HttpResponse(
+        content, content_type=content_type, headers={"Content-Disposition": disposition}
+    )
+
+
+@login_required
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    campaigns = selectors.campaigns_visible(request.user).order_by("-opens_at")[:200]
+    context = {
+        "campaigns": campaigns,
+        "schools": selectors.schools_managed(request.user),
+        "units": selectors.rollup_units(request.user).order_by("path"),
+    }
+    return render(request, "surveys/campaign_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_create(request: HttpRequest, school_id: int) -> HttpResponse:
+    try:
+        school = selectors.school_managed_get(user=request.user, pk=school_id)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    form = CampaignForm(request.POST or None, school=school)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                campaign = services.campaign_create(
+                    actor=request.user,
+                    school=school,
+                    title=data["title"],
+                    classes=None if data["all_classes"] else list(data["classes"]),
+                    opens_at=data["opens_at"],
+                    closes_at=data["closes_at"],
+                    school_questions=data["school_questions"],
+                )
+            except HavenError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                messages.success(request, _("The campaign is ready. Make the code slips now."))
+                return redirect("surveys:campaign_detail", campaign.pk)
+        status = 422
+    return render(
+        request, "surveys/campaign_form.html", {"form": form, "school": school}, status=status
+    )
+
+
+@login_required
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Progress: codes made, started and sent per class, with the response rate."""
+    campaign = _campaign_or_404(request, pk, Perm.SURVEY_MANAGE)
+    context = {
+        "campaign": campaign,
+        "rows": services.progress(campaign),
+        "codes_form": CodesForm(),
+        "running": campaign.is_running(),
+    }
+    if getattr(request, "htmx", False):
+        return render(request, "surveys/_progress.html", context)
+    return render(request, "surveys/campaign_detail.html", context)
+
+
+@login_required
+@require_POST
+def campaign_codes(request: HttpRequest, pk: int, class_id: int) -> HttpResponse:
+    """New codes for one class, straight into a PDF of slips (the only time they exist)."""
+    campaign = _campaign_or_404(request, pk, Perm.SURVEY_MANAGE)
+    class_unit = OrgUnit.objects.filter(pk=class_id, kind=OrgUnit.Kind.CLASS).first()
+    if class_unit is None or not campaign.classes.filter(class_unit=class_unit).exists():
+        raise Http404()
+    form = CodesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a number of codes between 1 and 200."))
+        return redirect("surveys:campaign_detail", campaign.pk)
+    try:
+        made = services.codes_generate(
+            actor=request.user,
+            campaign=campaign,
+            class_unit=class_unit,
+            count=form.cleaned_data.get("count"),
+        )
+    except HavenError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("surveys:campaign_detail", campaign.pk)
+    pdf = slips.slips_pdf(campaign=campaign, class_unit=class_unit, codes=made)
+    return _download(pdf, f"codes-{campaign.school.code}-{class_unit.code}.pdf", "application/pdf")
+
+
+@login_required
+@require_POST
+def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign_or_404(request, pk, Perm.SURVEY_MANAGE)
+    services.campaign_close(actor=request.user, campaign=campaign)
+    messages.success(request, _("The campaign is closed."))
+    return redirect("surveys:campaign_detail", campaign.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+def _school_context(campaign: Campaign, user: Any) -> dict[str, Any]:
+    """The school's protected results for one campaign, its classes, trend and benchmark."""
+    own = campaign_aggregate(campaign)
+    earlier = (
+        Campaign.objects.filter(
+            school=campaign.school,
+            instrument_code=campaign.instrument_code,
+            opens_at__lt=campaign.opens_at,
+        )
+        .order_by("-opens_at")
+        .first()
+    )
+    previous = campaign_aggregate(earlier) if earlier is not None else None
+    # The benchmark is the level above without this school: only when the stored roll-up
+    # counts this very campaign for the school.
+    parent = None
+    school_row = UnitAggregate.objects.filter(
+        unit=campaign.school, period=campaign.period, instrument_code=campaign.instrument_code
+    ).first()
+    if school_row is not None and school_row.campaign_id == campaign.pk and campaign.school.parent:
+        parent_row = UnitAggregate.objects.filter(
+            unit=campaign.school.parent,
+            period=campaign.period,
+            instrument_code=campaign.instrument_code,
+        ).first()
+        parent = Aggregate.from_json(parent_row.data) if parent_row else None
+    shown = results.build_results(
+        own, previous=previous or None, parent=parent, min_group=min_group()
+    )
+    class_rows = list(
+        ClassAggregate.objects.filter(campaign=campaign)
+        .select_related("class_unit")
+        .order_by("class_unit__code")
+    )
+    classes = results.children_table(
+        own,
+        {row.class_unit.name: Aggregate.from_json(row.data) for row in class_rows if row.data},
+        min_group=min_group(),
+    )
+    trend = []
+    for other in Campaign.objects.filter(
+        school=campaign.school, instrument_code=campaign.instrument_code
+    ).order_by("opens_at"):
+        agg = campaign_aggregate(other)
+        trend.append((other, results.build_results(agg, min_group=min_group())))
+    keys = [row.key for row in shown.prevalence_rows()]
+    return {
+        "campaign": campaign,
+        "results": shown,
+        "classes": classes,
+        "trend": trend,
+        "chart": results.svg_bars(
+            shown.rows + shown.top_forms, {k: label(k) for k in keys}, _("Prevalence")
+        ),
+        "min_group": min_group(),
+    }
+
+
+@login_required
+def campaign_results(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign_or_404(request, pk, Perm.SURVEY_RESULTS)
+    context = _school_context(campaign, request.user)
+    audit_record(
+        actor=request.user, action="survey.results_view", obj=campaign, org_unit=campaign.school
+    )
+    return render(request, "surveys/campaign_results.html", context)
+
+
+@login_required
+def campaign_results_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    campaign = _campaign_or_404(request, pk, Perm.SURVEY_RESULTS)
+    context = _school_context(campaign, request.user)
+    html = render_to_string("surveys/results_pdf.html", context, request=request)
+    pdf = HTML(string=html).write_pdf()
+    audit_record(
+        actor=request.user, action="survey.results_pdf", obj=campaign, org_unit=campaign.school
+    )
+    return _download(pdf, f"survey-{campaign.school.code}-{campaign.pk}.pdf", "application/pdf")
+
+
+@login_required
+def campaign_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    campaign = _campaign_or_404(request, pk, Perm.SURVEY_RESULTS)
+    shown = results.build_results(campaign_aggregate(campaign), min_group=min_group())
+    labels = {row.key: label(row.key) for row in shown.prevalence_rows()}
+    labels.update({row.key: label(row.key) for row in shown.scales})
+    audit_record(
+        actor=request.user,
+        action="survey.results_export",
+        obj=campaign,
+        org_unit=campaign.school,
+        details={"format": fmt},
+    )
+    name = f"survey-{campaign.school.code}-{campaign.pk}"
+    if fmt == "xlsx":
+        return _download(
+            exports.results_xlsx(shown, labels),
+            f"{name}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    return _download(exports.results_csv(shown, labels), f"{name}.csv", "text/csv; charset=utf-8")
+
+
+def _unit_context(request: HttpRequest, unit: OrgUnit) -> dict[str, Any]:
+    periods = selectors.unit_periods(unit)
+    period = request.GET.get("period") or (periods[0] if periods else "")
+    if period not in periods:
+        period = periods[0] if periods else ""
+    instrument_code = "haven-open-1"
+    own_row, child_rows = selectors.unit_rows(unit, period, instrument_code)
+    own = Aggregate.from_json(own_row.data) if own_row else Aggregate()
+    previous_period = next((p for p in periods if p < period), None)
+    previous = None
+    if previous_period:
+        prev_row, _children = selectors.unit_rows(unit, previous_period, instrument_code)
+        previous = Aggregate.from_json(prev_row.data) if prev_row else None
+    parent = None
+    if unit.parent_id:
+        parent_row = UnitAggregate.objects.filter(
+            unit_id=unit.parent_id, period=period, instrument_code=instrument_code
+        ).first()
+        parent = Aggregate.from_json(parent_row.data) if parent_row else None
+    shown = results.build_results(
+        own, previous=previous, parent=parent, allow_alpha=True, min_group=min_group()
+    )
+    names = {row.unit_id: row.unit for row in child_rows}
+    children = results.children_table(
+        own,
+        {row.unit_id: Aggregate.from_json(row.data) for row in child_rows},
+        min_group=min_group(),
+    )
+    keys = [row.key for row in shown.prevalence_rows()]
+    return {
+        "unit": unit,
+        "period": period,
+        "periods": periods,
+        "own_row": own_row,
+        "results": shown,
+        "children": [(names[row.key], row) for row in children],
+        "chart": results.svg_bars(
+            shown.rows + shown.top_forms, {k: label(k) for k in keys}, _("Prevalence")
+        ),
+        "min_group": min_group(),
+    }
+
+
+@login_required
+def unit_results(request: HttpRequest, pk: int) -> HttpResponse:
+    """The level above: the unit's summed results and each unit or school below it."""
+    try:
+        unit = selectors.rollup_unit_get(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    context = _unit_context(request, unit)
+    audit_record(
+        actor=request.user,
+        action="survey.rollup_view",
+        obj=unit,
+        org_unit=unit,
+        details={"period": context["period"]},
+    )
+    return render(request, "surveys/unit_results.html", context)
+
+
+@login_required
+def unit_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The Dutch inspectorate's three domains as school means, one line per school below."""
+    try:
+        unit = selectors.rollup_unit_get(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    periods = selectors.unit_periods(unit)
+    period = request.GET.get("period") or (periods[0] if periods else "")
+    schools = (
+        UnitAggregate.objects.filter(
+            unit__in=OrgUnit.objects.subtree_of(unit).filter(kind=OrgUnit.Kind.SCHOOL),
+            period=period,
+            instrument_code="haven-open-1",
+        )
+        .select_related("unit")
+        .order_by("unit__code")
+    )
+    rows = exports.nl_domains_rows(
+        ((row.unit.code, row.unit.name, Aggregate.from_json(row.data)) for row in schools),
+        min_group=min_group(),
+    )
+    audit_record(
+        actor=request.user,
+        action="survey.rollup_export",
+        obj=unit,
+        org_unit=unit,
+        details={"period": period, "format": fmt},
+    )
+    name = f"survey-domains-{unit.code}-{period}"
+    if fmt == "xlsx":
+        return _download(
+            exports.rows_xlsx(rows),
+            f"{name}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    return _download(exports.rows_csv(rows), f"{name}.csv", "text/csv; charset=utf-8")
