@@ -2,7 +2,8 @@
 
 Rules (issue 5, domain notes section 4):
 - no group with fewer than ``MIN_GROUP`` respondents is shown, nor its size;
-- a count of 1..``BAND``, or within ``BAND`` of the total, shows only as "<5%" / ">95%";
+- a count of 1..``BAND``, or within ``BAND`` of the total, shows only as "<5%" / ">95%" when
+  that is true and still covers two or more counts, else it is hidden;
 - complementary suppression: a hidden cell cannot be recovered by subtracting the shown
   cells from a shown total (the four roles from their total; the schools of a district from
   the district).
@@ -25,9 +26,6 @@ from haven.surveys.stats import Aggregate, Interval, Proportion, wilson
 
 MIN_GROUP = 10
 BAND = 4
-# The band labels claim "under 5%" / "over 95%"; a cell is banded only when that is true.
-LOW_SHARE = 0.05
-HIGH_SHARE = 0.95
 
 # Raw tokens kept in the data; label_text() turns them into translated text when displayed.
 LT5 = "lt5"
@@ -78,17 +76,29 @@ def protect_proportion(x: int, n: int, min_group: int = MIN_GROUP, band: int = B
         return hidden(SMALL_GROUP)
     if x < 0 or x > n:
         raise ValueError("count out of range")
+    top = band_top(n, band)
     if 1 <= x <= band:
-        if x / n < LOW_SHARE:
+        if x <= top and top >= 2:
             return Shown(hidden=False, n=n, label=LT5, reason=BANDED)
-        # The band would state something false (4 of 12 is 33%, not "<5%"): hide instead.
+        # The band would state something false (4 of 12 is 33%, not "<5%"), or would give the
+        # count away (with n = 30 only a count of 1 is under 5%): hide instead.
         # Never a false figure, never the exact small count.
         return hidden(BANDED, n)
     if 1 <= n - x <= band:
-        if x / n > HIGH_SHARE:
+        if n - x <= top and top >= 2:
             return Shown(hidden=False, n=n, label=GT95, reason=BANDED)
         return hidden(BANDED, n)
     return Shown(hidden=False, n=n, value=x / n, interval=wilson(x, n))
+
+
+def band_top(n: int, band: int = BAND) -> int:
+    """The largest count a "<5%" cell of n can hold (at most ``band``): x/n < 5%.
+
+    A band is used only when it covers at least two counts (n > 40), else it would name one.
+    The same bound, mirrored, holds for ">95%" (n - x).
+    """
+    # x/n < 1/20  <=>  20x < n  <=>  x <= (n - 1) // 20, in integers (no float rounding).
+    return max(0, min(band, (n - 1) // 20))
 
 
 def label_text(shown: Shown) -> str:
@@ -120,9 +130,9 @@ def _box(shown: Shown, x: int, n: int, band: int) -> Box:
     if shown.exact:
         return (x, x)
     if shown.label == LT5:
-        return (1, band)
+        return (1, band_top(n, band))
     if shown.label == GT95:
-        return (n - band, n - 1)
+        return (n - band_top(n, band), n - 1)
     if shown.reason == BANDED:
         return (1, n - 1)
     return (0, n)

@@ -63,6 +63,20 @@ def test_a_band_that_would_be_false_hides_the_cell_instead(x, n):
     assert cell.value is None
 
 
+@pytest.mark.parametrize(("x", "n"), [(1, 21), (1, 40), (39, 40), (29, 30)])
+def test_a_band_that_would_name_the_count_hides_the_cell_instead(x, n):
+    # 1 of 30 is 3.3%, but "<5%" of 30 can only mean 1: the band would give it away.
+    assert protect_proportion(x, n).hidden
+    assert protect_proportion(x, n).label is None
+
+
+def test_a_band_covers_at_least_two_counts():
+    assert protect_proportion(1, 41).label == LT5
+    assert protect_proportion(2, 41).label == LT5
+    assert protect_proportion(3, 41).hidden
+    assert protect_proportion(40, 41).label == GT95
+
+
 def test_exact_figures_come_with_their_wilson_interval():
     cell = protect_proportion(30, 100)
     assert cell.exact
@@ -85,9 +99,11 @@ def test_suppression_never_shows_a_group_under_the_threshold_nor_a_small_count(n
     if cell.label == LT5:
         assert 1 <= x <= BAND
         assert x / n < 0.05
+        assert 2 / n < 0.05  # the band covers 1 and 2 at least
     if cell.label == GT95:
         assert 1 <= n - x <= BAND
         assert x / n > 0.95
+        assert (n - 2) / n > 0.95
 
 
 def test_label_text_translates_the_tokens(settings):
@@ -113,10 +129,12 @@ def displayed_box(cell: Shown, n: int) -> tuple[int, int]:
     """What a reader of the page knows about the count behind a cell of n."""
     if cell.exact:
         return (round(cell.value * n), round(cell.value * n))
+    # "<5%" of n: 1 <= x <= 4 and x/n < 5%; ">95%" mirrored.
+    top = max(x for x in range(1, BAND + 1) if x / n < 0.05) if n > 20 else 0
     if cell.label == LT5:
-        return (1, BAND)
+        return (1, top)
     if cell.label == GT95:
-        return (n - BAND, n - 1)
+        return (n - top, n - 1)
     return (0, n)
 
 
