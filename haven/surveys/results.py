@@ -120,12 +120,18 @@ def build_results(
     min_group: int = MIN_GROUP,
     band: int = BAND,
     flag_below: float = RESPONSE_RATE_FLAG,
+    salt: str = "",
+    previous_salt: str = "",
+    parent_salt: str = "",
 ) -> Results:
     """The protected results of one group.
 
     ``previous``: the same group's previous campaign (change rows); ``parent``: the level
     above including this group (benchmark = parent minus this group); ``allow_alpha``: True
-    only for levels above the school.
+    only for levels above the school; ``salt``: a secret per group for the choice of the extra
+    role cell to hide (see ``suppression.protect_partition``), e.g.
+    ``f"{settings.SECRET_KEY}:{unit.pk}:{campaign.pk}"``; give each group its own, and pass
+    the previous campaign's and the parent's as ``previous_salt`` and ``parent_salt``.
 
     A change or a benchmark is shown only when the other side is shown exactly on its own
     page too (``previous`` and ``parent`` are protected with the same rules first), so that
@@ -139,9 +145,9 @@ def build_results(
             response_rate=None,
             low_response=False,
         )
-    own = _protect(aggregate, min_group, band)
-    before = _protect(previous, min_group, band) if previous is not None else None
-    above = _protect(parent, min_group, band) if parent is not None else None
+    own = _protect(aggregate, min_group, band, salt)
+    before = _protect(previous, min_group, band, previous_salt) if previous is not None else None
+    above = _protect(parent, min_group, band, parent_salt) if parent is not None else None
     rate = aggregate.response_rate
 
     def row(key: str) -> Row:
@@ -189,7 +195,7 @@ def build_results(
 _HIDDEN = Shown(hidden=True)
 
 
-def _protect(aggregate: Aggregate, min_group: int, band: int) -> dict[str, Shown]:
+def _protect(aggregate: Aggregate, min_group: int, band: int, salt: str = "") -> dict[str, Shown]:
     """Every proportion of a group, protected; the four roles as one partition.
 
     The roles come from the same two global items as the "victim" and "bully" rows, so those
@@ -211,7 +217,9 @@ def _protect(aggregate: Aggregate, min_group: int, band: int) -> dict[str, Shown
             if p is not None and p.n >= total:
                 links.append(Link(cells=cells, shown=out[measure], x=p.x, n=p.n))
         counts = {k: aggregate.props[k].x for k in role_keys}
-        out.update(protect_partition(counts, total, min_group=min_group, band=band, links=links))
+        out.update(
+            protect_partition(counts, total, min_group=min_group, band=band, links=links, salt=salt)
+        )
     return out
 
 

@@ -135,6 +135,7 @@ def test_wilson_refuses_impossible_counts(x, n):
         wilson(x, n)
 
 
+@settings(deadline=None)
 @given(n=st.integers(1, 5000), data=st.data())
 def test_wilson_bounds_lie_in_unit_interval_around_the_estimate(n, data):
     x = data.draw(st.integers(0, n))
@@ -142,6 +143,7 @@ def test_wilson_bounds_lie_in_unit_interval_around_the_estimate(n, data):
     assert 0.0 <= interval.low <= interval.estimate <= interval.high <= 1.0
 
 
+@settings(deadline=None)
 @given(n=st.integers(1, 3000), data=st.data())
 def test_wilson_limits_never_decrease_as_x_grows(n, data):
     x = data.draw(st.integers(0, n - 1))
@@ -178,6 +180,7 @@ def test_newcombe_flags_a_change_only_when_zero_is_outside():
     assert not newcombe(5, 56, 0, 29).excludes(0.0)
 
 
+@settings(deadline=None)
 @given(n1=st.integers(1, 400), n2=st.integers(1, 400), data=st.data())
 def test_newcombe_contains_the_difference_and_stays_in_range(n1, n2, data):
     x1, x2 = data.draw(st.integers(0, n1)), data.draw(st.integers(0, n2))
@@ -310,6 +313,7 @@ item_rows = st.integers(2, 6).flatmap(
 )
 
 
+@settings(deadline=None)
 @given(rows=item_rows, cut=st.integers(0, 80))
 def test_alpha_from_additive_sums_equals_alpha_from_raw_rows(rows, cut):
     direct = cronbach_alpha(rows)

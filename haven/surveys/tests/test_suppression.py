@@ -86,6 +86,7 @@ def test_exact_figures_come_with_their_wilson_interval():
     assert protect_proportion(12, 12).value == 1.0
 
 
+@settings(deadline=None)
 @given(n=st.integers(0, 400), min_group=st.integers(1, 30), data=st.data())
 def test_suppression_never_shows_a_group_under_the_threshold_nor_a_small_count(n, min_group, data):
     x = data.draw(st.integers(0, n))
@@ -366,3 +367,91 @@ def test_no_hidden_child_can_be_recovered_from_its_parent(props):
             assert len(ns[k]) > 1
         if not display[k].exact and sensitive(p.x, p.n) and p.x > 0 and len(hidden) < len(props):
             assert len(xs[k]) > 1
+
+
+# ---------------------------------------------------------------------------------------------
+# A reader who knows the rules (this code is public) and reasons about what they would show.
+
+
+def rule_aware_leaks(total, orders):
+    """Role cells that a reader who knows the rules can pin, for every count vector of
+    ``total``: a display is consistent with counts when some allowed order of the extra cell
+    to hide produces it. Only the distinction "too few answers" vs other hiding is visible."""
+    import collections
+
+    from haven.surveys import suppression
+
+    def seen(display):
+        return tuple(
+            (
+                cell.hidden,
+                cell.hidden and cell.reason == SMALL_GROUP,
+                cell.label,
+                None if cell.value is None else round(cell.value, 9),
+            )
+            for cell in display.values()
+        )
+
+    groups = collections.defaultdict(list)
+    original = suppression._order
+    try:
+        for a in range(total + 1):
+            for b in range(total + 1 - a):
+                for c in range(total + 1 - a - b):
+                    counts = dict(zip(ROLES, (a, b, c, total - a - b - c), strict=True))
+                    displays = set()
+                    for order in orders:
+                        rank = {k: i for i, k in enumerate(order)}
+                        suppression._order = lambda salt, key, count, rank=rank: (rank[key], 0)
+                        displays.add(seen(protect_partition(counts, total, salt="x")))
+                    for display in displays:
+                        groups[display].append(counts)
+    finally:
+        suppression._order = original
+    leaks = []
+    for members in groups.values():
+        for key in ROLES:
+            values = {m[key] for m in members}
+            if len(values) == 1 and sensitive(next(iter(values)), total):
+                leaks.append((key, members[0]))
+    return leaks
+
+
+def test_smallest_first_lets_a_reader_who_knows_the_rules_pin_a_role():
+    # Without a salt the extra cell is always the smallest shown one, and that is known.
+    counts = {"victim": 0, "bully": 4, "bully_victim": 4, "not_involved": 5}
+    display = protect_partition(counts, 13)
+    assert display["bully"].hidden and display["bully_victim"].hidden
+    import collections
+
+    groups = collections.defaultdict(list)
+    for a in range(14):
+        for b in range(14 - a):
+            for c in range(14 - a - b):
+                other = dict(zip(ROLES, (a, b, c, 13 - a - b - c), strict=True))
+                shown = protect_partition(other, 13)
+                groups[tuple((s.hidden, s.label, s.value) for s in shown.values())].append(other)
+    key = tuple((s.hidden, s.label, s.value) for s in display.values())
+    assert groups[key] == [counts]  # only one set of counts gives this page: 4 and 4
+
+
+@pytest.mark.parametrize("total", [11, 13, 17])
+def test_with_a_secret_choice_a_reader_who_knows_the_rules_cannot_pin_a_role(total):
+    orders = list(itertools.permutations(ROLES))
+    assert rule_aware_leaks(total, orders) == []
+    if total >= 13:
+        # The same reader does pin cells when the order is fixed (and so known).
+        assert rule_aware_leaks(total, [ROLES]) != []
+
+
+@settings(max_examples=100, deadline=None)
+@given(counts=role_counts, salt=st.text(min_size=1, max_size=8))
+def test_a_salted_choice_still_defeats_subtraction(counts, salt):
+    total = sum(counts.values())
+    display = protect_partition(counts, total, salt=salt)
+    if total < MIN_GROUP:
+        return
+    possible, _ = recover_partition(display, total)
+    for key, x in counts.items():
+        if sensitive(x, total):
+            assert len(possible[key]) > 1
