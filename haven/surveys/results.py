@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from html import escape
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from haven.surveys import stats
 from haven.surveys.stats import (
@@ -25,6 +25,7 @@ from haven.surveys.stats import (
 )
 from haven.surveys.suppression import (
     BAND,
+    COMPLEMENTARY,
     GT95,
     LT5,
     MIN_GROUP,
@@ -383,3 +384,52 @@ def svg_bars(rows: Sequence[Row], labels: Mapping[str, str] | None = None, title
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def child_results(
+    parent: Aggregate,
+    children: Mapping[K, Aggregate],
+    key: K,
+    *,
+    min_group: int = MIN_GROUP,
+    band: int = BAND,
+    **kwargs: Any,
+) -> Results:
+    """The results page of one child (a class of a school) that agrees with its parent's list.
+
+    A child hidden in :func:`children_table` (too small, or hidden so that a small sibling
+    cannot be recovered) gets no page; a measure hidden there is hidden here too. Otherwise
+    the page is :func:`build_results` of the child (``kwargs`` go there).
+    """
+    table = {
+        row.key: row for row in children_table(parent, children, min_group=min_group, band=band)
+    }
+    row = table[key]
+    child = children[key]
+    if row.size.hidden:
+        return Results(
+            hidden=True,
+            respondents=None,
+            eligible=child.eligible,
+            response_rate=None,
+            low_response=False,
+        )
+    results = build_results(child, min_group=min_group, band=band, **kwargs)
+
+    def guard(r: Row) -> Row:
+        cell = row.measures.get(r.key)
+        if cell is not None and cell.hidden and not r.shown.hidden:
+            return Row(key=r.key, shown=hidden(COMPLEMENTARY))
+        return r
+
+    def guard_scale(s: ScaleRow) -> ScaleRow:
+        cell = row.measures.get(s.key)
+        if cell is not None and cell.hidden and not s.hidden:
+            return ScaleRow(key=s.key, hidden=True)
+        return s
+
+    return replace(
+        results,
+        rows=tuple(guard(r) for r in results.rows),
+        scales=tuple(guard_scale(s) for s in results.scales),
+    )

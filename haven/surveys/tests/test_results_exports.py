@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from haven.surveys import exports
-from haven.surveys.results import build_results, children_table, svg_bars
+from haven.surveys.results import build_results, child_results, children_table, svg_bars
 from haven.surveys.stats import (
     Aggregate,
     AlphaSums,
@@ -373,3 +373,22 @@ def test_inspectorate_export_gives_three_domain_means_per_school():
     assert grid[1][:3] == ["01AB", "De Linde", 40]
     assert not any(isinstance(v, (int, float)) for v in grid[2])
     assert "De Linde" in exports.rows_csv(rows)
+
+
+def test_a_class_page_hides_what_the_school_list_hides():
+    rng = random.Random(5)
+    classes = {"a": group(rng, 6), "b": group(rng, 30), "c": group(rng, 45), "d": group(rng, 60)}
+    school = sum_aggregates(classes.values())
+    # 1B has 30 answers, enough on its own, but its page would give 1A back by subtraction.
+    assert not build_results(classes["b"]).hidden
+    assert child_results(school, classes, "b").hidden
+    assert child_results(school, classes, "a").hidden
+    page = child_results(school, classes, "d")
+    assert not page.hidden
+    table = {row.key: row for row in children_table(school, classes)}
+    for row in page.rows:
+        if table["d"].measures[row.key].hidden:
+            assert row.shown.hidden
+    for scale in page.scales:
+        if table["d"].measures[scale.key].hidden:
+            assert scale.hidden
