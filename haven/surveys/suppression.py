@@ -13,6 +13,11 @@ cell, 1..4 for "<5%", and so on. The observer also knows the published sums. A c
 when those sums pin its value to one number; we then hide the next smallest shown cell and
 check again. The rules are public (this is open source), so the boxes assume the observer
 knows why a cell is hidden.
+
+Known limits: a reader who simulates these rules can also reason about which cell *would* have
+been hidden; for the roles a secret ``salt`` closes that (see :func:`protect_partition`),
+for children lists (smallest first) it is not addressed. An insider who knows one child's
+exact figures can subtract that child too.
 """
 
 from __future__ import annotations
