@@ -63,7 +63,7 @@ def results_table(results: Results, labels: Mapping[str, str] | None = None) -> 
         str(_("Section")),
         str(_("Measure")),
         str(_("Label")),
-        str(_("n")),
+        str(_("Answers (n)")),
         str(_("Missing")),
         str(_("Estimate")),
         str(_("95% interval, low")),
@@ -174,7 +174,7 @@ def nl_domains_rows(
     """
     header: list[Any] = [str(_("School code")), str(_("School")), str(_("Respondents"))]
     for title in (_("Perceived safety"), _("Violations of safety"), _("Wellbeing")):
-        header += [str(title), str(_("n"))]
+        header += [str(title), str(_("Answers (n)"))]
     out: list[list[Any]] = [header]
     too_few = label_text(Shown(hidden=True, reason=SMALL_GROUP))
     for code, name, agg in schools:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from html import escape
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from haven.surveys import stats
 from haven.surveys.stats import (
@@ -25,6 +25,7 @@ from haven.surveys.stats import (
 )
 from haven.surveys.suppression import (
     BAND,
+    COMPLEMENTARY,
     GT95,
     LT5,
     MIN_GROUP,
@@ -120,12 +121,18 @@ def build_results(
     min_group: int = MIN_GROUP,
     band: int = BAND,
     flag_below: float = RESPONSE_RATE_FLAG,
+    salt: str = "",
+    previous_salt: str = "",
+    parent_salt: str = "",
 ) -> Results:
     """The protected results of one group.
 
     ``previous``: the same group's previous campaign (change rows); ``parent``: the level
     above including this group (benchmark = parent minus this group); ``allow_alpha``: True
-    only for levels above the school.
+    only for levels above the school; ``salt``: a secret per group for the choice of the extra
+    role cell to hide (see ``suppression.protect_partition``), e.g.
+    ``f"{settings.SECRET_KEY}:{unit.pk}:{campaign.pk}"``; give each group its own, and pass
+    the previous campaign's and the parent's as ``previous_salt`` and ``parent_salt``.
 
     A change or a benchmark is shown only when the other side is shown exactly on its own
     page too (``previous`` and ``parent`` are protected with the same rules first), so that
@@ -139,9 +146,9 @@ def build_results(
             response_rate=None,
             low_response=False,
         )
-    own = _protect(aggregate, min_group, band)
-    before = _protect(previous, min_group, band) if previous is not None else None
-    above = _protect(parent, min_group, band) if parent is not None else None
+    own = _protect(aggregate, min_group, band, salt)
+    before = _protect(previous, min_group, band, previous_salt) if previous is not None else None
+    above = _protect(parent, min_group, band, parent_salt) if parent is not None else None
     rate = aggregate.response_rate
 
     def row(key: str) -> Row:
@@ -189,7 +196,7 @@ def build_results(
 _HIDDEN = Shown(hidden=True)
 
 
-def _protect(aggregate: Aggregate, min_group: int, band: int) -> dict[str, Shown]:
+def _protect(aggregate: Aggregate, min_group: int, band: int, salt: str = "") -> dict[str, Shown]:
     """Every proportion of a group, protected; the four roles as one partition.
 
     The roles come from the same two global items as the "victim" and "bully" rows, so those
@@ -211,7 +218,9 @@ def _protect(aggregate: Aggregate, min_group: int, band: int) -> dict[str, Shown
             if p is not None and p.n >= total:
                 links.append(Link(cells=cells, shown=out[measure], x=p.x, n=p.n))
         counts = {k: aggregate.props[k].x for k in role_keys}
-        out.update(protect_partition(counts, total, min_group=min_group, band=band, links=links))
+        out.update(
+            protect_partition(counts, total, min_group=min_group, band=band, links=links, salt=salt)
+        )
     return out
 
 
@@ -375,3 +384,52 @@ def svg_bars(rows: Sequence[Row], labels: Mapping[str, str] | None = None, title
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def child_results(
+    parent: Aggregate,
+    children: Mapping[K, Aggregate],
+    key: K,
+    *,
+    min_group: int = MIN_GROUP,
+    band: int = BAND,
+    **kwargs: Any,
+) -> Results:
+    """The results page of one child (a class of a school) that agrees with its parent's list.
+
+    A child hidden in :func:`children_table` (too small, or hidden so that a small sibling
+    cannot be recovered) gets no page; a measure hidden there is hidden here too. Otherwise
+    the page is :func:`build_results` of the child (``kwargs`` go there).
+    """
+    table = {
+        row.key: row for row in children_table(parent, children, min_group=min_group, band=band)
+    }
+    row = table[key]
+    child = children[key]
+    if row.size.hidden:
+        return Results(
+            hidden=True,
+            respondents=None,
+            eligible=child.eligible,
+            response_rate=None,
+            low_response=False,
+        )
+    results = build_results(child, min_group=min_group, band=band, **kwargs)
+
+    def guard(r: Row) -> Row:
+        cell = row.measures.get(r.key)
+        if cell is not None and cell.hidden and not r.shown.hidden:
+            return Row(key=r.key, shown=hidden(COMPLEMENTARY))
+        return r
+
+    def guard_scale(s: ScaleRow) -> ScaleRow:
+        cell = row.measures.get(s.key)
+        if cell is not None and cell.hidden and not s.hidden:
+            return ScaleRow(key=s.key, hidden=True)
+        return s
+
+    return replace(
+        results,
+        rows=tuple(guard(r) for r in results.rows),
+        scales=tuple(guard_scale(s) for s in results.scales),
+    )

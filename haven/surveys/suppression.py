@@ -2,7 +2,8 @@
 
 Rules (issue 5, domain notes section 4):
 - no group with fewer than ``MIN_GROUP`` respondents is shown, nor its size;
-- a count of 1..``BAND``, or within ``BAND`` of the total, shows only as "<5%" / ">95%";
+- a count of 1..``BAND``, or within ``BAND`` of the total, shows only as "<5%" / ">95%" when
+  that is true and still covers two or more counts, else it is hidden;
 - complementary suppression: a hidden cell cannot be recovered by subtracting the shown
   cells from a shown total (the four roles from their total; the schools of a district from
   the district).
@@ -12,10 +13,16 @@ cell, 1..4 for "<5%", and so on. The observer also knows the published sums. A c
 when those sums pin its value to one number; we then hide the next smallest shown cell and
 check again. The rules are public (this is open source), so the boxes assume the observer
 knows why a cell is hidden.
+
+Known limits: a reader who simulates these rules can also reason about which cell *would* have
+been hidden; for the roles a secret ``salt`` closes that (see :func:`protect_partition`),
+for children lists (smallest first) it is not addressed. An insider who knows one child's
+exact figures can subtract that child too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,9 +32,6 @@ from haven.surveys.stats import Aggregate, Interval, Proportion, wilson
 
 MIN_GROUP = 10
 BAND = 4
-# The band labels claim "under 5%" / "over 95%"; a cell is banded only when that is true.
-LOW_SHARE = 0.05
-HIGH_SHARE = 0.95
 
 # Raw tokens kept in the data; label_text() turns them into translated text when displayed.
 LT5 = "lt5"
@@ -78,17 +82,29 @@ def protect_proportion(x: int, n: int, min_group: int = MIN_GROUP, band: int = B
         return hidden(SMALL_GROUP)
     if x < 0 or x > n:
         raise ValueError("count out of range")
+    top = band_top(n, band)
     if 1 <= x <= band:
-        if x / n < LOW_SHARE:
+        if x <= top and top >= 2:
             return Shown(hidden=False, n=n, label=LT5, reason=BANDED)
-        # The band would state something false (4 of 12 is 33%, not "<5%"): hide instead.
+        # The band would state something false (4 of 12 is 33%, not "<5%"), or would give the
+        # count away (with n = 30 only a count of 1 is under 5%): hide instead.
         # Never a false figure, never the exact small count.
         return hidden(BANDED, n)
     if 1 <= n - x <= band:
-        if x / n > HIGH_SHARE:
+        if n - x <= top and top >= 2:
             return Shown(hidden=False, n=n, label=GT95, reason=BANDED)
         return hidden(BANDED, n)
     return Shown(hidden=False, n=n, value=x / n, interval=wilson(x, n))
+
+
+def band_top(n: int, band: int = BAND) -> int:
+    """The largest count a "<5%" cell of n can hold (at most ``band``): x/n < 5%.
+
+    A band is used only when it covers at least two counts (n > 40), else it would name one.
+    The same bound, mirrored, holds for ">95%" (n - x).
+    """
+    # x/n < 1/20  <=>  20x < n  <=>  x <= (n - 1) // 20, in integers (no float rounding).
+    return max(0, min(band, (n - 1) // 20))
 
 
 def label_text(shown: Shown) -> str:
@@ -120,9 +136,9 @@ def _box(shown: Shown, x: int, n: int, band: int) -> Box:
     if shown.exact:
         return (x, x)
     if shown.label == LT5:
-        return (1, band)
+        return (1, band_top(n, band))
     if shown.label == GT95:
-        return (n - band, n - 1)
+        return (n - band_top(n, band), n - 1)
     if shown.reason == BANDED:
         return (1, n - 1)
     return (0, n)
@@ -215,6 +231,14 @@ def _partition_leaks(
     )
 
 
+def _order(salt: str, key: Hashable, count: int) -> tuple[int, int]:
+    """Smallest first without a salt; a keyed pseudo-random order with one."""
+    if not salt:
+        return (count, 0)
+    digest = hashlib.sha256(f"{salt}\x00{key}".encode()).digest()
+    return (int.from_bytes(digest[:8], "big"), 0)
+
+
 def protect_partition(
     counts: Mapping[K, int],
     total: int,
@@ -222,6 +246,7 @@ def protect_partition(
     min_group: int = MIN_GROUP,
     band: int = BAND,
     links: Sequence[Link] = (),
+    salt: str = "",
 ) -> dict[K, Shown]:
     """Protect categories that add up to ``total`` (the four roles).
 
@@ -229,6 +254,14 @@ def protect_partition(
     banded) could be pinned by subtracting the shown cells from the total (and from the
     ``links``), the next smallest shown cell is hidden too. If nothing is left to hide, every
     cell is hidden.
+
+    ``salt``: a secret per group (e.g. the site's secret key with the unit and campaign).
+    With it, the extra cell to hide is picked in a keyed pseudo-random order instead of the
+    smallest first. The subtraction check is the same; what it adds: a reader who knows these
+    rules can otherwise reason "had that cell been 5, the zero would have been hidden instead"
+    and, for totals under about 30, narrow a hidden cell down to one value. An exhaustive
+    check over all role counts with totals 10..30 found such inferences with the
+    smallest-first order and none when any shown cell may be the one hidden.
     """
     keys = list(counts)
     if sum(counts.values()) != total:
@@ -242,7 +275,9 @@ def protect_partition(
         leaks = _partition_leaks(keys, boxes, total, sensitive, links, band)
         if leaks is False:
             return shown
-        candidates = sorted((counts[k], i, k) for i, k in enumerate(keys) if shown[k].exact)
+        candidates = sorted(
+            (_order(salt, k, counts[k]), i, k) for i, k in enumerate(keys) if shown[k].exact
+        )
         if leaks is None or not candidates:
             return {k: hidden(COMPLEMENTARY, total) for k in keys}
         _, _, k = candidates[0]
