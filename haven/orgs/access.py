@@ -31,6 +31,12 @@ class Perm:
     REFERRAL_ANSWER = "referral.answer"  # a partner agency answers what is referred to it
     PUPIL_VIEW = "pupil.view"  # the class rosters and each pupil's chronology
     PUPIL_MANAGE = "pupil.manage"  # add pupils by hand or by import
+    # prevention: plan, trainings, pledges, meetings, channels (issue 6)
+    PREVENTION_VIEW = "prevention.view"  # the school's plan, trainings, meetings, channels
+    PREVENTION_REVIEW = "prevention.review"  # compliance figures and who has signed
+    PREVENTION_MANAGE = "prevention.manage"  # the school's plan and registers
+    PREVENTION_OWN_UNIT = "prevention.own_unit"  # a district's or county's own plan, trainings
+    PLEDGE_SIGN = "pledge.sign"  # a staff member signs the yearly pledge
 
 
 # Least privilege: a partner agency sees only what is referred to it (cases issue), not the
@@ -92,6 +98,27 @@ def grant(perms_by_role: dict[str, set[str]]) -> None:
 # --- surveys (issue 5) ---
 
 # --- prevention: plan, trainings, pledges, meetings, channels (issue 6) ---
+grant(
+    {
+        Role.STAFF: {Perm.PREVENTION_VIEW, Perm.PLEDGE_SIGN},
+        Role.PSYCHOLOGIST: {Perm.PREVENTION_VIEW, Perm.PLEDGE_SIGN},
+        Role.COORDINATOR: {
+            Perm.PREVENTION_VIEW,
+            Perm.PREVENTION_REVIEW,
+            Perm.PREVENTION_MANAGE,
+            Perm.PLEDGE_SIGN,
+        },
+        Role.PRINCIPAL: {
+            Perm.PREVENTION_VIEW,
+            Perm.PREVENTION_REVIEW,
+            Perm.PREVENTION_MANAGE,
+            Perm.PLEDGE_SIGN,
+        },
+        # Above the schools: read every school's registers, keep the unit's own plan.
+        Role.INSPECTOR: {Perm.PREVENTION_VIEW, Perm.PREVENTION_REVIEW, Perm.PREVENTION_OWN_UNIT},
+        Role.ADMIN: {Perm.PREVENTION_VIEW, Perm.PREVENTION_REVIEW},
+    }
+)
 
 # --- prevention: pupils of concern, screening rounds, committee meetings (issue 6) ---
 
@@ -298,3 +325,15 @@ def notes_visible(user: Any, case: Any) -> QuerySet[Any]:
     if principal:
         return notes
     return notes.filter(Q(restricted=False) | Q(author=user))
+
+
+# --- prevention: plan, trainings, pledges, meetings, channels (issue 6) ---
+
+
+def can_manage_prevention(user: Any, unit: OrgUnit) -> bool:
+    """Change ``unit``'s plan, trainings and registers: a school's coordinators and principal;
+    for a district or county (not a school, not a class) also its own inspectors."""
+    if can(user, Perm.PREVENTION_MANAGE, unit):
+        return True
+    own_level = unit.kind not in (OrgUnit.Kind.SCHOOL, OrgUnit.Kind.CLASS)
+    return own_level and can(user, Perm.PREVENTION_OWN_UNIT, unit)
