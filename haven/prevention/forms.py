@@ -53,7 +53,9 @@ class ActivityProgressForm(forms.Form):
     evidence_file = forms.FileField(
         label=_("Evidence file (photo or PDF)"), required=False
     )
-    result_url = forms.URLField(label=_("Link to the result"), required=False, max_length=500)
+    result_url = forms.URLField(
+        label=_("Link to the result"), required=False, max_length=500, assume_scheme="https"
+    )
 
 
 class TrainingForm(forms.Form):
