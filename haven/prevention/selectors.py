@@ -288,17 +288,17 @@ def class_meeting_counts(*, user: Any, school: OrgUnit, year: int) -> tuple[list
     start, end = semester_for(school, year)
     counted = Q(prevention_meetings_held__held_on__range=(start, end))
     classes = school_classes(school).annotate(
-        parents=Count(
+        n_parents=Count(
             "prevention_meetings_held",
             filter=counted & Q(prevention_meetings_held__kind=MeetingKind.PARENTS),
         ),
-        pupils=Count(
+        n_pupils=Count(
             "prevention_meetings_held",
             filter=counted & Q(prevention_meetings_held__kind=MeetingKind.PUPILS),
         ),
     )
     rows = [
-        ClassMeetings(c, c.parents, c.pupils, c.parents < minimum)  # type: ignore[attr-defined]
+        ClassMeetings(c, c.n_parents, c.n_pupils, c.n_parents < minimum)  # type: ignore[attr-defined]
         for c in classes
     ]
     return rows, minimum
