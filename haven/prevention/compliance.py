@@ -136,13 +136,17 @@ def channels_published(schools: list[OrgUnit], year: int) -> Figures:
 def parent_meetings(schools: list[OrgUnit], year: int) -> Figures:
     """Classes that held the jurisdiction's minimum of parent meetings this semester."""
     classes = _classes(schools)
-    figures = {}
+    # Schools of one jurisdiction share a semester and a minimum: one query per jurisdiction.
+    groups: dict[tuple[dt.date, dt.date, int], list[OrgUnit]] = defaultdict(list)
     for school in schools:
         start, end = semester_for(school, year)
-        minimum = calendar_of(school).min_parent_meetings_per_semester
+        groups[(start, end, calendar_of(school).min_parent_meetings_per_semester)].append(school)
+    figures = {}
+    for (start, end, minimum), members in groups.items():
+        wanted = set().union(*(classes.get(s.pk, set()) for s in members))
         held = dict(
             Meeting.classes.through.objects.filter(
-                orgunit_id__in=classes.get(school.pk, set()),
+                orgunit_id__in=wanted,
                 meeting__kind=MeetingKind.PARENTS,
                 meeting__held_on__range=(start, end),
             )
@@ -150,8 +154,9 @@ def parent_meetings(schools: list[OrgUnit], year: int) -> Figures:
             .annotate(n=Count("meeting_id"))
             .values_list("orgunit_id", "n")
         )
-        own = classes.get(school.pk, set())
-        figures[school.pk] = (sum(1 for c in own if held.get(c, 0) >= minimum), len(own))
+        for school in members:
+            own = classes.get(school.pk, set())
+            figures[school.pk] = (sum(1 for c in own if held.get(c, 0) >= minimum), len(own))
     return figures
 
 
