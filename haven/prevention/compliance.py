@@ -53,7 +53,9 @@ def _staff(schools: list[OrgUnit]) -> dict[int, set[int]]:
     ).values_list("user_id", "unit_id", "unit__parent_id")
     wanted = set(ids)
     for user_id, unit_id, parent_id in rows:
-        staff[unit_id if unit_id in wanted else parent_id].add(user_id)
+        school_id = unit_id if unit_id in wanted else parent_id
+        if school_id is not None:
+            staff[school_id].add(user_id)
     return staff
 
 
@@ -123,9 +125,7 @@ def channels_published(schools: list[OrgUnit], year: int) -> Figures:
     reached = set(
         PosterPrint.objects.filter(unit_id__in=every_class).values_list("unit_id", flat=True)
     ) | set(
-        ChannelPublication.objects.filter(unit_id__in=every_class).values_list(
-            "unit_id", flat=True
-        )
+        ChannelPublication.objects.filter(unit_id__in=every_class).values_list("unit_id", flat=True)
     )
     return {
         s.pk: (len(classes.get(s.pk, set()) & reached), len(classes.get(s.pk, set())))
@@ -144,7 +144,7 @@ def parent_meetings(schools: list[OrgUnit], year: int) -> Figures:
     figures = {}
     for (start, end, minimum), members in groups.items():
         wanted = set().union(*(classes.get(s.pk, set()) for s in members))
-        held = dict(
+        rows = (
             Meeting.classes.through.objects.filter(
                 orgunit_id__in=wanted,
                 meeting__kind=MeetingKind.PARENTS,
@@ -152,8 +152,8 @@ def parent_meetings(schools: list[OrgUnit], year: int) -> Figures:
             )
             .values("orgunit_id")
             .annotate(n=Count("meeting_id"))
-            .values_list("orgunit_id", "n")
         )
+        held = {row["orgunit_id"]: row["n"] for row in rows}
         for school in members:
             own = classes.get(school.pk, set())
             figures[school.pk] = (sum(1 for c in own if held.get(c, 0) >= minimum), len(own))
@@ -170,7 +170,9 @@ INDICATORS: list[Indicator] = [
         "prevention:pledges",
         perm="prevention.review",
     ),
-    Indicator("channels", _("Classes told how to report"), channels_published, "prevention:channels"),
+    Indicator(
+        "channels", _("Classes told how to report"), channels_published, "prevention:channels"
+    ),
     Indicator(
         "meetings",
         _("Classes with enough parent meetings this semester"),
@@ -192,7 +194,9 @@ class Cell:
         return round(100 * self.numerator / self.denominator)
 
 
-def overview(schools: list[OrgUnit], year: int) -> tuple[list[tuple[OrgUnit, list[Cell]]], list[Cell]]:
+def overview(
+    schools: list[OrgUnit], year: int
+) -> tuple[list[tuple[OrgUnit, list[Cell]]], list[Cell]]:
     """One row per school and the total row, each a cell per indicator."""
     per_indicator = [indicator.figures(schools, year) for indicator in INDICATORS]
     rows = [

@@ -50,7 +50,7 @@ class _Texts(_Reader):
             month, day = (int(part) for part in str(value).split("-"))
             dt.date(2024, month, day)  # a leap year: 02-29 is a valid month-day
         except (ValueError, TypeError) as exc:
-            raise self.fail(node, f"{key} must be a month-day such as \"09-30\"") from exc
+            raise self.fail(node, f'{key} must be a month-day such as "09-30"') from exc
         return month, day
 
 

@@ -50,9 +50,7 @@ class ActivityProgressForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
-    evidence_file = forms.FileField(
-        label=_("Evidence file (photo or PDF)"), required=False
-    )
+    evidence_file = forms.FileField(label=_("Evidence file (photo or PDF)"), required=False)
     result_url = forms.URLField(
         label=_("Link to the result"), required=False, max_length=500, assume_scheme="https"
     )

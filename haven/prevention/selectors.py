@@ -129,9 +129,7 @@ def plan_activities_by_goal(*, plan: PreventionPlan) -> list[tuple[str, str, lis
 
 
 def activity_get(*, user: Any, pk: int) -> PlanActivity:
-    activity = (
-        PlanActivity.objects.select_related("plan__unit__jurisdiction").filter(pk=pk).first()
-    )
+    activity = PlanActivity.objects.select_related("plan__unit__jurisdiction").filter(pk=pk).first()
     if activity is None or not access.can(user, Perm.PREVENTION_VIEW, activity.plan.unit):
         raise NotFound()
     return activity
@@ -242,7 +240,8 @@ def commitments(*, user: Any, school: OrgUnit, year: int) -> dict[str, Any]:
     if not access.can(user, Perm.PREVENTION_REVIEW, school):
         raise NotFound()
     by_class = {
-        c.class_unit_id: c for c in ClassCommitment.objects.filter(class_unit__parent=school, year=year)
+        c.class_unit_id: c
+        for c in ClassCommitment.objects.filter(class_unit__parent=school, year=year)
     }
     return {
         "classes": [(c, by_class.get(c.pk)) for c in school_classes(school)],
@@ -280,7 +279,9 @@ class ClassMeetings:
     below_minimum: bool
 
 
-def class_meeting_counts(*, user: Any, school: OrgUnit, year: int) -> tuple[list[ClassMeetings], int]:
+def class_meeting_counts(
+    *, user: Any, school: OrgUnit, year: int
+) -> tuple[list[ClassMeetings], int]:
     """Per class, meetings held this semester; flagged below the jurisdiction's minimum."""
     if not access.can(user, Perm.PREVENTION_VIEW, school):
         raise NotFound()

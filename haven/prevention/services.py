@@ -90,9 +90,7 @@ def plan_create(
                         goal=item.goal,
                         what=pick(item.what, language),
                         lead=", ".join(pick(p, language) for p in item.lead),
-                        participants=", ".join(
-                            pick(p, language) for p in item.participants
-                        ),
+                        participants=", ".join(pick(p, language) for p in item.participants),
                         starts_on=calendar.month_start(year, item.months[0]),
                         ends_on=max(
                             calendar.month_end(year, item.months[1]),
@@ -342,9 +340,7 @@ def pledge_sign(*, actor: Any, school: OrgUnit, text_version: int | None = None)
     return pledge
 
 
-def pledge_record_paper(
-    *, actor: Any, school: OrgUnit, user: User, signed_on: dt.date
-) -> Pledge:
+def pledge_record_paper(*, actor: Any, school: OrgUnit, user: User, signed_on: dt.date) -> Pledge:
     """A coordinator records a pledge signed on paper."""
     _require_manage(actor, school)
     if not school_staff(school).filter(pk=user.pk).exists():
@@ -359,7 +355,9 @@ def pledge_record_paper(
         )
     text = datafiles.pledge_for(school.jurisdiction.code)
     language = get_language() or "en"
-    signed_at = dt.datetime.combine(signed_on, dt.time(12, 0), tzinfo=timezone.get_current_timezone())
+    signed_at = dt.datetime.combine(
+        signed_on, dt.time(12, 0), tzinfo=timezone.get_current_timezone()
+    )
     try:
         with transaction.atomic():
             pledge = Pledge.objects.create(

@@ -26,11 +26,11 @@ from haven.prevention import compliance, datafiles, forms, selectors, services
 from haven.prevention.models import PlanActivity
 
 
-def not_found_on_refusal(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def not_found_on_refusal(view: Callable[..., Any]) -> Callable[..., Any]:
     """NotFound and AccessDenied from selectors and services become a 404."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         try:
             return view(request, *args, **kwargs)
         except HavenError as exc:
@@ -460,7 +460,10 @@ def pledges(request: HttpRequest, unit_id: int) -> HttpResponse:
             try:
                 if action == "paper":
                     services.pledge_record_paper(
-                        actor=request.user, school=school, user=data["user"], signed_on=data["signed_on"]
+                        actor=request.user,
+                        school=school,
+                        user=data["user"],
+                        signed_on=data["signed_on"],
                     )
                 elif action == "class":
                     services.class_commitment_record(

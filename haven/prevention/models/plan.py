@@ -226,9 +226,7 @@ class Pledge(models.Model):
         verbose_name_plural = _("pledges")
         ordering = ["-signed_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["school", "user", "year"], name="pledge_once_per_year"
-            )
+            models.UniqueConstraint(fields=["school", "user", "year"], name="pledge_once_per_year")
         ]
 
     def __str__(self) -> str:

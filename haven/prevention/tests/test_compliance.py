@@ -2,9 +2,9 @@
 within the viewer's rights."""
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-import time_machine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -87,7 +87,10 @@ def test_trainings_page_access(client, tree):
         assert client.get(target).status_code == 404
         assert client.get(url("prevention:training", session.pk)).status_code == 404
     client.force_login(tree.users["staff"])
-    assert client.post(target, {"topic": "x", "held_on": "2026-10-02", "trainer": "y"}).status_code == 404
+    assert (
+        client.post(target, {"topic": "x", "held_on": "2026-10-02", "trainer": "y"}).status_code
+        == 404
+    )
     assert client.post(url("prevention:training", session.pk), {"attended": [1]}).status_code == 404
     client.force_login(tree.users["coordinator"])
     response = client.post(target, {"topic": "KiVa", "held_on": "2026-10-02", "trainer": "PPMS"})
@@ -167,7 +170,13 @@ def test_a_negative_attendance_is_refused_on_the_page(client, tree):
     client.force_login(tree.users["principal"])
     response = client.post(
         url("prevention:meetings", tree.school_a.pk),
-        {"kind": "parents", "held_on": "2026-10-01", "classes": [tree.class_a.pk], "topic": "x", "attendance": -3},
+        {
+            "kind": "parents",
+            "held_on": "2026-10-01",
+            "classes": [tree.class_a.pk],
+            "topic": "x",
+            "attendance": -3,
+        },
     )
     assert response.status_code == 200 and response.context["form"].errors
     assert not Meeting.objects.exists()
@@ -212,7 +221,12 @@ def test_a_channel_for_another_schools_class_is_refused(tree):
 
 def test_channels_page_access(client, tree):
     target = url("prevention:channels", tree.school_a.pk)
-    data = {"unit": tree.school_a.pk, "kind": "hotline", "detail": "0800", "published_on": "2026-09-10"}
+    data = {
+        "unit": tree.school_a.pk,
+        "kind": "hotline",
+        "detail": "0800",
+        "published_on": "2026-09-10",
+    }
     assert client.get(target).status_code == 302
     for who in ("agency", "nobody", "other_coordinator"):
         client.force_login(tree.users[who])
