@@ -79,11 +79,20 @@ def _tabs(user: Any, unit: OrgUnit, year: int | None) -> list[dict[str, Any]]:
         ("prevention:channels", _("Channels"), school),
     ]
     suffix = f"?year={year}" if year else ""
-    return [
+    tabs = [
         {"url": reverse(name, args=[unit.pk]) + suffix, "label": label, "name": name}
         for name, label, shown in pages
         if shown
     ]
+    if school and selectors.schools_for_pledge(user=user).filter(pk=unit.pk).exists():
+        tabs.append(
+            {
+                "url": f"{reverse('prevention:pledge_sign')}?school={unit.pk}",
+                "label": _("My pledge"),
+                "name": "prevention:pledge_sign",
+            }
+        )
+    return tabs
 
 
 def _render(

@@ -260,3 +260,13 @@ def test_inspector_sees_every_plan_below_with_its_completion(client, tree):
     assert response.status_code == 200
     body = response.content.decode()
     assert tree.school_a.name in body and "1 / 15" in body
+
+
+@time_machine.travel(AUTUMN)
+def test_staff_find_their_pledge_from_the_plan_and_inspectors_do_not(client, tree):
+    client.force_login(tree.users["staff"])
+    page = client.get(url("prevention:plan", tree.school_a.pk))
+    assert url("prevention:pledge_sign") in page.content.decode()
+    client.force_login(tree.users["inspector"])
+    page = client.get(url("prevention:plan", tree.school_a.pk))
+    assert url("prevention:pledge_sign") not in page.content.decode()
