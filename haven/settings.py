@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "haven.procedures",
     "haven.cases",
     "haven.surveys",
+    "haven.prevention",
 ]
 
 MIDDLEWARE = [

@@ -53,5 +53,6 @@ urlpatterns += i18n_patterns(
     path("inbox/", include("haven.intake.urls")),
     path("cases/", include("haven.cases.urls")),
     path("surveys/", include("haven.surveys.urls")),
+    path("prevention/", include("haven.prevention.urls")),
     path("admin/", admin_site.urls),
 )

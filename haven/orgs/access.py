@@ -35,6 +35,12 @@ class Perm:
     SURVEY_MANAGE = "survey.manage"  # open campaigns, make code slips, follow progress
     SURVEY_RESULTS = "survey.results"  # the school's and its classes' results
     SURVEY_ROLLUP = "survey.rollup"  # results of the schools below, summed (level above)
+    # prevention: plan, trainings, pledges, meetings, channels (issue 6)
+    PREVENTION_VIEW = "prevention.view"  # the school's plan, trainings, meetings, channels
+    PREVENTION_REVIEW = "prevention.review"  # compliance figures and who has signed
+    PREVENTION_MANAGE = "prevention.manage"  # the school's plan and registers
+    PREVENTION_OWN_UNIT = "prevention.own_unit"  # a district's or county's own plan, trainings
+    PLEDGE_SIGN = "pledge.sign"  # a staff member signs the yearly pledge
 
 
 # Least privilege: a partner agency sees only what is referred to it (cases issue), not the
@@ -104,6 +110,27 @@ grant(
 )
 
 # --- prevention: plan, trainings, pledges, meetings, channels (issue 6) ---
+grant(
+    {
+        Role.STAFF: {Perm.PREVENTION_VIEW, Perm.PLEDGE_SIGN},
+        Role.PSYCHOLOGIST: {Perm.PREVENTION_VIEW, Perm.PLEDGE_SIGN},
+        Role.COORDINATOR: {
+            Perm.PREVENTION_VIEW,
+            Perm.PREVENTION_REVIEW,
+            Perm.PREVENTION_MANAGE,
+            Perm.PLEDGE_SIGN,
+        },
+        Role.PRINCIPAL: {
+            Perm.PREVENTION_VIEW,
+            Perm.PREVENTION_REVIEW,
+            Perm.PREVENTION_MANAGE,
+            Perm.PLEDGE_SIGN,
+        },
+        # Above the schools: read every school's registers, keep the unit's own plan.
+        Role.INSPECTOR: {Perm.PREVENTION_VIEW, Perm.PREVENTION_REVIEW, Perm.PREVENTION_OWN_UNIT},
+        Role.ADMIN: {Perm.PREVENTION_VIEW, Perm.PREVENTION_REVIEW},
+    }
+)
 
 # --- prevention: pupils of concern, screening rounds, committee meetings (issue 6) ---
 
@@ -337,3 +364,15 @@ def survey_schools(user: Any, perm: str = Perm.SURVEY_RESULTS) -> OrgUnitQuerySe
 def survey_rollup_units(user: Any) -> OrgUnitQuerySet:
     """The units (above schools) whose summed results the user may read."""
     return OrgUnit.objects.filter(path__in=paths_with(user, Perm.SURVEY_ROLLUP))
+
+
+# --- prevention: plan, trainings, pledges, meetings, channels (issue 6) ---
+
+
+def can_manage_prevention(user: Any, unit: OrgUnit) -> bool:
+    """Change ``unit``'s plan, trainings and registers: a school's coordinators and principal;
+    for a district or county (not a school, not a class) also its own inspectors."""
+    if can(user, Perm.PREVENTION_MANAGE, unit):
+        return True
+    own_level = unit.kind not in (OrgUnit.Kind.SCHOOL, OrgUnit.Kind.CLASS)
+    return own_level and can(user, Perm.PREVENTION_OWN_UNIT, unit)

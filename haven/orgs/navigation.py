@@ -27,6 +27,7 @@ ENTRIES: list[Entry] = [
         "cases:case_list",
         (Perm.CASE_MANAGE, Perm.CASE_ESCALATED, Perm.REFERRAL_ANSWER, Perm.REPORT_CREATE),
     ),
+    Entry(_("Prevention"), "prevention:home", (Perm.PREVENTION_VIEW, Perm.PLEDGE_SIGN)),
     Entry(_("Organisation"), "orgunit_list", Perm.UNIT_VIEW),
     Entry(_("Administration"), "admin:index", Perm.UNIT_MANAGE),
     Entry(_("Account"), "account", None),

@@ -1,0 +1,292 @@
+"""The prevention app's data files (plan templates, pledge texts, calendars), validated on load.
+
+Like procedure files, a file that does not validate is refused with its name and line, and
+every text carries all six languages.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from haven.lib.i18n import pick
+from haven.procedures.loader import LANGUAGES, ProcedureFileError, _LineLoader, _Reader
+
+DATA = Path(__file__).resolve().parent / "data"
+GOALS = {
+    "awareness",
+    "education",
+    "environment",
+    "staff",
+    "cooperation",
+    "rules",
+    "information",
+}
+
+
+class DataFileError(ProcedureFileError):
+    pass
+
+
+class _Texts(_Reader):
+    def fail(self, node: Any, message: str) -> DataFileError:
+        return DataFileError(self.path, getattr(node, "line", None), message)
+
+    def texts(self, node: Any, key: str) -> dict[str, str]:
+        value = self.get(node, key, dict)
+        missing = [lang for lang in LANGUAGES if not value.get(lang)]
+        if missing:
+            raise self.fail(node, f"{key} lacks a translation for {', '.join(missing)}")
+        extra = sorted(str(k) for k in value if k not in LANGUAGES)
+        if extra or not all(isinstance(v, str) for v in value.values()):
+            raise self.fail(node, f"{key} must give exactly {', '.join(LANGUAGES)} as text")
+        return dict(value)
+
+    def month_day(self, node: Any, key: str, value: Any) -> tuple[int, int]:
+        try:
+            month, day = (int(part) for part in str(value).split("-"))
+            dt.date(2024, month, day)  # a leap year: 02-29 is a valid month-day
+        except (ValueError, TypeError) as exc:
+            raise self.fail(node, f'{key} must be a month-day such as "09-30"') from exc
+        return month, day
+
+
+def _read(path: Path) -> Any:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise DataFileError(path, line, f"not valid YAML: {exc.problem}") from exc
+
+
+# Plan templates
+
+
+@dataclass(frozen=True)
+class TemplateActivity:
+    goal: str
+    what: dict[str, str]
+    lead: tuple[dict[str, str], ...]
+    participants: tuple[dict[str, str], ...]
+    months: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class PlanTemplate:
+    code: str
+    names: dict[str, str]
+    source: str
+    activities: tuple[TemplateActivity, ...] = field(default_factory=tuple)
+
+    @property
+    def name(self) -> str:
+        return pick(self.names)
+
+
+def load_templates(path: Path | None = None) -> dict[str, PlanTemplate]:
+    path = path or DATA / "plan_templates.yaml"
+    r = _Texts(path)
+    root = _read(path)
+    people_node = r.get(root, "people", dict)
+    people = {code: r.texts(people_node, code) for code in people_node}
+    found: dict[str, PlanTemplate] = {}
+    for item in r.get(root, "templates", list):
+        activities = []
+        for node in r.get(item, "activities", list):
+            goal = r.get(node, "goal", str)
+            if goal not in GOALS:
+                raise r.fail(node, f"unknown goal {goal!r}; goals are {sorted(GOALS)}")
+            refs = {}
+            for key in ("lead", "participants"):
+                codes = r.get(node, key, list)
+                unknown = [c for c in codes if c not in people]
+                if unknown:
+                    raise r.fail(node, f"{key}: unknown people {unknown}; add them to people")
+                refs[key] = tuple(people[c] for c in codes)
+            months = r.get(node, "months", list)
+            if len(months) != 2 or not all(isinstance(m, int) and 1 <= m <= 12 for m in months):
+                raise r.fail(node, "months must be [first month, last month], each 1 to 12")
+            activities.append(
+                TemplateActivity(
+                    goal=goal,
+                    what=r.texts(node, "what"),
+                    lead=refs["lead"],
+                    participants=refs["participants"],
+                    months=(months[0], months[1]),
+                )
+            )
+        code = r.get(item, "code", str)
+        if code in found:
+            raise r.fail(item, f"template code {code!r} is used twice")
+        found[code] = PlanTemplate(
+            code=code,
+            names=r.texts(item, "name"),
+            source=r.get(item, "source", str, required=False) or "",
+            activities=tuple(activities),
+        )
+    if not found:
+        raise r.fail(root, "at least one template is needed")
+    return found
+
+
+@cache
+def templates() -> dict[str, PlanTemplate]:
+    return load_templates()
+
+
+# Pledge texts
+
+
+@dataclass(frozen=True)
+class PledgeText:
+    code: str
+    version: int
+    jurisdictions: tuple[str, ...]
+    titles: dict[str, str]
+    texts: dict[str, str]
+
+    @property
+    def title(self) -> str:
+        return pick(self.titles)
+
+    @property
+    def text(self) -> str:
+        return pick(self.texts)
+
+
+def load_pledges(path: Path | None = None) -> dict[str, PledgeText]:
+    path = path or DATA / "pledges.yaml"
+    r = _Texts(path)
+    root = _read(path)
+    found: dict[str, PledgeText] = {}
+    for item in r.get(root, "texts", list):
+        code = r.get(item, "code", str)
+        version = r.get(item, "version", int)
+        if code in found:
+            raise r.fail(item, f"pledge text {code!r} is given twice")
+        if version < 1:
+            raise r.fail(item, "version must be 1 or more")
+        found[code] = PledgeText(
+            code=code,
+            version=version,
+            jurisdictions=tuple(str(j) for j in r.get(item, "jurisdictions", list)),
+            titles=r.texts(item, "title"),
+            texts=r.texts(item, "text"),
+        )
+    if "generic" not in found:
+        raise r.fail(root, "a 'generic' pledge text is needed for jurisdictions without one")
+    return found
+
+
+@cache
+def pledges() -> dict[str, PledgeText]:
+    return load_pledges()
+
+
+def pledge_for(jurisdiction_code: str) -> PledgeText:
+    """The jurisdiction's own pledge text, else the generic one."""
+    found = pledges()
+    for text in found.values():
+        if jurisdiction_code in text.jurisdictions:
+            return text
+    return found["generic"]
+
+
+# Calendars
+
+
+@dataclass(frozen=True)
+class PreventionCalendar:
+    school_year_start: tuple[int, int] = (9, 1)
+    pledge_deadline: tuple[int, int] = (9, 30)
+    semesters: tuple[tuple[int, int], ...] = ((9, 1), (2, 1))
+    min_parent_meetings_per_semester: int = 2
+
+    def _date(self, year: int, month_day: tuple[int, int]) -> dt.date:
+        """The date of ``month_day`` inside the school year starting in ``year``."""
+        month, day = month_day
+        in_year = year if (month, day) >= self.school_year_start else year + 1
+        if (month, day) == (2, 29):
+            return dt.date(in_year, 3, 1) - dt.timedelta(days=1)
+        return dt.date(in_year, month, day)
+
+    def year_of(self, day: dt.date) -> int:
+        return day.year if (day.month, day.day) >= self.school_year_start else day.year - 1
+
+    def year_bounds(self, year: int) -> tuple[dt.date, dt.date]:
+        start = self._date(year, self.school_year_start)
+        return start, self._date(year + 1, self.school_year_start) - dt.timedelta(days=1)
+
+    def pledge_deadline_in(self, year: int) -> dt.date:
+        return self._date(year, self.pledge_deadline)
+
+    def month_start(self, year: int, month: int) -> dt.date:
+        return self._date(year, (month, 1))
+
+    def month_end(self, year: int, month: int) -> dt.date:
+        first = self.month_start(year, month)
+        following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return following - dt.timedelta(days=1)
+
+    def semester_of(self, day: dt.date) -> tuple[dt.date, dt.date]:
+        """The first and last day of the semester ``day`` falls in."""
+        year = self.year_of(day)
+        starts = sorted(self._date(year, md) for md in self.semesters)
+        _, year_end = self.year_bounds(year)
+        bounds = [*starts[1:], year_end + dt.timedelta(days=1)]
+        for start, following in zip(starts, bounds, strict=True):
+            if start <= day < following:
+                return start, following - dt.timedelta(days=1)
+        return starts[0], bounds[0] - dt.timedelta(days=1)
+
+
+def load_calendars(path: Path | None = None) -> dict[str, PreventionCalendar]:
+    """``{"": defaults, "<jurisdiction code>": calendar}``."""
+    path = path or DATA / "calendar.yaml"
+    r = _Texts(path)
+    root = _read(path)
+
+    def read(node: Any, base: PreventionCalendar) -> PreventionCalendar:
+        known = {"source", "school_year_start", "pledge_deadline", "semesters"}
+        known.add("min_parent_meetings_per_semester")
+        unknown = sorted(set(node) - known)
+        if unknown:
+            raise r.fail(node, f"unknown setting(s) {unknown}")
+        values: dict[str, Any] = {}
+        for key in ("school_year_start", "pledge_deadline"):
+            if key in node:
+                values[key] = r.month_day(node, key, node[key])
+        if "semesters" in node:
+            semesters = r.get(node, "semesters", list)
+            if not semesters:
+                raise r.fail(node, "semesters must list at least one start")
+            values["semesters"] = tuple(r.month_day(node, "semesters", s) for s in semesters)
+        if "min_parent_meetings_per_semester" in node:
+            minimum = r.get(node, "min_parent_meetings_per_semester", int)
+            if minimum < 0:
+                raise r.fail(node, "min_parent_meetings_per_semester must be 0 or more")
+            values["min_parent_meetings_per_semester"] = minimum
+        merged = {**base.__dict__, **values}
+        calendar = PreventionCalendar(**merged)
+        if calendar.school_year_start not in calendar.semesters:
+            raise r.fail(node, "the first semester must start when the school year starts")
+        return calendar
+
+    defaults = read(r.get(root, "defaults", dict), PreventionCalendar())
+    found = {"": defaults}
+    for code, node in (r.get(root, "jurisdictions", dict, required=False) or {}).items():
+        found[str(code)] = read(node, defaults)
+    return found
+
+
+@cache
+def calendars() -> dict[str, PreventionCalendar]:
+    return load_calendars()
+
+
+def calendar_for(jurisdiction_code: str) -> PreventionCalendar:
+    found = calendars()
+    return found.get(jurisdiction_code, found[""])

@@ -1,0 +1,1 @@
+from haven.prevention.models.plan import *  # noqa: F403

@@ -1,0 +1,612 @@
+"""Prevention pages: the compliance overview, the plan, trainings, pledges, meetings, channels.
+
+Views parse input, call a service or a selector and render. A unit the user may not read is
+"not found", so that its registers' existence is not told.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from haven.lib.downloads import private_file
+from haven.lib.errors import HavenError, NotFound
+from haven.orgs import access
+from haven.orgs.access import Perm
+from haven.orgs.models import OrgUnit
+from haven.prevention import compliance, datafiles, forms, selectors, services
+from haven.prevention.models import PlanActivity
+
+
+def not_found_on_refusal(view: Callable[..., Any]) -> Callable[..., Any]:
+    """NotFound and AccessDenied from selectors and services become a 404."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(request, *args, **kwargs)
+        except HavenError as exc:
+            if exc.status in (403, 404):
+                raise Http404(str(exc.message)) from exc
+            raise
+
+    return wrapped
+
+
+def _year(request: HttpRequest, unit: OrgUnit) -> int:
+    current = selectors.school_year_now(unit)
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or current)
+    except ValueError:
+        return current
+    return year if 2000 <= year <= current + 1 else current
+
+
+def _year_context(unit: OrgUnit, year: int) -> dict[str, Any]:
+    start, end = selectors.calendar_of(unit).year_bounds(year)
+    current = selectors.school_year_now(unit)
+    return {
+        "year": year,
+        "year_label": f"{year}-{year + 1}",
+        "year_start": start,
+        "year_end": end,
+        "years": list(range(current, current - 4, -1)),
+    }
+
+
+def _with_year(url_name: str, pk: int, year: int) -> str:
+    return f"{reverse(url_name, args=[pk])}?year={year}"
+
+
+def _tabs(user: Any, unit: OrgUnit, year: int | None) -> list[dict[str, Any]]:
+    """The register pages of ``unit`` this user may open."""
+    school = unit.kind == OrgUnit.Kind.SCHOOL
+    review = access.can(user, Perm.PREVENTION_REVIEW, unit)
+    pages = [
+        ("prevention:overview", _("Compliance"), review),
+        ("prevention:plan", _("Plan"), True),
+        ("prevention:trainings", _("Trainings"), True),
+        ("prevention:pledges", _("Pledges"), school and review),
+        ("prevention:meetings", _("Meetings"), school),
+        ("prevention:channels", _("Channels"), school),
+    ]
+    suffix = f"?year={year}" if year else ""
+    tabs = [
+        {"url": reverse(name, args=[unit.pk]) + suffix, "label": label, "name": name}
+        for name, label, shown in pages
+        if shown
+    ]
+    if school and selectors.schools_for_pledge(user=user).filter(pk=unit.pk).exists():
+        tabs.append(
+            {
+                "url": f"{reverse('prevention:pledge_sign')}?school={unit.pk}",
+                "label": _("My pledge"),
+                "name": "prevention:pledge_sign",
+            }
+        )
+    return tabs
+
+
+def _render(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    unit = context.get("unit")
+    if unit is not None:
+        context["tabs"] = _tabs(request.user, unit, context.get("year"))
+        current = request.resolver_match.view_name if request.resolver_match else ""
+        context["current_tab"] = current
+    return render(request, template, context, status=status)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The user's starting page: the overview of their highest unit, or their school's plan."""
+    top = selectors.top_unit(user=request.user, perm=Perm.PREVENTION_REVIEW)
+    if top is not None:
+        return redirect("prevention:overview", top.pk)
+    school = selectors.top_unit(user=request.user, perm=Perm.PREVENTION_VIEW)
+    if school is not None:
+        return redirect("prevention:plan", school.pk)
+    if selectors.schools_for_pledge(user=request.user).exists():
+        return redirect("prevention:pledge_sign")
+    raise Http404()
+
+
+@login_required
+@not_found_on_refusal
+def overview(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The compliance overview: one row per school at or below the unit, and the total."""
+    unit = selectors.unit_get(user=request.user, pk=unit_id, perm=Perm.PREVENTION_REVIEW)
+    year = _year(request, unit)
+    schools = list(
+        OrgUnit.objects.subtree_of(unit)
+        .filter(kind=OrgUnit.Kind.SCHOOL)
+        .select_related("jurisdiction")
+        .order_by("name")
+    )
+    rows, totals = compliance.overview(schools, year)
+    page = Paginator(rows, 200).get_page(request.GET.get("page"))
+    indicators = compliance.INDICATORS
+    table = [
+        (
+            school,
+            [
+                (
+                    cell,
+                    _with_year(ind.url_name, school.pk, year)
+                    if access.can(request.user, ind.perm, school)
+                    else "",
+                )
+                for ind, cell in zip(indicators, cells, strict=True)
+            ],
+        )
+        for school, cells in page.object_list
+    ]
+    children = (
+        OrgUnit.objects.filter(parent=unit)
+        .exclude(kind__in=[OrgUnit.Kind.CLASS, OrgUnit.Kind.SCHOOL])
+        .order_by("name")
+    )
+    return _render(
+        request,
+        "prevention/overview.html",
+        {
+            "unit": unit,
+            "ancestors": [
+                a for a in unit.ancestors() if access.can(request.user, Perm.PREVENTION_REVIEW, a)
+            ],
+            "children": children,
+            "indicators": indicators,
+            "table": table,
+            "totals": totals,
+            "page": page,
+            "own_plan": unit.kind != OrgUnit.Kind.SCHOOL,
+            **_year_context(unit, year),
+        },
+    )
+
+
+# The plan
+
+
+@login_required
+@not_found_on_refusal
+def plan(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = selectors.unit_get(user=request.user, pk=unit_id)
+    year = _year(request, unit)
+    found = selectors.plan_get(user=request.user, unit=unit, year=year)
+    manage = access.can_manage_prevention(request.user, unit)
+    has_previous = manage and selectors.plan_get(user=request.user, unit=unit, year=year - 1)
+    context: dict[str, Any] = {
+        "unit": unit,
+        "plan": found,
+        "manage": manage,
+        "groups": selectors.plan_activities_by_goal(plan=found) if found else [],
+        "create_form": forms.PlanCreateForm(
+            templates=datafiles.templates(), has_previous=bool(has_previous)
+        )
+        if manage and found is None
+        else None,
+        "activity_form": forms.ActivityForm() if manage and found else None,
+        "below": selectors.plans_below(user=request.user, unit=unit, year=year)
+        if unit.kind != OrgUnit.Kind.SCHOOL
+        and access.can(request.user, Perm.PREVENTION_REVIEW, unit)
+        else [],
+        **_year_context(unit, year),
+    }
+    if found:
+        activities = [a for _, _, items in context["groups"] for a in items]
+        counted = [a for a in activities if a.status != "cancelled"]
+        context["done"] = sum(1 for a in counted if a.status == "done")
+        context["total"] = len(counted)
+    return _render(request, "prevention/plan.html", context)
+
+
+@login_required
+@require_POST
+@not_found_on_refusal
+def plan_create(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = selectors.unit_get(user=request.user, pk=unit_id)
+    year = _year(request, unit)
+    source = request.POST.get("source", "")
+    try:
+        services.plan_create(
+            actor=request.user,
+            unit=unit,
+            year=year,
+            template=source.removeprefix("template:") if source.startswith("template:") else "",
+            copy_previous=source == "previous",
+        )
+        messages.success(request, _("The plan was created."))
+    except HavenError as exc:
+        if exc.status == 403:
+            raise
+        messages.error(request, str(exc.message))
+    return redirect(_with_year("prevention:plan", unit.pk, year))
+
+
+@login_required
+@require_POST
+@not_found_on_refusal
+def activity_add(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = selectors.unit_get(user=request.user, pk=unit_id)
+    year = _year(request, unit)
+    found = selectors.plan_get(user=request.user, unit=unit, year=year)
+    if found is None:
+        raise NotFound()
+    form = forms.ActivityForm(request.POST)
+    if form.is_valid():
+        try:
+            services.activity_add(actor=request.user, plan=found, **form.cleaned_data)
+            messages.success(request, _("The activity was added."))
+        except HavenError as exc:
+            if exc.status == 403:
+                raise
+            messages.error(request, str(exc.message))
+    else:
+        _form_errors(request, form)
+    return redirect(_with_year("prevention:plan", unit.pk, year))
+
+
+def _form_errors(request: HttpRequest, form: Any) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+@login_required
+@not_found_on_refusal
+def activity(request: HttpRequest, pk: int) -> HttpResponse:
+    """One activity: its progress, evidence and result; managers record them here."""
+    found = selectors.activity_get(user=request.user, pk=pk)
+    unit = found.plan.unit
+    manage = access.can_manage_prevention(request.user, unit)
+    form = None
+    if manage:
+        initial = {
+            "status": found.status,
+            "starts_on": found.starts_on,
+            "ends_on": found.ends_on,
+            "evidence_note": found.evidence_note,
+            "result_url": found.result_url,
+        }
+        if request.method == "POST":
+            form = forms.ActivityProgressForm(request.POST, request.FILES, initial=initial)
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    services.activity_update(
+                        actor=request.user,
+                        activity=found,
+                        status=data["status"],
+                        evidence_note=data["evidence_note"],
+                        evidence_file=data["evidence_file"],
+                        result_url=data["result_url"],
+                        starts_on=data["starts_on"],
+                        ends_on=data["ends_on"],
+                    )
+                    messages.success(request, _("The activity was updated."))
+                    return redirect(_with_year("prevention:plan", unit.pk, found.plan.year))
+                except HavenError as exc:
+                    if exc.status == 403:
+                        raise
+                    found.refresh_from_db()
+                    form.add_error(None, str(exc.message))
+        else:
+            form = forms.ActivityProgressForm(initial=initial)
+    elif request.method == "POST":
+        raise Http404()
+    return _render(
+        request,
+        "prevention/activity.html",
+        {"activity": found, "unit": unit, "form": form, "manage": manage},
+    )
+
+
+@login_required
+@not_found_on_refusal
+def activity_evidence(request: HttpRequest, pk: int) -> FileResponse:
+    found: PlanActivity = selectors.activity_get(user=request.user, pk=pk)
+    if not found.evidence_file:
+        raise Http404()
+    services.activity_record_evidence_view(actor=request.user, activity=found)
+    return private_file(found.evidence_file, found.evidence_type)
+
+
+# Trainings
+
+
+@login_required
+@not_found_on_refusal
+def trainings(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = selectors.unit_get(user=request.user, pk=unit_id)
+    year = _year(request, unit)
+    manage = access.can_manage_prevention(request.user, unit)
+    form = forms.TrainingForm(request.POST or None) if manage else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404()
+        if form.is_valid():
+            try:
+                training = services.training_record(
+                    actor=request.user, unit=unit, **form.cleaned_data
+                )
+                messages.success(request, _("The training was recorded. Now mark who attended."))
+                return redirect("prevention:training", training.pk)
+            except HavenError as exc:
+                if exc.status == 403:
+                    raise
+                form.add_error(None, str(exc.message))
+    staff = (
+        selectors.staff_training(user=request.user, school=unit, year=year)
+        if unit.kind == OrgUnit.Kind.SCHOOL
+        else []
+    )
+    return _render(
+        request,
+        "prevention/trainings.html",
+        {
+            "unit": unit,
+            "trainings": selectors.trainings_for(user=request.user, unit=unit, year=year),
+            "staff": staff,
+            "trained": sum(1 for _, n in staff if n),
+            "form": form,
+            **_year_context(unit, year),
+        },
+    )
+
+
+@login_required
+@not_found_on_refusal
+def training(request: HttpRequest, pk: int) -> HttpResponse:
+    found = selectors.training_get(user=request.user, pk=pk)
+    manage = access.can_manage_prevention(request.user, found.unit)
+    if request.method == "POST":
+        if not manage:
+            raise Http404()
+        try:
+            ids = [int(v) for v in request.POST.getlist("attended")]
+            count = services.training_attendance_set(
+                actor=request.user, training=found, user_ids=ids
+            )
+            messages.success(request, _("Attendance saved: %(count)s present.") % {"count": count})
+            return redirect("prevention:training", found.pk)
+        except ValueError:
+            messages.error(request, _("Some of the information given is not valid."))
+        except HavenError as exc:
+            if exc.status == 403:
+                raise
+            messages.error(request, str(exc.message))
+    present = set(found.attendance.values_list("user_id", flat=True))
+    people = (
+        selectors.training_eligible(training=found)
+        if manage
+        else found.attendance.select_related("user")
+    )
+    return _render(
+        request,
+        "prevention/training.html",
+        {"training": found, "manage": manage, "people": people, "present": present},
+    )
+
+
+# Pledges and commitments
+
+
+@login_required
+@not_found_on_refusal
+def pledge_sign(request: HttpRequest) -> HttpResponse:
+    """A staff member reads this year's pledge text and signs it."""
+    schools = list(selectors.schools_for_pledge(user=request.user))
+    if not schools:
+        raise Http404()
+    wanted = request.POST.get("school") or request.GET.get("school")
+    school = next((s for s in schools if str(s.pk) == wanted), schools[0])
+    year = selectors.school_year_now(school)
+    text = datafiles.pledge_for(school.jurisdiction.code)
+    error = ""
+    if request.method == "POST":
+        try:
+            version = int(request.POST.get("version") or 0) or None
+            services.pledge_sign(actor=request.user, school=school, text_version=version)
+            messages.success(request, _("Thank you. Your pledge is recorded."))
+            return redirect(f"{reverse('prevention:pledge_sign')}?school={school.pk}")
+        except HavenError as exc:
+            if exc.status == 403:
+                raise
+            error = str(exc.message)
+    return _render(
+        request,
+        "prevention/pledge_sign.html",
+        {
+            "schools": schools,
+            "school": school,
+            "text": text,
+            "signed": selectors.pledge_own(user=request.user, school=school, year=year),
+            "deadline": selectors.calendar_of(school).pledge_deadline_in(year),
+            "error": error,
+            "year_label": f"{year}-{year + 1}",
+        },
+        status=422 if error else 200,
+    )
+
+
+@login_required
+@not_found_on_refusal
+def pledges(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Who signed this year's pledge and who has not by the deadline; the class and school
+    commitments. Coordinators record paper signatures and commitments here."""
+    school = selectors.school_get(user=request.user, pk=unit_id, perm=Perm.PREVENTION_REVIEW)
+    year = _year(request, school)
+    manage = access.can_manage_prevention(request.user, school)
+    staff = selectors.school_staff(school)
+    classes = selectors.school_classes(school)
+    action = request.POST.get("action", "")
+    paper_form = forms.PaperPledgeForm(
+        request.POST if action == "paper" else None, staff=staff, prefix="paper"
+    )
+    class_form = forms.ClassCommitmentForm(
+        request.POST if action == "class" else None, classes=classes, prefix="class"
+    )
+    school_form = forms.SchoolCommitmentForm(
+        request.POST if action == "school" else None, prefix="school"
+    )
+    if request.method == "POST":
+        if not manage:
+            raise Http404()
+        form: Any = {"paper": paper_form, "class": class_form, "school": school_form}.get(action)
+        if form is not None and form.is_valid():
+            data = form.cleaned_data
+            try:
+                if action == "paper":
+                    services.pledge_record_paper(
+                        actor=request.user,
+                        school=school,
+                        user=data["user"],
+                        signed_on=data["signed_on"],
+                    )
+                elif action == "class":
+                    services.class_commitment_record(
+                        actor=request.user,
+                        class_unit=data["class_unit"],
+                        signed_on=data["signed_on"],
+                        note=data["note"],
+                    )
+                else:
+                    services.school_commitment_record(
+                        actor=request.user,
+                        school=school,
+                        submitted_on=data["submitted_on"],
+                        note=data["note"],
+                    )
+                messages.success(request, _("Recorded."))
+                return redirect(_with_year("prevention:pledges", school.pk, year))
+            except HavenError as exc:
+                if exc.status == 403:
+                    raise
+                form.add_error(None, str(exc.message))
+    rows, deadline = selectors.pledge_status(user=request.user, school=school, year=year)
+    return _render(
+        request,
+        "prevention/pledges.html",
+        {
+            "unit": school,
+            "rows": rows,
+            "signed": sum(1 for r in rows if r.pledge),
+            "late": [r for r in rows if r.late],
+            "deadline": deadline,
+            "commitments": selectors.commitments(user=request.user, school=school, year=year),
+            "manage": manage,
+            "paper_form": paper_form,
+            "class_form": class_form,
+            "school_form": school_form,
+            **_year_context(school, year),
+        },
+    )
+
+
+# Parent meetings and pupil sessions
+
+
+@login_required
+@not_found_on_refusal
+def meetings(request: HttpRequest, unit_id: int) -> HttpResponse:
+    school = selectors.school_get(user=request.user, pk=unit_id)
+    year = _year(request, school)
+    manage = access.can_manage_prevention(request.user, school)
+    classes = selectors.school_classes(school)
+    form = forms.MeetingForm(request.POST or None, classes=classes) if manage else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404()
+        if form.is_valid():
+            try:
+                services.meeting_record(
+                    actor=request.user,
+                    school=school,
+                    kind=form.cleaned_data["kind"],
+                    held_on=form.cleaned_data["held_on"],
+                    classes=list(form.cleaned_data["classes"]),
+                    topic=form.cleaned_data["topic"],
+                    attendance=form.cleaned_data["attendance"],
+                )
+                messages.success(request, _("The meeting was recorded."))
+                return redirect(_with_year("prevention:meetings", school.pk, year))
+            except HavenError as exc:
+                if exc.status == 403:
+                    raise
+                form.add_error(None, str(exc.message))
+    counts, minimum = selectors.class_meeting_counts(user=request.user, school=school, year=year)
+    semester = selectors.semester_for(school, year)
+    return _render(
+        request,
+        "prevention/meetings.html",
+        {
+            "unit": school,
+            "meetings": selectors.meetings_for(user=request.user, school=school, year=year),
+            "counts": counts,
+            "minimum": minimum,
+            "semester_start": semester[0],
+            "semester_end": semester[1],
+            "form": form,
+            **_year_context(school, year),
+        },
+    )
+
+
+# Channels
+
+
+@login_required
+@not_found_on_refusal
+def channels(request: HttpRequest, unit_id: int) -> HttpResponse:
+    school = selectors.school_get(user=request.user, pk=unit_id)
+    manage = access.can_manage_prevention(request.user, school)
+    classes = selectors.school_classes(school)
+    form = (
+        forms.ChannelForm(request.POST or None, school=school, classes=classes) if manage else None
+    )
+    if request.method == "POST":
+        if form is None:
+            raise Http404()
+        if form.is_valid():
+            unit = OrgUnit.objects.filter(pk=form.cleaned_data["unit"]).first()
+            try:
+                if unit is None:
+                    raise NotFound()
+                services.channel_record(
+                    actor=request.user,
+                    school=school,
+                    unit=unit,
+                    kind=form.cleaned_data["kind"],
+                    detail=form.cleaned_data["detail"],
+                    published_on=form.cleaned_data["published_on"],
+                )
+                messages.success(request, _("Recorded."))
+                return redirect("prevention:channels", school.pk)
+            except HavenError as exc:
+                if exc.status == 403:
+                    raise
+                form.add_error(None, str(exc.message))
+    rows, whole_school = selectors.channel_status(user=request.user, school=school)
+    return _render(
+        request,
+        "prevention/channels.html",
+        {
+            "unit": school,
+            "rows": rows,
+            "reached": sum(1 for r in rows if r.reached),
+            "whole_school": whole_school,
+            "form": form,
+            "can_print": access.can(request.user, Perm.POSTER_MAKE, school),
+        },
+    )
