@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "haven.intake",
     "haven.procedures",
     "haven.cases",
+    "haven.prevention",
 ]
 
 MIDDLEWARE = [

@@ -50,5 +50,6 @@ urlpatterns += i18n_patterns(
     ),
     path("inbox/", include("haven.intake.urls")),
     path("cases/", include("haven.cases.urls")),
+    path("care/", include("haven.prevention.urls_care")),
     path("admin/", admin_site.urls),
 )

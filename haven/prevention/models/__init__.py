@@ -1,0 +1,1 @@
+from haven.prevention.models.care import *  # noqa: F403
