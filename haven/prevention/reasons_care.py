@@ -79,11 +79,11 @@ def load_reasons(path: Path = REASONS_FILE) -> list[Reason]:
             raise fail(item, "missing 'name' with a text per language")
         missing = [lang for lang in LANGUAGES if not names.get(lang)]
         if missing:
-            raise fail(item, f"name lacks a translation for {', '.join(missing)}")
+            raise fail(names, f"name lacks a translation for {', '.join(missing)}")
         extra = sorted(str(key) for key in names if key not in LANGUAGES)
         if extra or not all(isinstance(value, str) for value in names.values()):
             raise fail(
-                item,
+                names,
                 f"name must give exactly {', '.join(LANGUAGES)} as text "
                 f"(unexpected: {', '.join(extra) or 'a value that is not text'})",
             )

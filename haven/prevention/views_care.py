@@ -34,15 +34,15 @@ def _school(request: HttpRequest, perm: str) -> OrgUnit | None:
     """The school named by ``?school=`` among those where the user may do ``perm``; without
     one, the user's only such school, or None when they must choose."""
     schools = selectors.care_schools(user=request.user, perm=perm)
+    first_two = list(schools[:2])
+    if not first_two:
+        raise PermissionDenied()
     wanted = request.GET.get("school", "")
     if wanted:
         school = schools.filter(pk=int(wanted) if wanted.isdigit() else 0).first()
         if school is None:
             raise Http404()
         return school
-    first_two = list(schools[:2])
-    if not first_two:
-        raise PermissionDenied()
     return first_two[0] if len(first_two) == 1 else None
 
 
@@ -343,8 +343,8 @@ def item_act(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
             return redirect("cases:case_detail", pk=case.pk)
         elif action == "link_case":
             wanted = request.POST.get("case", "")
-            case = access.cases_visible(user).filter(pk=int(wanted) if wanted.isdigit() else 0)
-            found = case.first()
+            visible = access.cases_visible(user)
+            found = visible.filter(pk=int(wanted) if wanted.isdigit() else 0).first()
             if found is None:
                 raise InvalidInput(_("Choose a case of this school that you can see."))
             services.screening_item_link_case(actor=user, item=item, case=found)
