@@ -25,8 +25,22 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-ar
         return obj.full_name or obj.email
 
 
+class PupilChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj} · {obj.class_unit.name}"
+
+
+def people_choices(school: OrgUnit) -> list[tuple[Any, str]]:
+    """The school's people as choices, read once for the many small forms of one page."""
+    return [("", "---------"), *((u.pk, u.full_name or u.email) for u in school_people(school))]
+
+
+def share_choices(form: forms.Form, field: str, choices: list[tuple[Any, str]]) -> None:
+    form.fields[field].choices = choices  # type: ignore[attr-defined]
+
+
 class ConcernForm(forms.Form):
-    pupil = forms.ModelChoiceField(label=_("Pupil"), queryset=Pupil.objects.none())
+    pupil = PupilChoiceField(label=_("Pupil"), queryset=Pupil.objects.none())
     reasons = forms.MultipleChoiceField(
         label=_("Reasons"), widget=forms.CheckboxSelectMultiple, required=False
     )

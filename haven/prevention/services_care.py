@@ -233,6 +233,20 @@ def concern_record_view(*, actor: Any, entry: ConcernEntry) -> None:
         _audit(actor, "concern.view", entry, entry.school)
 
 
+def concern_record_list(*, actor: Any, entries: list[ConcernEntry]) -> None:
+    """A list of entries names pupils: which entries were shown, to whom, is audited."""
+    if not entries:
+        return
+    schools = {entry.school_id for entry in entries}
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="concern.list",
+            org_unit=entries[0].school if len(schools) == 1 else None,
+            details={"entries": [entry.pk for entry in entries]},
+        )
+
+
 # Conflict screening rounds
 
 

@@ -58,7 +58,11 @@ def _filter_school(request: HttpRequest) -> OrgUnit | None:
     wanted = request.GET.get("school", "")
     if not wanted:
         return None
-    school = access.units(request.user).filter(pk=int(wanted) if wanted.isdigit() else 0).first()
+    pk = int(wanted) if wanted.isdigit() else 0
+    reach = access.units(request.user).filter(pk=pk)
+    if not reach.exists() and pk in access.member_school_ids(request.user):
+        reach = OrgUnit.objects.filter(pk=pk)  # a class teacher's own school
+    school = reach.filter(kind=OrgUnit.Kind.SCHOOL).first()
     if school is None:
         raise Http404()
     return school
@@ -72,9 +76,12 @@ def concern_list(request: HttpRequest) -> HttpResponse:
     """Entries the user may read (names); for the level above, counts per school only."""
     school = _filter_school(request)
     today = services.school_today(school) if school else timezone.localdate()
-    entries = selectors.concern_list(
-        user=request.user, school=school, open_only=request.GET.get("all") != "1"
-    )[:500]
+    entries = list(
+        selectors.concern_list(
+            user=request.user, school=school, open_only=request.GET.get("all") != "1"
+        )[:500]
+    )
+    services.concern_record_list(actor=request.user, entries=entries)
     readable = set(
         selectors.care_schools(user=request.user, perm=Perm.CONCERN_VIEW).values_list(
             "pk", flat=True
@@ -245,16 +252,20 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     )
     manage = access.can(user, Perm.CARE_MANAGE, school)
+    people = forms.people_choices(school) if answers else []
     for answer in answers:
+        answer.round = round_  # already read, with its school
         answer.may_answer = access.can_answer_screening(user, answer)  # type: ignore[attr-defined]
         if answer.may_answer:  # type: ignore[attr-defined]
-            answer.item_form = forms.ItemForm(  # type: ignore[attr-defined]
+            item_form = forms.ItemForm(
                 school=school, auto_id=f"item{answer.pk}_%s", initial={"due_on": round_.ends_on}
             )
+            forms.share_choices(item_form, "responsible", people)
+            answer.item_form = item_form  # type: ignore[attr-defined]
         if manage:
-            answer.assign_form = forms.AssignForm(  # type: ignore[attr-defined]
-                school=school, auto_id=f"assign{answer.pk}_%s"
-            )
+            assign_form = forms.AssignForm(school=school, auto_id=f"assign{answer.pk}_%s")
+            forms.share_choices(assign_form, "responsible", people)
+            answer.assign_form = assign_form  # type: ignore[attr-defined]
     return render(
         request,
         "prevention/care/round_detail.html",

@@ -261,3 +261,21 @@ def test_the_register_form_in_russian_lists_translated_reasons(world, client):
     client.force_login(world.users["coordinator"])
     page = client.get(url("care:concern_create").replace("/en/", "/ru/", 1)).content.decode()
     assert "Резкое снижение успеваемости" in page
+
+
+def test_reading_the_list_is_audited_with_the_entries_shown(world, client):
+    entry = register(world)
+    client.force_login(world.users["psychologist"])
+    client.get(url("care:concern_list"))
+    shown = AuditEvent.objects.get(action="concern.list")
+    assert shown.actor == world.users["psychologist"]
+    assert shown.details == {"entries": [entry.pk]}
+
+
+def test_a_class_teacher_filters_their_list_by_their_school(world, client):
+    register(world)
+    client.force_login(world.class_teacher)
+    page = client.get(url("care:concern_list") + f"?school={world.tree.school_a.pk}")
+    assert page.status_code == 200 and "Popescu" in page.content.decode()
+    other = client.get(url("care:concern_list") + f"?school={world.tree.school_b.pk}")
+    assert other.status_code == 404

@@ -227,3 +227,15 @@ def test_recording_findings_through_the_page(world, client):
         ).status_code
         == 404
     )
+
+
+def test_the_round_page_reads_the_schools_people_once(world, client, django_assert_max_num_queries):
+    from haven.orgs.tests.factories import unit
+
+    for code in ("6A", "6B", "7A", "7B", "8A"):
+        unit(world.tree.school_a, "class", code)
+    round_ = start_round(world)
+    client.force_login(world.users["coordinator"])
+    with django_assert_max_num_queries(20):
+        page = client.get(url("care:round_detail", round_.pk))
+    assert page.content.decode().count('name="responsible"') == 2 * 7
