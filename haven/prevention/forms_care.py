@@ -15,6 +15,11 @@ from haven.prevention.selectors_care import school_people
 DATE = {"type": "date"}
 
 
+def date_input() -> forms.DateInput:
+    """A browser date picker: its value is always ISO, whatever the page's language."""
+    return forms.DateInput(attrs=DATE, format="%Y-%m-%d")
+
+
 class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return obj.full_name or obj.email
@@ -66,9 +71,7 @@ class ConcernForm(forms.Form):
         required=False,
         help_text=_("For example: juvenile police inspector, youth worker."),
     )
-    review_on = forms.DateField(
-        label=_("Review date"), widget=forms.DateInput(attrs=DATE), required=False
-    )
+    review_on = forms.DateField(label=_("Review date"), widget=date_input(), required=False)
 
     def __init__(self, *args: Any, school: OrgUnit, entry: ConcernEntry | None = None, **kw: Any):
         super().__init__(*args, **kw)
@@ -89,11 +92,9 @@ class ConcernForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs=DATE))
+    on = forms.DateField(label=_("Date"), widget=date_input())
     note = forms.CharField(label=_("What was done or found"), widget=forms.Textarea({"rows": 3}))
-    next_review_on = forms.DateField(
-        label=_("Next review"), widget=forms.DateInput(attrs=DATE), required=False
-    )
+    next_review_on = forms.DateField(label=_("Next review"), widget=date_input(), required=False)
 
 
 class CloseForm(forms.Form):
@@ -102,8 +103,8 @@ class CloseForm(forms.Form):
 
 class RoundForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
-    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs=DATE))
-    ends_on = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs=DATE))
+    starts_on = forms.DateField(label=_("From"), widget=date_input())
+    ends_on = forms.DateField(label=_("Until"), widget=date_input())
     classes = forms.ModelMultipleChoiceField(
         label=_("Classes"),
         queryset=OrgUnit.objects.none(),
@@ -135,7 +136,7 @@ class ItemForm(forms.Form):
     )
     responsible = PersonChoiceField(label=_("Responsible"), queryset=User.objects.none())
     measures = forms.CharField(label=_("Measures"), widget=forms.Textarea({"rows": 2}))
-    due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs=DATE))
+    due_on = forms.DateField(label=_("Due"), widget=date_input())
 
     def __init__(self, *args: Any, school: OrgUnit, **kw: Any):
         super().__init__(*args, **kw)
@@ -144,7 +145,7 @@ class ItemForm(forms.Form):
 
 class MeetingForm(forms.Form):
     body = forms.ChoiceField(label=_("Committee"), choices=CommitteeMeeting.Body.choices)
-    held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs=DATE))
+    held_on = forms.DateField(label=_("Date"), widget=date_input())
     members = PeopleChoiceField(
         label=_("Members present"),
         queryset=User.objects.none(),
@@ -191,7 +192,7 @@ class DecisionForm(forms.Form):
     responsible = PersonChoiceField(
         label=_("Responsible"), queryset=User.objects.none(), required=False
     )
-    due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs=DATE), required=False)
+    due_on = forms.DateField(label=_("Due"), widget=date_input(), required=False)
 
     def __init__(self, *args: Any, school: OrgUnit, **kw: Any):
         super().__init__(*args, **kw)

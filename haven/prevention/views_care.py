@@ -263,7 +263,11 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             forms.share_choices(item_form, "responsible", people)
             answer.item_form = item_form  # type: ignore[attr-defined]
         if manage:
-            assign_form = forms.AssignForm(school=school, auto_id=f"assign{answer.pk}_%s")
+            assign_form = forms.AssignForm(
+                school=school,
+                auto_id=f"assign{answer.pk}_%s",
+                initial={"responsible": answer.responsible_id},
+            )
             forms.share_choices(assign_form, "responsible", people)
             answer.assign_form = assign_form  # type: ignore[attr-defined]
     return render(

@@ -279,3 +279,10 @@ def test_a_class_teacher_filters_their_list_by_their_school(world, client):
     assert page.status_code == 200 and "Popescu" in page.content.decode()
     other = client.get(url("care:concern_list") + f"?school={world.tree.school_b.pk}")
     assert other.status_code == 404
+
+
+def test_date_pickers_get_iso_values_in_every_language(world, client):
+    entry = register(world)
+    client.force_login(world.users["coordinator"])
+    page = client.get(url("care:concern_detail", entry.pk).replace("/en/", "/ru/", 1))
+    assert f'value="{world.today.isoformat()}"' in page.content.decode()
