@@ -414,6 +414,9 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
             return redirect("care:meeting_detail", pk=meeting.pk)
         except HavenError as exc:
             form.add_error(None, str(exc.message))
+    # The form lists the open entries by pupil: that read is audited like the register's.
+    shown = list(form.fields["concerns"].queryset)  # type: ignore[attr-defined]
+    services.concern_record_list(actor=request.user, entries=shown)
     return render(request, "prevention/care/meeting_form.html", {"form": form, "school": school})
 
 

@@ -152,3 +152,11 @@ def test_recording_a_meeting_through_the_page(world, client):
     assert response.status_code == 302
     assert meeting.external_members == ["Parent representative", "Outside expert"]
     assert list(meeting.concerns.all()) == [entry]
+
+
+def test_the_meeting_form_listing_pupils_of_concern_is_audited(world, client):
+    entry = register(world)
+    client.force_login(world.users["coordinator"])
+    client.get(url("care:meeting_create"))
+    shown = AuditEvent.objects.get(action="concern.list")
+    assert shown.details == {"entries": [entry.pk]}
