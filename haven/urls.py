@@ -54,5 +54,6 @@ urlpatterns += i18n_patterns(
     path("cases/", include("haven.cases.urls")),
     path("surveys/", include("haven.surveys.urls")),
     path("prevention/", include("haven.prevention.urls")),
+    path("care/", include("haven.prevention.urls_care")),
     path("admin/", admin_site.urls),
 )

@@ -11,7 +11,14 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from haven.lib.errors import AccessDenied
-from haven.orgs.models import Membership, OrgUnit, OrgUnitQuerySet, Role
+from haven.orgs.models import (
+    PATH_SEGMENT,
+    Membership,
+    OrgUnit,
+    OrgUnitQuerySet,
+    Role,
+    subtree_condition,
+)
 
 
 class Perm:
@@ -41,6 +48,10 @@ class Perm:
     PREVENTION_MANAGE = "prevention.manage"  # the school's plan and registers
     PREVENTION_OWN_UNIT = "prevention.own_unit"  # a district's or county's own plan, trainings
     PLEDGE_SIGN = "pledge.sign"  # a staff member signs the yearly pledge
+    # prevention: pupils of concern, screening rounds, committee meetings (issue 6)
+    CONCERN_VIEW = "concern.view"  # every pupil of concern of the school: register, follow up
+    CARE_MANAGE = "care.manage"  # screening rounds and committee meetings of the school
+    CARE_FIGURES = "care.figures"  # counts per school: no pupil's name, no entry
 
 
 # Least privilege: a partner agency sees only what is referred to it (cases issue), not the
@@ -133,6 +144,18 @@ grant(
 )
 
 # --- prevention: pupils of concern, screening rounds, committee meetings (issue 6) ---
+# The register of pupils of concern is need-to-know: the school's coordinator, principal and
+# psychologist, plus each entry's assigned adults (see concern_condition). The level above
+# (inspectors, administrators) gets counts only.
+grant(
+    {
+        Role.COORDINATOR: {Perm.CONCERN_VIEW, Perm.CARE_MANAGE, Perm.CARE_FIGURES},
+        Role.PRINCIPAL: {Perm.CONCERN_VIEW, Perm.CARE_MANAGE, Perm.CARE_FIGURES},
+        Role.PSYCHOLOGIST: {Perm.CONCERN_VIEW, Perm.CARE_FIGURES},
+        Role.INSPECTOR: {Perm.CARE_FIGURES},
+        Role.ADMIN: {Perm.CARE_FIGURES},
+    }
+)
 
 
 # What a platform operator (superuser) may do everywhere: run the installation. Reading
@@ -376,3 +399,104 @@ def can_manage_prevention(user: Any, unit: OrgUnit) -> bool:
         return True
     own_level = unit.kind not in (OrgUnit.Kind.SCHOOL, OrgUnit.Kind.CLASS)
     return own_level and can(user, Perm.PREVENTION_OWN_UNIT, unit)
+
+
+# Prevention: pupils of concern, screening rounds, committee meetings (issue 6).
+
+
+def member_school_ids(user: Any) -> list[int]:
+    """Schools the user belongs to: a role on the school, on one of its classes or above it
+    (partner agencies excluded: they see only what is referred to them)."""
+    own = [g for g in grants(user) if g.role != Role.AGENCY]
+    if not own:
+        return []
+    step = PATH_SEGMENT
+    ancestors = {g.path[:end] for g in own for end in range(step, len(g.path) + 1, step)}
+    schools = OrgUnit.objects.filter(kind=OrgUnit.Kind.SCHOOL)
+    return list(
+        schools.filter(
+            Q(path__in=ancestors) | subtree_condition([g.path for g in own])
+        ).values_list("pk", flat=True)[: LITERAL_UNITS + 1]
+    )
+
+
+def concern_condition(user: Any, prefix: str = "") -> Q:
+    """Which pupils of concern the user may read: every entry of the schools where they hold
+    ``CONCERN_VIEW``, and the entries they are the responsible adult or mentor of, while they
+    still belong to the school."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return Q(pk__in=[])
+    condition = Q(**{f"{prefix}school__in": unit_ids(user, Perm.CONCERN_VIEW)})
+    mine = member_school_ids(user)
+    if mine:
+        condition |= Q(**{f"{prefix}school__in": mine}) & (
+            Q(**{f"{prefix}responsible": user}) | Q(**{f"{prefix}mentor_user": user})
+        )
+    return condition
+
+
+def concerns_visible(user: Any) -> QuerySet[Any]:
+    from haven.prevention.models import ConcernEntry
+
+    return ConcernEntry.objects.filter(concern_condition(user))
+
+
+def can_manage_concern(user: Any, entry: Any) -> bool:
+    """Register, reassign, close: the school's coordinator, principal and psychologist."""
+    return can(user, Perm.CONCERN_VIEW, entry.school)
+
+
+def can_follow_up_concern(user: Any, entry: Any) -> bool:
+    """Add to the follow-up log: whoever may read the entry."""
+    return concerns_visible(user).filter(pk=entry.pk).exists()
+
+
+def screening_condition(user: Any, prefix: str = "") -> Q:
+    """Screening rounds the user may see: the schools they run or oversee, and the rounds
+    where they answer for a class."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return Q(pk__in=[])
+    from haven.prevention.models import ScreeningAnswer
+
+    school = f"{prefix}school__in"
+    condition = Q(**{school: unit_ids(user, Perm.CARE_MANAGE)}) | Q(
+        **{school: unit_ids(user, Perm.CARE_FIGURES)}
+    )
+    mine = member_school_ids(user)
+    if mine:
+        answering = ScreeningAnswer.objects.filter(responsible=user).values("round_id")
+        condition |= Q(**{school: mine}) & Q(**{f"{prefix}pk__in": answering})
+    return condition
+
+
+def screening_details_visible(user: Any, round_: Any) -> bool:
+    """What was found, class by class: the school's people, never the level above."""
+    school = round_.school
+    return can(user, Perm.CARE_MANAGE, school) or can(user, Perm.CONCERN_VIEW, school)
+
+
+def can_answer_screening(user: Any, answer: Any) -> bool:
+    """A class's findings: its responsible teacher, the coordinator and the principal."""
+    school = answer.round.school
+    if can(user, Perm.CARE_MANAGE, school):
+        return True
+    return answer.responsible_id == user.pk and school.pk in member_school_ids(user)
+
+
+def meeting_condition(user: Any, prefix: str = "") -> Q:
+    """Committee meetings: the schools' coordinators, principals and psychologists, and the
+    members who were present."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return Q(pk__in=[])
+    condition = Q(**{f"{prefix}school__in": unit_ids(user, Perm.CARE_MANAGE)}) | Q(
+        **{f"{prefix}school__in": unit_ids(user, Perm.CONCERN_VIEW)}
+    )
+    mine = member_school_ids(user)
+    if mine:
+        from haven.prevention.models import CommitteeMeeting
+
+        present = CommitteeMeeting.members.through.objects.filter(user=user)
+        condition |= Q(**{f"{prefix}school__in": mine}) & Q(
+            **{f"{prefix}pk__in": present.values("committeemeeting_id")}
+        )
+    return condition

@@ -1,0 +1,108 @@
+"""The configurable list of reasons a pupil is of concern: a data file with its own
+translations, validated on load with the file and line of any mistake (as procedure files)."""
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from haven.lib.i18n import pick
+from haven.procedures.loader import LANGUAGES
+
+REASONS_FILE = Path(__file__).resolve().parent / "data" / "concern_reasons.yaml"
+CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class ReasonFileError(Exception):
+    def __init__(self, path: Path | str, line: int | None, message: str):
+        self.path, self.line, self.message = str(path), line, message
+        where = f"{Path(self.path).name}, line {line}" if line else Path(self.path).name
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    names: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        return pick(self.names)
+
+
+class _Map(dict):  # type: ignore[type-arg]
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
+    mapping = _Map(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+
+
+def load_reasons(path: Path = REASONS_FILE) -> list[Reason]:
+    """Every reason of the file, in its order; a mistake is refused with file and line."""
+    try:
+        root: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ReasonFileError(path, line, f"not valid YAML: {exc.problem}") from exc
+
+    def fail(node: Any, message: str) -> ReasonFileError:
+        return ReasonFileError(path, getattr(node, "line", None), message)
+
+    if not isinstance(root, dict) or not isinstance(root.get("reasons"), list):
+        raise fail(root, "expected a mapping with a list 'reasons'")
+    if not root["reasons"]:
+        raise fail(root, "'reasons' must list at least one reason")
+    reasons: list[Reason] = []
+    for item in root["reasons"]:
+        if not isinstance(item, dict):
+            raise fail(root, "each reason must be a mapping with 'code' and 'name'")
+        code = item.get("code")
+        if not isinstance(code, str) or not CODE.match(code):
+            raise fail(item, "'code' must be lower-case letters, digits or _ (at most 40)")
+        if code in {r.code for r in reasons}:
+            raise fail(item, f"code {code!r} is used twice")
+        names = item.get("name")
+        if not isinstance(names, dict):
+            raise fail(item, "missing 'name' with a text per language")
+        missing = [lang for lang in LANGUAGES if not names.get(lang)]
+        if missing:
+            raise fail(names, f"name lacks a translation for {', '.join(missing)}")
+        extra = sorted(str(key) for key in names if key not in LANGUAGES)
+        if extra or not all(isinstance(value, str) for value in names.values()):
+            raise fail(
+                names,
+                f"name must give exactly {', '.join(LANGUAGES)} as text "
+                f"(unexpected: {', '.join(extra) or 'a value that is not text'})",
+            )
+        unknown = sorted(set(item) - {"code", "name"})
+        if unknown:
+            raise fail(item, f"unknown key(s) {', '.join(unknown)}")
+        reasons.append(Reason(code=code, names=dict(names)))
+    return reasons
+
+
+@cache
+def reasons() -> list[Reason]:
+    return load_reasons()
+
+
+def reason_codes() -> set[str]:
+    return {reason.code for reason in reasons()}
+
+
+def reason_name(code: str) -> str:
+    """The reason's name in the active language; an unknown (retired) code as it is."""
+    return next((r.name for r in reasons() if r.code == code), code)
