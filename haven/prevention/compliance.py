@@ -28,7 +28,8 @@ from haven.prevention.models import (
     Pledge,
     TrainingAttendance,
 )
-from haven.prevention.selectors import STAFF_ROLES, calendar_of, semester_for
+from haven.prevention.models.care import ConcernEntry, ScreeningRound
+from haven.prevention.selectors import STAFF_ROLES, calendar_of, semester_for, today_at
 
 Figures = dict[int, tuple[int, int]]
 
@@ -40,6 +41,7 @@ class Indicator:
     figures: Callable[[list[OrgUnit], int], Figures]
     url_name: str  # a page taking the school's id, e.g. "prevention:plan"
     perm: str = "prevention.view"  # what the viewer needs to open the list behind it
+    school_in_query: bool = False  # the page takes ``?school=<id>`` instead of an argument
 
 
 def _staff(schools: list[OrgUnit]) -> dict[int, set[int]]:
@@ -160,6 +162,48 @@ def parent_meetings(schools: list[OrgUnit], year: int) -> Figures:
     return figures
 
 
+def screening_rounds(schools: list[OrgUnit], year: int) -> Figures:
+    """Conflict screening rounds of the school year where every class answered, over all."""
+    found: dict[int, list[int]] = {s.pk: [0, 0] for s in schools}
+    bounds = {s.pk: calendar_of(s).year_bounds(year) for s in schools}
+    if not schools:
+        return {}
+    rounds = (
+        ScreeningRound.objects.filter(
+            school__in=list(found),
+            starts_on__gte=min(b[0] for b in bounds.values()),
+            starts_on__lte=max(b[1] for b in bounds.values()),
+        )
+        .annotate(
+            total=Count("answers"),
+            answered=Count("answers", filter=Q(answers__answered_at__isnull=False)),
+        )
+        .values_list("school_id", "starts_on", "total", "answered")
+    )
+    for school_id, starts_on, total, answered in rounds:
+        start, end = bounds[school_id]
+        if start <= starts_on <= end:
+            found[school_id][1] += 1
+            found[school_id][0] += int(bool(total) and answered == total)
+    return {pk: (done, total) for pk, (done, total) in found.items()}
+
+
+def concern_reviews(schools: list[OrgUnit], year: int) -> Figures:
+    """Open pupils of concern whose review is not overdue today, over all open ones (a count:
+    no pupil is named here)."""
+    rows = ConcernEntry.objects.filter(
+        school__in=[s.pk for s in schools], status=ConcernEntry.Status.OPEN
+    ).values("school_id", "review_on")
+    today = {s.pk: today_at(s) for s in schools}
+    found: dict[int, list[int]] = {s.pk: [0, 0] for s in schools}
+    for row in rows:
+        counts = found[row["school_id"]]
+        counts[1] += 1
+        review = row["review_on"]
+        counts[0] += int(review is None or review >= today[row["school_id"]])
+    return {pk: (in_time, total) for pk, (in_time, total) in found.items()}
+
+
 INDICATORS: list[Indicator] = [
     Indicator("plan", _("Plan activities done"), plan_completion, "prevention:plan"),
     Indicator("trained", _("Staff trained"), staff_trained, "prevention:trainings"),
@@ -178,6 +222,22 @@ INDICATORS: list[Indicator] = [
         _("Classes with enough parent meetings this semester"),
         parent_meetings,
         "prevention:meetings",
+    ),
+    Indicator(
+        "screening",
+        _("Screening rounds done"),
+        screening_rounds,
+        "care:round_list",
+        perm="care.figures",
+        school_in_query=True,
+    ),
+    Indicator(
+        "concern_reviews",
+        _("Pupils of concern reviewed in time"),
+        concern_reviews,
+        "care:concern_list",
+        perm="care.figures",
+        school_in_query=True,
     ),
 ]
 

@@ -141,7 +141,11 @@ def overview(request: HttpRequest, unit_id: int) -> HttpResponse:
             [
                 (
                     cell,
-                    _with_year(ind.url_name, school.pk, year)
+                    (
+                        f"{reverse(ind.url_name)}?school={school.pk}"
+                        if ind.school_in_query
+                        else _with_year(ind.url_name, school.pk, year)
+                    )
                     if access.can(request.user, ind.perm, school)
                     else "",
                 )

@@ -75,3 +75,24 @@ def test_figures_only_for_schools_the_viewer_has_figures_for(world):
         user=world.users["inspector"], unit=world.tree.zone_b, on=on
     )
     assert set(zone_b) == {world.tree.school_b.pk}
+
+
+def test_overview_indicators_agree_with_the_care_figures(world):
+    from haven.prevention import compliance
+    from haven.prevention.selectors import calendar_of
+
+    on = world.today
+    year = selectors.school_year_start(on)
+    make_round(world, year, answered=2)
+    make_round(world, on, answered=1)
+    register(world)
+    late = register(world, target=world.pupil_b)
+    ConcernEntry.objects.filter(pk=late.pk).update(review_on=on - dt.timedelta(days=1))
+    schools = [world.tree.school_a, world.tree.school_b]
+    school_year = next(
+        y for y in (on.year, on.year - 1) if calendar_of(schools[0]).year_bounds(y)[0] <= on
+    )
+    rounds = compliance.screening_rounds(schools, school_year)
+    reviews = compliance.concern_reviews(schools, school_year)
+    assert rounds[world.tree.school_a.pk] == (1, 2) and rounds[world.tree.school_b.pk] == (0, 0)
+    assert reviews[world.tree.school_a.pk] == (1, 2)
