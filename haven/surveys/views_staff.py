@@ -4,6 +4,8 @@ A campaign the user may not see is "not found", so its existence is not told. Re
 the stored aggregates only, and every figure passes through ``results``/``suppression``.
 """
 
+import hashlib
+import hmac
 from typing import Any
 
 from django.conf import settings
@@ -170,7 +172,13 @@ def _school_context(campaign: Campaign, user: Any) -> dict[str, Any]:
         ).first()
         parent = Aggregate.from_json(parent_row.data) if parent_row else None
     shown = results.build_results(
-        own, previous=previous or None, parent=parent, min_group=min_group()
+        own,
+        previous=previous or None,
+        parent=parent,
+        min_group=min_group(),
+        salt=_salt("campaign", campaign.pk),
+        previous_salt=_salt("campaign", earlier.pk) if earlier is not None else "",
+        parent_salt=_salt("unit", campaign.school.parent_id, campaign.period),
     )
     class_rows = list(
         ClassAggregate.objects.filter(campaign=campaign)
@@ -187,7 +195,12 @@ def _school_context(campaign: Campaign, user: Any) -> dict[str, Any]:
         school=campaign.school, instrument_code=campaign.instrument_code
     ).order_by("opens_at"):
         agg = campaign_aggregate(other)
-        trend.append((other, results.build_results(agg, min_group=min_group())))
+        trend.append(
+            (
+                other,
+                results.build_results(agg, min_group=min_group(), salt=_salt("campaign", other.pk)),
+            )
+        )
     keys = [row.key for row in shown.prevalence_rows()]
     return {
         "campaign": campaign,
@@ -229,7 +242,9 @@ def campaign_results_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def campaign_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     campaign = _campaign_or_404(request, pk, Perm.SURVEY_RESULTS)
-    shown = results.build_results(campaign_aggregate(campaign), min_group=min_group())
+    shown = results.build_results(
+        campaign_aggregate(campaign), min_group=min_group(), salt=_salt("campaign", campaign.pk)
+    )
     labels = {row.key: label(row.key) for row in shown.prevalence_rows()}
     labels.update({row.key: label(row.key) for row in shown.scales})
     audit_record(
@@ -247,6 +262,14 @@ def campaign_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     return _download(exports.results_csv(shown, labels), f"{name}.csv", "text/csv; charset=utf-8")
+
+
+def _salt(*parts: object) -> str:
+    """A secret per group for the choice of complementary cells (see suppression.py): someone
+    who knows the rules cannot work a hidden role back from which cell was hidden. The same
+    group gets the same salt on every page, so pages cannot be played against each other."""
+    message = ":".join(str(p) for p in ("survey-suppression", *parts))
+    return hmac.new(settings.SECRET_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
 def _unit_context(request: HttpRequest, unit: OrgUnit) -> dict[str, Any]:
@@ -269,7 +292,14 @@ def _unit_context(request: HttpRequest, unit: OrgUnit) -> dict[str, Any]:
         ).first()
         parent = Aggregate.from_json(parent_row.data) if parent_row else None
     shown = results.build_results(
-        own, previous=previous, parent=parent, allow_alpha=True, min_group=min_group()
+        own,
+        previous=previous,
+        parent=parent,
+        allow_alpha=True,
+        min_group=min_group(),
+        salt=_salt("unit", unit.pk, period),
+        previous_salt=_salt("unit", unit.pk, previous_period or ""),
+        parent_salt=_salt("unit", unit.parent_id, period),
     )
     names = {row.unit_id: row.unit for row in child_rows}
     children = results.children_table(
