@@ -223,6 +223,10 @@ HAVEN_REPORTS_PER_SCHOOL = env_int("HAVEN_REPORTS_PER_SCHOOL", 60)  # per 10 min
 HAVEN_REPORTS_OVERALL = env_int("HAVEN_REPORTS_OVERALL", 3000)  # per minute
 HAVEN_FOLLOWUP_FAILURES_PER_RECEIPT = env_int("HAVEN_FOLLOWUP_FAILURES_PER_RECEIPT", 10)  # /hour
 HAVEN_FOLLOWUP_FAILURES_OVERALL = env_int("HAVEN_FOLLOWUP_FAILURES_OVERALL", 300)  # /10 minutes
+# Surveys: wrong one-time codes tolerated overall per 10 minutes, and the smallest group of
+# respondents any results page, export or roll-up shows (domain notes: 10).
+HAVEN_SURVEY_CODE_FAILURES = env_int("HAVEN_SURVEY_CODE_FAILURES", 300)
+HAVEN_SURVEY_MIN_GROUP = env_int("HAVEN_SURVEY_MIN_GROUP", 10)
 # The address people reach Haven at: printed on posters (QR codes) and in e-mailed links.
 HAVEN_BASE_URL = env_str("HAVEN_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 if not DEBUG and not HAVEN_BASE_URL.startswith("https://"):

@@ -273,7 +273,7 @@ def _failure(scope_key: str = "") -> None:
 
 def code_open(*, code_text: str) -> AnswerCode:
     """The code a pupil typed, if it may answer now. Failures are throttled overall."""
-    limit = getattr(settings, "HAVEN_SURVEY_CODE_FAILURES", 300)
+    limit = settings.HAVEN_SURVEY_CODE_FAILURES
     if throttle_count(scope="survey.code.fail", key="", window_seconds=600) >= limit:
         raise TooManyAttempts()
     digest = codes.code_hash(code_text)

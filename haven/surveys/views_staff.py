@@ -30,7 +30,7 @@ from haven.surveys.stats import Aggregate
 
 
 def min_group() -> int:
-    return int(getattr(settings, "HAVEN_SURVEY_MIN_GROUP", 10))
+    return int(settings.HAVEN_SURVEY_MIN_GROUP)
 
 
 def _campaign_or_404(request: HttpRequest, pk: int, perm: str) -> Campaign:
