@@ -28,6 +28,17 @@ ENTRIES: list[Entry] = [
         (Perm.CASE_MANAGE, Perm.CASE_ESCALATED, Perm.REFERRAL_ANSWER, Perm.REPORT_CREATE),
     ),
     Entry(_("Prevention"), "prevention:home", (Perm.PREVENTION_VIEW, Perm.PLEDGE_SIGN)),
+    # Class teachers reach the pupils of concern assigned to them (staff sign pledges).
+    Entry(
+        _("Pupils of concern"),
+        "care:concern_list",
+        (Perm.CONCERN_VIEW, Perm.CARE_FIGURES, Perm.CARE_MANAGE, Perm.PLEDGE_SIGN),
+    ),
+    Entry(
+        _("Surveys"),
+        "surveys:campaign_list",
+        (Perm.SURVEY_MANAGE, Perm.SURVEY_RESULTS, Perm.SURVEY_ROLLUP),
+    ),
     Entry(_("Organisation"), "orgunit_list", Perm.UNIT_VIEW),
     Entry(_("Administration"), "admin:index", Perm.UNIT_MANAGE),
     Entry(_("Account"), "account", None),
