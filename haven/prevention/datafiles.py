@@ -10,10 +10,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from haven.lib.datafile import LANGUAGES, Reader, read_yaml
+from haven.lib.datafile import DataFileError as _BaseError
 from haven.lib.i18n import pick
-from haven.procedures.loader import LANGUAGES, ProcedureFileError, _LineLoader, _Reader
 
 DATA = Path(__file__).resolve().parent / "data"
 GOALS = {
@@ -27,13 +26,12 @@ GOALS = {
 }
 
 
-class DataFileError(ProcedureFileError):
+class DataFileError(_BaseError):
     pass
 
 
-class _Texts(_Reader):
-    def fail(self, node: Any, message: str) -> DataFileError:
-        return DataFileError(self.path, getattr(node, "line", None), message)
+class _Texts(Reader):
+    error = DataFileError
 
     def texts(self, node: Any, key: str) -> dict[str, str]:
         value = self.get(node, key, dict)
@@ -55,11 +53,7 @@ class _Texts(_Reader):
 
 
 def _read(path: Path) -> Any:
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise DataFileError(path, line, f"not valid YAML: {exc.problem}") from exc
+    return read_yaml(path, DataFileError)
 
 
 # Plan templates

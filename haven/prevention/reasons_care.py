@@ -7,20 +7,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from haven.lib.datafile import LANGUAGES, DataFileError, read_yaml
 from haven.lib.i18n import pick
-from haven.procedures.loader import LANGUAGES
 
 REASONS_FILE = Path(__file__).resolve().parent / "data" / "concern_reasons.yaml"
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
-class ReasonFileError(Exception):
-    def __init__(self, path: Path | str, line: int | None, message: str):
-        self.path, self.line, self.message = str(path), line, message
-        where = f"{Path(self.path).name}, line {line}" if line else Path(self.path).name
-        super().__init__(f"{where}: {message}")
+class ReasonFileError(DataFileError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -33,30 +28,9 @@ class Reason:
         return pick(self.names)
 
 
-class _Map(dict):  # type: ignore[type-arg]
-    line: int = 0
-
-
-class _LineLoader(yaml.SafeLoader):
-    pass
-
-
-def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
-    mapping = _Map(loader.construct_mapping(node, deep=True))
-    mapping.line = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
-
-
 def load_reasons(path: Path = REASONS_FILE) -> list[Reason]:
     """Every reason of the file, in its order; a mistake is refused with file and line."""
-    try:
-        root: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise ReasonFileError(path, line, f"not valid YAML: {exc.problem}") from exc
+    root: Any = read_yaml(path, ReasonFileError)
 
     def fail(node: Any, message: str) -> ReasonFileError:
         return ReasonFileError(path, getattr(node, "line", None), message)

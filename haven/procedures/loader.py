@@ -21,13 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.utils.translation import gettext as _
 
+from haven.lib.datafile import LANGUAGES, DataFileError, Reader, read_yaml
 from haven.lib.i18n import pick
 
 DATA = Path(__file__).resolve().parent / "data"
-LANGUAGES = ("en", "ro", "ru", "nl", "zh-hans", "vi")
 ROLES = {"staff", "coordinator", "psychologist", "principal", "inspector", "agency", "admin"}
 CASE_FIELDS = {"case_type", "severity", "determination", "categories", "narrative", "parties"}
 DURATION_UNITS = {"hours", "calendar_days", "school_days"}
@@ -39,30 +38,8 @@ NOTIFY_PREFIX = "notify:"
 CODE_MAX = 40 - len(NOTIFY_PREFIX)
 
 
-class ProcedureFileError(Exception):
-    def __init__(self, path: Path | str, line: int | None, message: str):
-        self.path, self.line, self.message = str(path), line, message
-        where = f"{Path(self.path).name}, line {line}" if line else Path(self.path).name
-        super().__init__(f"{where}: {message}")
-
-
-class _Map(dict):  # type: ignore[type-arg]
-    """A mapping that remembers the line it started on."""
-
-    line: int = 0
-
-
-class _LineLoader(yaml.SafeLoader):
+class ProcedureFileError(DataFileError):
     pass
-
-
-def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
-    mapping = _Map(loader.construct_mapping(node, deep=True))
-    mapping.line = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
 
 
 @dataclass(frozen=True)
@@ -215,27 +192,10 @@ class Procedure:
         return found.name if found else code
 
 
-class _Reader:
-    """Reads one file's parsed YAML, raising ProcedureFileError with the nearest line."""
+class _Reader(Reader):
+    """Reads one procedure file, raising ProcedureFileError with the nearest line."""
 
-    def __init__(self, path: Path):
-        self.path = path
-
-    def fail(self, node: Any, message: str) -> ProcedureFileError:
-        return ProcedureFileError(self.path, getattr(node, "line", None), message)
-
-    def get(self, node: Any, key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
-        if not isinstance(node, dict):
-            raise self.fail(node, f"expected a mapping with {key!r}")
-        if key not in node:
-            if required:
-                raise self.fail(node, f"missing {key!r}")
-            return None
-        value = node[key]
-        if not isinstance(value, kind):
-            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-            raise self.fail(node, f"{key!r} must be a {names}")
-        return value
+    error = ProcedureFileError
 
     def names(self, node: Any) -> dict[str, str]:
         names = self.get(node, "name", dict)
@@ -340,11 +300,7 @@ class _Reader:
 
 
 def load_file(path: Path, code: str | None = None) -> Procedure:
-    try:
-        root = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise ProcedureFileError(path, line, f"not valid YAML: {exc.problem}") from exc
+    root = read_yaml(path, ProcedureFileError)
     r = _Reader(path)
     found = r.get(root, "code", str)
     if found != (code or path.stem):

@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from haven.lib.datafile import DataFileError, Reader, read_yaml
 from haven.lib.i18n import pick
-from haven.procedures.loader import _LineLoader
 
 DATA = Path(__file__).resolve().parent / "data" / "instruments"
 VERSIONS = DATA / "versions"
@@ -52,11 +50,8 @@ SCHOOL_QUESTIONS_MAX = 10
 SCHOOL_TEXT_MAX = 500
 
 
-class InstrumentFileError(Exception):
-    def __init__(self, path: Path | str, line: int | None, message: str):
-        self.path, self.line, self.message = str(path), line, message
-        where = f"{Path(self.path).name}, line {line}" if line else Path(self.path).name
-        super().__init__(f"{where}: {message}")
+class InstrumentFileError(DataFileError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -175,25 +170,8 @@ class Instrument:
         return [item for item in self.items() if item.measure == measure]
 
 
-class _Reader:
-    def __init__(self, path: Path | str):
-        self.path = path
-
-    def fail(self, node: Any, message: str) -> InstrumentFileError:
-        return InstrumentFileError(self.path, getattr(node, "line", None), message)
-
-    def get(self, node: Any, key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
-        if not isinstance(node, dict):
-            raise self.fail(node, f"expected a mapping with {key!r}")
-        if key not in node:
-            if required:
-                raise self.fail(node, f"missing {key!r}")
-            return None
-        value = node[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-            raise self.fail(node, f"{key!r} must be a {names}")
-        return value
+class _Reader(Reader):
+    error = InstrumentFileError
 
     def texts(
         self, node: Any, key: str, required: bool = True, languages: tuple[str, ...] = LANGUAGES
@@ -313,11 +291,7 @@ def _item(
 
 
 def load_file(path: Path, code: str | None = None) -> Instrument:
-    try:
-        root = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise InstrumentFileError(path, line, f"not valid YAML: {exc.problem}") from exc
+    root = read_yaml(path, InstrumentFileError)
     r = _Reader(path)
     found = r.get(root, "code", str)
     expected = code or path.stem.split(".v")[0]

@@ -1,0 +1,71 @@
+"""Reading Haven's data files (procedures, survey instruments, plan templates, reason lists):
+YAML that remembers line numbers, so a mistake is refused naming the file and the line."""
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# Every data file carries its texts in all of Haven's languages.
+LANGUAGES = ("en", "ro", "ru", "nl", "zh-hans", "vi")
+
+
+class DataFileError(Exception):
+    def __init__(self, path: Path | str, line: int | None, message: str):
+        self.path, self.line, self.message = str(path), line, message
+        where = f"{Path(self.path).name}, line {line}" if line else Path(self.path).name
+        super().__init__(f"{where}: {message}")
+
+
+class Map(dict):  # type: ignore[type-arg]
+    """A mapping that remembers the line it started on."""
+
+    line: int = 0
+
+
+class LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_map(loader: LineLoader, node: yaml.MappingNode) -> Map:
+    mapping = Map(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    return mapping
+
+
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+
+
+def read_yaml(path: Path, error: type[DataFileError] = DataFileError) -> Any:
+    """The parsed file, its mappings marked with their lines; bad YAML raises ``error``."""
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=LineLoader)  # noqa: S506
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise error(path, line, f"not valid YAML: {exc.problem}") from exc
+
+
+class Reader:
+    """Reads one file's parsed YAML, raising ``error`` with the nearest line."""
+
+    error: type[DataFileError] = DataFileError
+
+    def __init__(self, path: Path | str):
+        self.path = path
+
+    def fail(self, node: Any, message: str) -> DataFileError:
+        return self.error(self.path, getattr(node, "line", None), message)
+
+    def get(self, node: Any, key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
+        if not isinstance(node, dict):
+            raise self.fail(node, f"expected a mapping with {key!r}")
+        if key not in node:
+            if required:
+                raise self.fail(node, f"missing {key!r}")
+            return None
+        value = node[key]
+        # YAML's yes/no are booleans, and a boolean is an int in Python: not a number here.
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            raise self.fail(node, f"{key!r} must be a {names}")
+        return value
