@@ -3,8 +3,14 @@
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from haven.orgs.tests.factories import Tree, build_tree
+
+# Timing is for benchmarks, not tests: a loaded CI machine must not fail a property test
+# because one example took longer than hypothesis' default 200 ms.
+hypothesis_settings.register_profile("haven", deadline=None)
+hypothesis_settings.load_profile("haven")
 
 
 def _database_line() -> str:
