@@ -47,3 +47,21 @@ def test_demo_has_the_places_of_the_domain_notes_and_every_role(db):
         "CN",
         "VN",
     }
+
+
+def test_demo_survey_shows_results_to_the_principal_and_the_county(db, client):
+    from django.urls import reverse
+
+    from haven.surveys.models import Campaign, Response, UnitAggregate
+
+    call_command("demo_load")
+    campaign = Campaign.objects.get(school__code="RO-CJ-CLJ-1")
+    answered = Response.objects.filter(campaign=campaign).count()
+    assert answered >= 10
+    county = OrgUnit.objects.get(code="CJ")
+    assert UnitAggregate.objects.get(unit=county).respondents == answered
+    client.force_login(User.objects.get(email="principal@haven.example"))
+    page = client.get(reverse("surveys:campaign_results", args=[campaign.pk])).content.decode()
+    assert f"{answered} pupils answered" in page and "<svg" in page
+    call_command("demo_load")
+    assert Response.objects.count() == answered
