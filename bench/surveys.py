@@ -171,9 +171,11 @@ def service_path(
     rng = random.Random(11)
     instrument = instruments.get()
     coordinator = User.objects.create_user("bench-surveys-coordinator@haven.example")
+    Membership.objects.bulk_create(
+        Membership(user=coordinator, unit=school, role=Role.COORDINATOR) for school in schools
+    )
     texts: list[str] = []
     for school in schools:
-        Membership.objects.create(user=coordinator, unit=school, role=Role.COORDINATOR)
         campaign = services.campaign_create(
             actor=coordinator,
             school=school,
