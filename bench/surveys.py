@@ -23,6 +23,7 @@ import csv
 import math
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -513,4 +514,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        # The SQLite file (about 2 GB at full size) and the CSV export.
+        shutil.rmtree(WORKDIR, ignore_errors=True)
