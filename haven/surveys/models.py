@@ -11,6 +11,8 @@ Results pages never read responses: they read ``ClassAggregate`` (per campaign a
 recomputes (see ``aggregates.py``).
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -20,7 +22,7 @@ from haven.lib.i18n import pick
 from haven.orgs.models import OrgUnit
 
 
-def school_year(moment: "timezone.datetime") -> str:
+def school_year(moment: dt.datetime) -> str:
     """The school year a moment falls in, "2026-2027" from August to July."""
     year = moment.year if moment.month >= 8 else moment.year - 1
     return f"{year}-{year + 1}"
@@ -80,7 +82,7 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def is_running(self, now: "timezone.datetime | None" = None) -> bool:
+    def is_running(self, now: dt.datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.status == self.Status.ACTIVE and self.opens_at <= now < self.closes_at
 

@@ -52,9 +52,9 @@ def score(
         for item, value in zip(items, values, strict=True):
             flags[f"form_{key}.{item.form}"] = stats.at_least(value)
     for measure in ("power_imbalance", "told_adult"):
-        item = _one(instrument, measure)
-        if item is not None:
-            value = _value(answers, item)
+        yes_no = _one(instrument, measure)
+        if yes_no is not None:
+            value = _value(answers, yes_no)
             flags[measure] = None if value is None else value >= 1
     stopped = _one(instrument, "it_stopped")
     if stopped is not None:

@@ -325,20 +325,20 @@ def answers_save(*, code: AnswerCode, number: int, posted: dict[str, str]) -> An
         raise SurveyClosed()
     all_pages = pages(campaign)
     if not 0 <= number < len(all_pages):
-        raise InvalidInput(TAMPERED)
+        raise InvalidInput(str(TAMPERED))
     on_page = {item.code: item for item in all_pages[number].items}
     draft = dict(code.draft)
     updates: dict[str, Any] = {}
     for key, raw in posted.items():
         item = on_page.get(key)
         if item is None:
-            raise InvalidInput(TAMPERED)
+            raise InvalidInput(str(TAMPERED))
         if not item.closed and not raw.strip():
             updates[key] = None
             continue
         value = _parse(item, raw)
         if value is None:
-            raise InvalidInput(TAMPERED)
+            raise InvalidInput(str(TAMPERED))
         updates[key] = value
     for key, value in updates.items():
         if value is None:

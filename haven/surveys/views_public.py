@@ -41,7 +41,7 @@ def _int(value: Any, default: int) -> int:
 
 def _posted_answers(request: HttpRequest) -> dict[str, str]:
     return {
-        key[2:]: value
+        key[2:]: str(value)
         for key, value in request.POST.items()
         if key.startswith("q_") and len(key) < 80
     }
@@ -92,7 +92,7 @@ def survey(request: HttpRequest) -> HttpResponse:
     try:
         code = services.code_open(code_text=code_text)
     except HavenError as exc:
-        context = {**base, "error": exc.message, "code_text": code_text}
+        context: dict[str, Any] = {**base, "error": exc.message, "code_text": code_text}
         return render(request, "surveys/public_code.html", context, status=exc.status)
 
     action = "goto" if "goto" in request.POST else request.POST.get("action", "")
@@ -115,7 +115,7 @@ def survey(request: HttpRequest) -> HttpResponse:
             services.response_submit(code=code)
         except services.AnswersMissing as exc:
             context = _context(code_text, code, number, lang)
-            context.update(error=exc.message, missing=exc.missing)
+            context["error"], context["missing"] = exc.message, exc.missing
             return render(request, "surveys/public_page.html", context, status=exc.status)
         except HavenError as exc:
             context = {**base, "error": exc.message}

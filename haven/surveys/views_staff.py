@@ -76,6 +76,7 @@ def campaign_create(request: HttpRequest, school_id: int) -> HttpResponse:
                     classes=None if data["all_classes"] else list(data["classes"]),
                     opens_at=data["opens_at"],
                     closes_at=data["closes_at"],
+                    school_questions=data["school_questions"],
                 )
             except HavenError as exc:
                 form.add_error(None, str(exc.message))

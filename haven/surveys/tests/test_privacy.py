@@ -6,7 +6,13 @@ import logging
 import pytest
 from django.urls import reverse
 
-from haven.intake.tests.test_anonymity import ADDRESS, AGENT, CLIENT_META, FORWARDED, everything_stored
+from haven.intake.tests.test_anonymity import (
+    ADDRESS,
+    AGENT,
+    CLIENT_META,
+    FORWARDED,
+    everything_stored,
+)
 from haven.orgs.tests.factories import unit
 from haven.surveys import services
 from haven.surveys.aggregates import refresh_all

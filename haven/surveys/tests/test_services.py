@@ -226,3 +226,19 @@ def test_refresh_is_idempotent(tree, running):
     assert refresh_all(force=True) == 1
     after = list(UnitAggregate.objects.order_by("pk").values("unit", "data", "respondents"))
     assert before == after
+
+
+def test_refresh_command_catches_up_with_responses_the_task_missed(tree, running, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    monkeypatch.setattr(services, "_enqueue_refresh", lambda campaign_id: None)
+    helpers.respond(running, tree.class_a, tree.users["coordinator"], [helpers.full_answers()] * 2)
+    assert not ClassAggregate.objects.exists()
+    out = StringIO()
+    call_command("survey_refresh", stdout=out)
+    assert "1 campaign(s) refreshed" in out.getvalue()
+    assert UnitAggregate.objects.get(unit=tree.country).respondents == 2
+    call_command("survey_refresh", stdout=out)
+    assert "0 campaign(s) refreshed" in out.getvalue()

@@ -221,3 +221,57 @@ def test_campaign_list_shows_only_own_schools(client, tree, surveyed):
     client.force_login(tree.users["nobody"])
     content = client.get(url("campaign_list")).content.decode()
     assert "B survey" not in content and "Autumn survey" not in content
+
+
+def test_school_adds_its_own_questions_shown_after_the_survey(client, tree):
+    from haven.surveys import services
+    from haven.surveys.tests import helpers
+
+    client.force_login(tree.users["coordinator"])
+    opens, closes = _window()
+    page = client.post(
+        url("campaign_create", tree.school_a.pk),
+        {
+            "title": "With own questions",
+            "opens_at": opens,
+            "closes_at": closes,
+            "all_classes": "on",
+            "own_questions": "Is the lunch break calm? | yes | no\nWhat would you change?",
+        },
+    )
+    assert page.status_code == 302
+    campaign = Campaign.objects.get()
+    last = services.pages(campaign)[-1]
+    assert [i.code for i in last.items] == ["school_1", "school_2"]
+    assert last.items[0].closed and not last.items[1].closed
+    [text] = services.codes_generate(
+        actor=tree.users["coordinator"], campaign=campaign, class_unit=tree.class_a, count=1
+    )
+    code = services.code_open(code_text=text)
+    helpers.answer(code, helpers.full_answers())
+    services.answers_save(
+        code=code,
+        number=len(services.pages(campaign)) - 1,
+        posted={"school_1": "0", "school_2": "More benches"},
+    )
+    response = services.response_submit(code=code)
+    flags = response.measures["flags"]
+    assert flags["school.school_1.0"] is True and flags["school.school_1.1"] is False
+    assert "More benches" not in str(response.measures)  # open answers are never scored
+
+
+def test_own_question_with_a_single_choice_is_refused(client, tree):
+    client.force_login(tree.users["coordinator"])
+    opens, closes = _window()
+    page = client.post(
+        url("campaign_create", tree.school_a.pk),
+        {
+            "title": "x",
+            "opens_at": opens,
+            "closes_at": closes,
+            "all_classes": "on",
+            "own_questions": "Calm? | yes",
+        },
+    )
+    assert page.status_code == 422
+    assert "two choices or more" in page.content.decode()
