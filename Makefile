@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/cases.py
 	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/surveys.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
