@@ -55,7 +55,7 @@ from bench.national import build  # noqa: E402
 from haven.orgs.models import Membership, OrgUnit, Role, User  # noqa: E402
 from haven.surveys import instruments, scoring, selectors, services, stats, views_staff  # noqa: E402
 from haven.surveys.aggregates import refresh_all  # noqa: E402
-from haven.surveys.instruments import Instrument, Item  # noqa: E402
+from haven.surveys.instruments import Instrument  # noqa: E402
 from haven.surveys.models import (  # noqa: E402
     Campaign,
     CampaignClass,
@@ -64,6 +64,7 @@ from haven.surveys.models import (  # noqa: E402
     school_year,
 )
 from haven.surveys.results import MAIN_MEASURES, ROLE_PREFIX  # noqa: E402
+from haven.surveys.synthetic import respondent  # noqa: E402
 
 SURVEYS = int(os.environ.get("HAVEN_BENCH_SURVEYS", "1000000"))
 PER_SCHOOL = 500
@@ -94,41 +95,6 @@ def timed(fn: Any, repeat: int = REPEAT) -> list[float]:
 
 # ---------------------------------------------------------------------------------------------
 # Answers: a plausible pupil, drawn item by item from the instrument (show_if respected)
-
-
-def _clamp(value: float, item: Item) -> int:
-    return min(max(round(value), min(item.values)), max(item.values))
-
-
-def respondent(rng: random.Random, instrument: Instrument) -> dict[str, int]:
-    """One pupil's answers: how often bullied and bullying (latent, 0-4) drives the global
-    items, the forms, safety and wellbeing; follow-ups only where the instrument shows them."""
-    victim = rng.choices(range(5), weights=(56, 26, 8, 6, 4))[0]
-    bully = rng.choices(range(5), weights=(72, 18, 5, 3, 2))[0]
-    answers: dict[str, int] = {}
-    for item in instrument.items():
-        if not item.closed or not item.shown(answers):
-            continue
-        if not item.required and rng.random() < 0.08:
-            continue
-        if item.measure == "victim_global":
-            value = victim
-        elif item.measure == "perp_global":
-            value = bully
-        elif item.measure in ("victim_form", "perp_form"):
-            level = victim if item.measure == "victim_form" else bully
-            value = _clamp(level - rng.choice((0, 1, 1, 2, 3, 4)) + (rng.random() < 0.04), item)
-        elif item.measure == "gender":
-            value = rng.choices(item.values, weights=(48, 48, 2, 2)[: len(item.values)])[0]
-        elif item.scale:
-            top = max(item.values)
-            value = _clamp(rng.gauss(top * 0.75 - 0.3 * victim, 0.8), item)
-            if item.reverse:
-                value = top + min(item.values) - value
-        else:
-            value = rng.choice(item.values)
-        answers[item.code] = value
-    return answers
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ languages the school wrote them in.
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -99,8 +100,9 @@ class Item:
     def closed(self) -> bool:
         return self.kind == "choice"
 
-    @property
+    @cached_property
     def values(self) -> list[int]:
+        # Scoring reads this for every answer of every pupil: built once per item.
         return [option.value for option in self.options]
 
     @property
@@ -158,16 +160,26 @@ class Instrument:
         return pick(self.names)
 
     def items(self) -> list[Item]:
-        return [item for page in self.pages for item in page.items]
+        return list(self._index()[0])
+
+    def _index(self) -> tuple[tuple[Item, ...], dict[str, Item]]:
+        """Items in order and by code, built once (scoring asks for them per answer); pages
+        are only added while the file loads, so their count tells a stale index."""
+        cached = self.__dict__.get("_item_index")
+        if cached is None or cached[0] != len(self.pages):
+            items = tuple(item for page in self.pages for item in page.items)
+            cached = (len(self.pages), items, {item.code: item for item in items})
+            self.__dict__["_item_index"] = cached
+        return cached[1], cached[2]
 
     def item(self, code: str) -> Item | None:
-        return next((item for item in self.items() if item.code == code), None)
+        return self._index()[1].get(code)
 
     def scale_items(self, scale: str) -> list[Item]:
-        return [item for item in self.items() if item.scale == scale]
+        return [item for item in self._index()[0] if item.scale == scale]
 
     def measure_items(self, measure: str) -> list[Item]:
-        return [item for item in self.items() if item.measure == measure]
+        return [item for item in self._index()[0] if item.measure == measure]
 
 
 class _Reader(Reader):
