@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from haven.audit.services import audit_record
 from haven.intake.files import clean_upload
+from haven.lib.datafile import LANGUAGES
 from haven.lib.errors import AccessDenied, InvalidInput
 from haven.lib.i18n import pick
 from haven.orgs import access
@@ -83,7 +84,14 @@ def plan_create(
                 created_by=actor,
             )
             if chosen is not None:
-                language = get_language()
+                # The plan is the school's document: written in the school's language (the
+                # jurisdiction's first), not in whichever language its creator browses in.
+                spoken = [
+                    code.lower()
+                    for code in (unit.jurisdiction.languages or [])
+                    if code.lower() in LANGUAGES
+                ]
+                language = spoken[0] if spoken else get_language()
                 PlanActivity.objects.bulk_create(
                     PlanActivity(
                         plan=plan,

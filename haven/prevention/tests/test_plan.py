@@ -33,8 +33,12 @@ def png() -> SimpleUploadedFile:
     return SimpleUploadedFile("minutes of the meeting.png", out.getvalue(), "image/png")
 
 
-def test_plan_from_template_is_written_in_the_creators_language(tree):
-    plan = make_plan(tree, lang="vi")
+def test_plan_from_template_is_written_in_the_schools_language(tree):
+    # The school's jurisdiction speaks Vietnamese; its principal happens to browse in English.
+    jurisdiction = tree.school_a.jurisdiction
+    jurisdiction.languages = ["vi"]
+    jurisdiction.save()
+    plan = make_plan(tree, lang="en")
     activities = list(plan.activities.all())
     assert len(activities) == 15
     assert activities[0].lead == "Hiệu trưởng"
