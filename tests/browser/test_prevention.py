@@ -30,6 +30,8 @@ def login(browser, live_server, user, language="vi", viewport=None):
 
 def test_vietnamese_plan_pledge_and_county_rate(browser, live_server, tree, compiled_messages):
     school = tree.school_a
+    school.jurisdiction.languages = ["vi"]  # a Vietnamese school: its plan is in Vietnamese
+    school.jurisdiction.save()
     year = school_year_now(school)
 
     # The principal starts this year's plan from the Vietnamese appendix template.
