@@ -32,6 +32,16 @@ def _language(request: HttpRequest) -> str:
     return translation.get_language() or settings.LANGUAGE_CODE
 
 
+def _new_follow_ups(code: Any, number: int) -> bool:
+    """Did the answers just saved open a follow-up question on this same page (asked only
+    if ...)? Then the pupil sees this page again instead of finding out at the end."""
+    page = services.pages(code.campaign)[number]
+    return any(
+        item.show_if is not None and item.shown(code.draft) and item.code not in code.draft
+        for item in page.items
+    )
+
+
 def _int(value: Any, default: int) -> int:
     try:
         return int(value)
@@ -124,7 +134,7 @@ def survey(request: HttpRequest) -> HttpResponse:
     # Where to go is decided on the answers just saved: a follow-up page may have appeared.
     numbers = [p.number for p in services.visible_pages(code.campaign, code.draft)]
     target = number
-    if action == "next":
+    if action == "next" and not _new_follow_ups(code, number):
         target = next((n for n in numbers if n > number), number)
     elif action == "back":
         target = next((n for n in reversed(numbers) if n < number), number)

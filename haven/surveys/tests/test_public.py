@@ -110,3 +110,35 @@ def test_language_buttons_on_the_code_page_do_not_count_as_failures(client, db, 
     assert '<html lang="zh-hans"' in page.content.decode()
     page = client.post("/s/", {"code": "ZZZZ-ZZZZ-ZZZZ"})
     assert page.status_code == 400
+
+
+def test_a_follow_up_opened_on_the_same_page_is_asked_before_moving_on(client, code_text):
+    from haven.surveys import instruments
+
+    post(client, code_text, action="start")
+    AnswerCode.objects.update(draft={"victim_global": 2})
+    instrument = instruments.get()
+    number = next(
+        i
+        for i, page in enumerate(services.pages(AnswerCode.objects.get().campaign))
+        if any(item.code == "told_adult" for item in page.items)
+    )
+    follow_up = instrument.item("it_stopped")
+    assert any(
+        item.code == "it_stopped"
+        for item in services.pages(AnswerCode.objects.get().campaign)[number].items
+    )
+    told = instrument.item("told_adult")
+    page = post(
+        client, code_text, action="next", page=str(number), q_told_adult=str(max(told.values))
+    )
+    assert follow_up.texts["en"] in page.content.decode()
+    # Answered, "next" moves on.
+    later = post(
+        client,
+        code_text,
+        action="next",
+        page=str(number),
+        q_it_stopped=str(max(follow_up.values)),
+    )
+    assert follow_up.texts["en"] not in later.content.decode()
