@@ -1,6 +1,22 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from haven.surveys import views_staff
+
+
+class ExportFormat:
+    """Only the formats there are: any other address is not found."""
+
+    regex = "csv|xlsx"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ExportFormat, "fmt")
+
 
 app_name = "surveys"
 
@@ -13,10 +29,10 @@ urlpatterns = [
     path("<int:pk>/results/", views_staff.campaign_results, name="campaign_results"),
     path("<int:pk>/results.pdf", views_staff.campaign_results_pdf, name="campaign_results_pdf"),
     path(
-        "<int:pk>/export.<str:fmt>",
+        "<int:pk>/export.<fmt:fmt>",
         views_staff.campaign_export,
         name="campaign_export",
     ),
     path("units/<int:pk>/", views_staff.unit_results, name="unit_results"),
-    path("units/<int:pk>/domains.<str:fmt>", views_staff.unit_export, name="unit_export"),
+    path("units/<int:pk>/domains.<fmt:fmt>", views_staff.unit_export, name="unit_export"),
 ]

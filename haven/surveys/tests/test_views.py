@@ -275,3 +275,9 @@ def test_own_question_with_a_single_choice_is_refused(client, tree):
     )
     assert page.status_code == 422
     assert "two choices or more" in page.content.decode()
+
+
+def test_an_unknown_export_format_is_not_found(client, tree, surveyed):
+    client.force_login(tree.users["principal"])
+    assert client.get(f"/en/surveys/{surveyed.pk}/export.pdf").status_code == 404
+    assert client.get(f"/en/surveys/{surveyed.pk}/export.csv").status_code == 200
