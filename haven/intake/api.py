@@ -1,5 +1,5 @@
 """Reports in the JSON API: public submission and follow-up (for other front ends and chat
-bots), and the staff's triage endpoints. The same form and services as the web pages."""
+bots), and the staff's triage endpoints. The same rules and services as the web pages."""
 
 import datetime as dt
 from typing import Any
@@ -11,9 +11,8 @@ from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from haven.intake import selectors, services
-from haven.intake.forms import ReportForm
 from haven.intake.models import Channel, Report
-from haven.intake.views_public import report_input
+from haven.intake.validation import check_report
 from haven.lib.errors import InvalidInput, NotFound
 from haven.orgs.models import OrgUnit
 
@@ -89,8 +88,8 @@ def report_create(request: HttpRequest, payload: ReportIn) -> Status[Any]:
         class_unit = selectors.class_by_code(school, payload.class_code)
         if class_unit is None:
             raise NotFound()
-    form = ReportForm(
-        data={
+    cleaned, errors = check_report(
+        {
             "description": payload.description,
             "when_text": payload.when,
             "place": payload.place,
@@ -100,13 +99,12 @@ def report_create(request: HttpRequest, payload: ReportIn) -> Status[Any]:
             "contact": payload.contact,
         },
         school=school,
-        with_class_choice=False,  # the class, if any, comes from the payload
     )
-    if not form.is_valid():
-        raise FieldErrors({name: [str(e) for e in errs] for name, errs in form.errors.items()})
+    if errors:
+        raise FieldErrors(errors)
     report, receipt = services.report_submit(
         school=school,
-        data=report_input(form, class_unit),
+        data=services.ReportInput(**cleaned, class_unit=class_unit),
         channel=Channel.API,
         language=get_language() or "en",
         submission_token=payload.submission_token,

@@ -88,11 +88,16 @@ class ReportForm(forms.Form):
                 parent=school, kind=OrgUnit.Kind.CLASS
             ).order_by("name")
 
-    def clean_description(self) -> str:
-        text = self.cleaned_data["description"].strip()
+    @staticmethod
+    def description_rule(text: str) -> str:
+        """Blank is no description (also used by ``validation.check_report``)."""
+        text = text.strip()
         if not text:
             raise forms.ValidationError(_("Please tell us what happened."))
         return text
+
+    def clean_description(self) -> str:
+        return self.description_rule(self.cleaned_data["description"])
 
     @property
     def is_bot(self) -> bool:

@@ -25,5 +25,10 @@ def place_choices(school: OrgUnit) -> list[tuple[str, str]]:
     return defaults[:-1] + own + defaults[-1:]
 
 
+def place_codes(school: OrgUnit) -> frozenset[str]:
+    """The codes ``place_choices`` offers, whatever the language (for checking input)."""
+    return frozenset(code for code, _label in place_choices(school))
+
+
 def place_label(school: OrgUnit, code: str) -> str:
     return dict(place_choices(school)).get(code, code)
