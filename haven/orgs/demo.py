@@ -1,5 +1,6 @@
 """Jurisdictions and demo data, loaded idempotently: a second run changes nothing."""
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -173,13 +174,46 @@ def demo_load(path: Path = DATA / "demo.json") -> dict[str, int]:
             )
         for role, unit_key in spec["roles"]:
             services.membership_grant(actor=None, user=user, unit=index[unit_key], role=role)
-    # A roster for the demo school, so cases can name pupils from it.
-    from haven.orgs.pupils import pupils_import, read_csv
-
-    roster = read_csv((DATA / "demo_pupils.csv").read_text(encoding="utf-8"))
-    pupils_import(actor=None, school=index["RO/CJ/CLJ/RO-CJ-CLJ-1"], rows=roster)
+    schools = {unit.code: unit for unit in index.values() if unit.kind == OrgUnit.Kind.SCHOOL}
+    demo_pupils_load(schools, _class_codes(data["tree"]))
     after = _counts()
     return {name: after[name] - before[name] for name in after}
+
+
+def _class_codes(specs: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Each demo school's classes: {school code: {class name: class code}}."""
+    found: dict[str, dict[str, str]] = {}
+    for spec in specs:
+        classes = spec.get("classes", [])
+        if classes:
+            found[spec["code"]] = {
+                name: class_code(name, position) for position, name in enumerate(classes, start=1)
+            }
+        found.update(_class_codes(spec.get("children", [])))
+    return found
+
+
+def demo_pupils_load(
+    schools: dict[str, OrgUnit],
+    classes: dict[str, dict[str, str]],
+    path: Path = DATA / "demo_pupils.csv",
+) -> None:
+    """A small roster in every demo school, so cases, registers and rosters can name pupils.
+    The file names each pupil's school by code and class by name (as in demo.json)."""
+    from haven.orgs.pupils import pupils_import
+
+    rows: dict[str, list[dict[str, str]]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            school = row["school"]
+            code = classes.get(school, {}).get(row["class"])
+            if school not in schools or code is None:
+                raise ValueError(f"{path.name}, line {line}: no class {row['class']!r} in {school}")
+            rows.setdefault(school, []).append({**row, "class": code})
+    for school, roster in rows.items():
+        result = pupils_import(actor=None, school=schools[school], rows=roster)
+        if result.rejected:
+            raise ValueError(f"{path.name}, {school}: {result.rejected}")
 
 
 def _counts() -> dict[str, int]:
