@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.security import django_auth
 
@@ -48,6 +48,10 @@ class TimerOut(Schema):
     name: str
     kind: Literal["step", "notification"]
     notification: str | None
+    notifications: list[str] = Field(
+        description="Codes of the notifications whose recording, with proof, meets this "
+        "deadline: a notification's own, or those a step's timer waits for."
+    )
     due_at: dt.datetime
     remind_at: dt.datetime | None
     stopped_at: dt.datetime | None

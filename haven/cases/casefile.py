@@ -51,10 +51,7 @@ def case_file_html(
             context["referrals"] = [referral] if referral else list(case.referrals.all())
         else:
             context.update(
-                timers=[
-                    (timer, next((t.name for t in procedure.timers if t.code == timer.code), ""))
-                    for timer in case.timers.all()
-                ],
+                deadlines=selectors.case_deadlines(case=case, procedure=procedure),
                 notifications=list(case.notifications.all()),
                 referrals=list(case.referrals.select_related("agency")),
                 appeals=list(case.appeals.all()),

@@ -59,12 +59,23 @@ def case_deadlines(
     *, case: Case, procedure: Any, timers: list[CaseTimer] | None = None
 ) -> list[dict[str, Any]]:
     """The case's deadlines with their names: a step's, or a notification's ("Notify: ...").
-    ``case`` was read through ``case_get``, so the caller may see it."""
+    Running ones first, soonest due first; then those met. ``notifications`` lists the codes
+    of the notifications whose recording (with proof) meets the deadline: a notification's
+    own, or those a step's timer waits for (Romania's "parents informed" is met by notifying
+    either side's parents). ``case`` was read through ``case_get``, so the caller may see it.
+    """
     from haven.procedures import engine
 
+    notices = {n.code: n for n in procedure.notifications}
     rows = []
     for timer in case.timers.all() if timers is None else timers:
         spec = engine.timer(procedure, timer.code)
+        notifications = [
+            code
+            for event in (spec.stops if spec else ())
+            if event.startswith("notification:")
+            and (code := event.removeprefix("notification:")) in notices
+        ]
         rows.append(
             {
                 "timer": timer,
@@ -72,6 +83,8 @@ def case_deadlines(
                 "name": spec.name if spec else timer.code,
                 "kind": "notification" if spec and spec.notification else "step",
                 "notification": spec.notification if spec and spec.notification else None,
+                "notifications": notifications,
+                "recipients": [notices[code].name for code in notifications],
                 "due_at": timer.due_at,
                 "remind_at": timer.remind_at,
                 "stopped_at": timer.stopped_at,
@@ -79,21 +92,7 @@ def case_deadlines(
                 "overdue": timer.overdue,
             }
         )
-    return rows
-
-
-def notifications_due(
-    *, case: Case, procedure: Any, timers: list[CaseTimer] | None = None
-) -> list[dict[str, Any]]:
-    """Mandatory notifications whose deadline is running: still to be made, with proof."""
-    notices = {n.code: n for n in procedure.notifications}
-    return [
-        {**row, "name": notices[row["notification"]].name}
-        for row in case_deadlines(case=case, procedure=procedure, timers=timers)
-        if row["kind"] == "notification"
-        and row["stopped_at"] is None
-        and row["notification"] in notices
-    ]
+    return sorted(rows, key=lambda row: (row["stopped_at"] is not None, row["due_at"]))
 
 
 def pupil_chronology(*, user: Any, pupil: Any) -> list[dict[str, Any]]:

@@ -77,10 +77,9 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
             "severity": procedure.label("severities", case.severity),
             "determination": procedure.label("determinations", case.determination),
         },
-        "timers": [(timer, _timer_name(procedure, timer.code)) for timer in timers],
-        "notifications_due": selectors.notifications_due(
-            case=case, procedure=procedure, timers=timers
-        ),
+        # Step timers and notification deadlines in one list, soonest first: a step's timer
+        # may itself be met by a notification (Romania's "parents informed").
+        "deadlines": selectors.case_deadlines(case=case, procedure=procedure, timers=timers),
         "notifications": [
             (n, next((x.name for x in procedure.notifications if x.code == n.code), n.code))
             for n in case.notifications.all()

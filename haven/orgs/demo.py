@@ -1,6 +1,8 @@
 """Jurisdictions and demo data, loaded idempotently: a second run changes nothing."""
 
+import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -8,8 +10,10 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from haven.audit.services import audit_record
+from haven.lib.datafile import LANGUAGES, DataFileError, Reader, read_yaml
 from haven.orgs import services
 from haven.orgs.models import Jurisdiction, Membership, OrgUnit, Pupil, User
+from haven.orgs.templatetags.haven import PHONE_KINDS
 
 DATA = Path(__file__).resolve().parent / "data"
 JURISDICTION_FIELDS = (
@@ -23,10 +27,80 @@ JURISDICTION_FIELDS = (
 )
 
 
+# What may be dialled: digits, spaces and dashes, perhaps after a "+".
+PHONE_NUMBER = re.compile(r"^\+?[0-9][0-9 -]*$")
+
+
+class JurisdictionFileError(DataFileError):
+    pass
+
+
+class _JurisdictionReader(Reader):
+    """Reads the jurisdictions file (JSON, read as YAML to know each entry's line)."""
+
+    error = JurisdictionFileError
+
+    def texts(self, node: Any, key: str, entry: str) -> dict[str, str]:
+        """A text in every one of Haven's languages, and nothing else."""
+        texts = self.get(node, key, dict)
+        missing = [lang for lang in LANGUAGES if not str(texts.get(lang) or "").strip()]
+        if missing:
+            raise self.fail(node, f"{entry}: {key} lacks a translation for {', '.join(missing)}")
+        extra = sorted(str(k) for k in texts if k not in LANGUAGES)
+        if extra or not all(isinstance(value, str) for value in texts.values()):
+            raise self.fail(
+                node,
+                f"{entry}: {key} must give exactly {', '.join(LANGUAGES)} as text "
+                f"(unexpected: {', '.join(extra) or 'a value that is not text'})",
+            )
+        return dict(texts)
+
+    def phone_number(self, node: Any, code: str, position: int) -> dict[str, Any]:
+        number = self.get(node, "number", str) if isinstance(node, dict) else None
+        entry = f"{code}, number {number or position}"
+        if number is None or not PHONE_NUMBER.match(number):
+            raise self.fail(node, f"{entry}: 'number' must be digits, spaces or dashes")
+        kind = self.get(node, "kind", str)
+        if kind not in PHONE_KINDS:
+            raise self.fail(
+                node, f"{entry}: unknown kind {kind!r} (one of {', '.join(sorted(PHONE_KINDS))})"
+            )
+        return {"kind": kind, "number": number, "label": self.texts(node, "label", entry)}
+
+    def jurisdiction(self, node: Any) -> dict[str, Any]:
+        code = self.get(node, "code", str)
+        values: dict[str, Any] = {"code": code}
+        for field in JURISDICTION_FIELDS:
+            self.get(node, field, (str, int, list, dict))
+            values[field] = node[field]
+        values["names"] = self.texts(node, "names", code)
+        numbers = self.get(node, "phone_numbers", list)
+        values["phone_numbers"] = [
+            self.phone_number(item, code, position)
+            for position, item in enumerate(numbers, start=1)
+        ]
+        return values
+
+
+def jurisdictions_read(path: Path = DATA / "jurisdictions.json") -> list[dict[str, Any]]:
+    """The jurisdictions in the file, validated: every name and every help number's name in
+    all of Haven's languages. A mistake raises JurisdictionFileError naming file, line, entry."""
+    reader = _JurisdictionReader(path)
+    root = read_yaml(path, JurisdictionFileError)
+    items = reader.get(root, "jurisdictions", list)
+    found = [reader.jurisdiction(item) for item in items]
+    codes = [item["code"] for item in found]
+    if len(set(codes)) != len(codes):
+        raise reader.fail(root, "a jurisdiction code is used twice")
+    # Plain values (not the reader's line-remembering mappings), as stored in the database.
+    return json.loads(json.dumps(found))
+
+
 def jurisdictions_load(path: Path = DATA / "jurisdictions.json") -> int:
-    """Create or update jurisdictions from their data file; returns how many changed."""
+    """Create or update jurisdictions from their data file; returns how many changed.
+    The whole file is checked first: one mistake and nothing is loaded."""
     changed = 0
-    for item in json.loads(path.read_text(encoding="utf-8"))["jurisdictions"]:
+    for item in jurisdictions_read(path):
         values = {field: item[field] for field in JURISDICTION_FIELDS}
         with transaction.atomic():
             current = Jurisdiction.objects.filter(code=item["code"]).first()
@@ -100,13 +174,46 @@ def demo_load(path: Path = DATA / "demo.json") -> dict[str, int]:
             )
         for role, unit_key in spec["roles"]:
             services.membership_grant(actor=None, user=user, unit=index[unit_key], role=role)
-    # A roster for the demo school, so cases can name pupils from it.
-    from haven.orgs.pupils import pupils_import, read_csv
-
-    roster = read_csv((DATA / "demo_pupils.csv").read_text(encoding="utf-8"))
-    pupils_import(actor=None, school=index["RO/CJ/CLJ/RO-CJ-CLJ-1"], rows=roster)
+    schools = {unit.code: unit for unit in index.values() if unit.kind == OrgUnit.Kind.SCHOOL}
+    demo_pupils_load(schools, _class_codes(data["tree"]))
     after = _counts()
     return {name: after[name] - before[name] for name in after}
+
+
+def _class_codes(specs: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Each demo school's classes: {school code: {class name: class code}}."""
+    found: dict[str, dict[str, str]] = {}
+    for spec in specs:
+        classes = spec.get("classes", [])
+        if classes:
+            found[spec["code"]] = {
+                name: class_code(name, position) for position, name in enumerate(classes, start=1)
+            }
+        found.update(_class_codes(spec.get("children", [])))
+    return found
+
+
+def demo_pupils_load(
+    schools: dict[str, OrgUnit],
+    classes: dict[str, dict[str, str]],
+    path: Path = DATA / "demo_pupils.csv",
+) -> None:
+    """A small roster in every demo school, so cases, registers and rosters can name pupils.
+    The file names each pupil's school by code and class by name (as in demo.json)."""
+    from haven.orgs.pupils import pupils_import
+
+    rows: dict[str, list[dict[str, str]]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            school = row["school"]
+            code = classes.get(school, {}).get(row["class"])
+            if school not in schools or code is None:
+                raise ValueError(f"{path.name}, line {line}: no class {row['class']!r} in {school}")
+            rows.setdefault(school, []).append({**row, "class": code})
+    for school, roster in rows.items():
+        result = pupils_import(actor=None, school=schools[school], rows=roster)
+        if result.rejected:
+            raise ValueError(f"{path.name}, {school}: {result.rejected}")
 
 
 def _counts() -> dict[str, int]:

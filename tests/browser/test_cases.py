@@ -66,9 +66,12 @@ def test_romanian_case_with_referral_and_escalation(browser, live_server, tree, 
     expect(page.locator("#case-severity")).not_to_have_text("—")
     # A grave case owes the county inspectorate a notification within 24 hours; the commission
     # step waits for it.
-    expect(page.locator(".notification-due[data-code=isj]")).to_contain_text(
+    expect(page.locator(".deadline[data-code='notify:isj']")).to_contain_text(
         "Inspectoratul Școlar Județean"
     )
+    # The parents' 24 hours are a step's timer, met by notifying them: it says so.
+    parents = page.locator(".deadline[data-code=parents_informed]")
+    expect(parents.locator(".met-by")).to_contain_text("Părinții elevului victimă")
     expect(page.locator("#needs-investigate")).to_contain_text("ISJ")
 
     form = page.locator("#notification-form")
@@ -81,6 +84,7 @@ def test_romanian_case_with_referral_and_escalation(browser, live_server, tree, 
     form.locator("input[name=proof]").fill("Apel 10:05, consemnat în registru")
     form.locator("button").click()
     expect(page.locator("#notifications-heading + ul")).to_contain_text("Mama elevului")
+    expect(parents.locator(".met-by")).to_have_count(0)  # met by that notification
 
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     referral_form = page.locator("#referral-form")

@@ -3,6 +3,7 @@ procedure clock like a step's, and a notification with a condition is due only f
 that meet it (Romania: the county inspectorate for grave cases only)."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from haven.cases import selectors, services
+from haven.cases.casefile import case_file_html
 from haven.cases.models import Case, CaseEvent, CaseTimer
 from haven.procedures import engine, loader
 from haven.procedures.engine import ProcedureError
@@ -209,6 +211,14 @@ def test_notification_recorded_in_time_is_never_escalated(tree, ro_case):
 # --- the case page and the API ---
 
 
+def deadlines_box(page):
+    return page.split('id="deadlines-heading"')[1].split("</section>")[0]
+
+
+def deadline_item(page, code):
+    return deadlines_box(page).split(f'data-code="{code}"')[1].split("</li>")[0]
+
+
 def test_case_page_shows_the_notification_due_and_then_overdue(client, tree, ro_case):
     case = classify(tree, ro_case, "grave")
     timer = case.timers.get(code=ISJ)
@@ -222,22 +232,21 @@ def test_case_page_shows_the_notification_due_and_then_overdue(client, tree, ro_
 
     client.force_login(tree.users["coordinator"])
     page = client.get(page_url).content.decode()
-    assert "Notifications due" in page
-    assert 'data-code="isj"' in page and "Notify: County school inspectorate (ISJ)" in page
-    assert (
-        "overdue-label"
-        not in page.split('id="notifications-due-heading"')[1].split("</section>")[0]
-    )
+    isj = deadline_item(page, ISJ)
+    assert "Notify: County school inspectorate (ISJ)" in isj
+    assert 'data-notifications="isj"' in isj
+    assert f'class="deadline" data-code="{ISJ}"' in deadlines_box(page)
+    assert "Met when the notification to County school inspectorate (ISJ) is recorded" in isj
 
     with time_machine.travel(timer.due_at + dt.timedelta(minutes=1)):
         client.force_login(tree.users["coordinator"])  # sessions expire within a day
         page = client.get(page_url).content.decode()
-    due = page.split('id="notifications-due-heading"')[1].split("</section>")[0]
-    assert "notification-due overdue-label" in due
+    assert f'class="deadline overdue-label" data-code="{ISJ}"' in deadlines_box(page)
+    assert "<strong>overdue</strong>" in deadline_item(page, ISJ)
 
     record(tree, case, "isj")
-    page = client.get(page_url).content.decode()
-    assert 'data-code="isj"' not in page  # recorded with proof: no longer due
+    isj = deadline_item(client.get(page_url).content.decode(), ISJ)
+    assert "met" in isj and "Met when" not in isj  # recorded with proof: no longer due
 
 
 def test_api_lists_notification_deadlines_with_the_rules_of_the_pages(client, tree, ro_case):
@@ -285,3 +294,76 @@ def test_dropped_deadline_that_was_already_escalated_is_kept_stopped(tree, ro_ca
     services.case_update(actor=tree.users["coordinator"], case=case, changes={"severity": "light"})
     timer.refresh_from_db()  # the escalation stays on record
     assert timer.escalated_at is not None and timer.stopped_at is not None
+
+
+# --- one list of deadlines: step timers and notification deadlines together, soonest first,
+# each saying which notification meets it; the same on the page, in the API and in print ---
+
+
+PARENTS = "parents_informed"
+PARENTS_RECIPIENTS = (
+    "Parents of the pupil harmed; Parents of the alleged aggressor; Child protection (DGASPC)"
+)
+
+
+def codes_in(html):
+    return re.findall(r'data-code="([^"]+)"', html)
+
+
+def test_parents_timer_shows_beside_the_notifications_soonest_first(client, tree, ro_case):
+    case = classify(tree, ro_case, "grave")
+    client.force_login(tree.users["coordinator"])
+    page = client.get(url("cases:case_detail", case.pk)).content.decode()
+    assert "Notifications due" not in page  # one box, not two
+    box = deadlines_box(page)
+    # running ones by due time (the parents' 24 h from opening, then the ISJ's 24 h from the
+    # classification), then the one already met; each once
+    assert codes_in(box) == [PARENTS, ISJ, "intervention_recorded"]
+    parents = deadline_item(page, PARENTS)
+    assert 'data-notifications="parents_victim parents_aggressor dgaspc"' in parents
+    assert f"any of these is recorded with its proof of delivery: {PARENTS_RECIPIENTS}." in parents
+    assert "Met when" not in deadline_item(page, "intervention_recorded")
+
+
+def test_notifying_the_parents_meets_their_timer_on_the_page(client, tree, ro_case):
+    case = classify(tree, ro_case, "grave")
+    record(tree, case, "parents_aggressor")
+    client.force_login(tree.users["coordinator"])
+    page = client.get(url("cases:case_detail", case.pk)).content.decode()
+    assert codes_in(deadlines_box(page)) == [ISJ, "intervention_recorded", PARENTS]
+    parents = deadline_item(page, PARENTS)
+    assert " · met" in parents and "Met when" not in parents
+
+
+def test_api_lists_the_deadlines_as_the_page_does(client, tree, ro_case):
+    case = classify(tree, ro_case, "grave")
+    client.force_login(tree.users["coordinator"])
+    rows = client.get(f"/api/v1/cases/{case.pk}/deadlines").json()
+    page = client.get(url("cases:case_detail", case.pk)).content.decode()
+    assert [row["code"] for row in rows] == codes_in(deadlines_box(page))
+    by_code = {row["code"]: row for row in rows}
+    assert by_code[PARENTS]["kind"] == "step"
+    assert by_code[PARENTS]["notifications"] == ["parents_victim", "parents_aggressor", "dgaspc"]
+    assert by_code[ISJ]["notifications"] == ["isj"]
+    assert by_code["intervention_recorded"]["notifications"] == []
+
+
+def test_printed_file_lists_the_deadlines_as_the_page_does(tree, ro_case):
+    case = classify(tree, ro_case, "grave")
+    html = case_file_html(case=case, audience="school", language="en")
+    deadlines = html.split('<ul class="deadlines">')[1].split("</ul>")[0]
+    names = [
+        row["name"]
+        for row in selectors.case_deadlines(case=case, procedure=services.procedure_of(case))
+    ]
+    assert names == [
+        "Parents informed",
+        "Notify: County school inspectorate (ISJ)",
+        "Immediate intervention recorded",
+    ]
+    positions = [deadlines.index(name) for name in names]
+    assert positions == sorted(positions)
+    assert PARENTS_RECIPIENTS in deadlines
+    with time_machine.travel(case.timers.get(code=PARENTS).due_at + dt.timedelta(minutes=1)):
+        late = case_file_html(case=case, audience="school", language="en")
+    assert "Parents informed: " in late and " · overdue" in late

@@ -65,3 +65,27 @@ def test_demo_survey_shows_results_to_the_principal_and_the_county(db, client):
     assert f"{answered} pupils answered" in page and "<svg" in page
     call_command("demo_load")
     assert Response.objects.count() == answered
+
+
+def test_every_demo_school_has_a_roster_of_pupils_named_as_in_its_country(db):
+    call_command("demo_load")
+    schools = OrgUnit.objects.filter(kind=OrgUnit.Kind.SCHOOL)
+    for school in schools:
+        pupils = list(Pupil.objects.filter(school=school).select_related("class_unit"))
+        assert len(pupils) >= 3, school.name
+        assert all(p.class_unit.parent_id == school.pk for p in pupils), school.name
+        assert len({p.class_unit_id for p in pupils}) >= 2, school.name
+
+    def families(country):
+        return set(
+            Pupil.objects.filter(school__path__startswith=f"{country.path}").values_list(
+                "family_name", flat=True
+            )
+        )
+
+    country = {u.code: u for u in OrgUnit.objects.filter(kind=OrgUnit.Kind.COUNTRY)}
+    assert {"de Jong", "Bakker", "Visser"} <= families(country["NL"])
+    assert {"张", "李", "王"} <= families(country["CN"])
+    assert {"Nguyễn", "Trần", "Phạm"} <= families(country["VN"])
+    assert {"Ахметов", "Кузнецов"} <= families(country["KZ"])
+    assert "Popescu" in families(country["RO"])
