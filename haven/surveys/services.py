@@ -5,13 +5,15 @@ entry that could tie a code to a response (the audit log is append-only and time
 """
 
 import datetime as dt
+import functools
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -86,11 +88,11 @@ def _roster(class_unit: OrgUnit) -> int:
     return Pupil.objects.filter(class_unit=class_unit, active=True).count()
 
 
-def _school_questions(raw: Any, school: OrgUnit) -> list[Item]:
+def _school_questions(raw: Any) -> list[Item]:
     if not raw:
         return []
     try:
-        return instruments.school_questions(raw, languages=())
+        return list(_school_items(json.dumps(raw, sort_keys=True)))
     except InstrumentFileError as exc:
         raise InvalidInput(
             _("The school's own questions are not valid: %(problem)s") % {"problem": exc.message}
@@ -134,7 +136,7 @@ def campaign_create(
     except InstrumentFileError as exc:
         raise InvalidInput(_("This survey instrument is not available.")) from exc
     questions = school_questions or []
-    _school_questions(questions, school)
+    _school_questions(questions)
     with transaction.atomic():
         campaign = Campaign.objects.create(
             school=school,
@@ -241,20 +243,38 @@ class SurveyPage:
     items: tuple[Item, ...]  # the items shown, given the answers so far
 
 
-def _school_page(campaign: Campaign) -> Page | None:
-    items = _school_questions(campaign.school_questions, campaign.school)
-    if not items:
-        return None
-    title = {"en": _("A few questions from your school")}
-    return Page(code="school", titles=title, intros={}, items=tuple(items))
+@functools.lru_cache(maxsize=512)
+def _school_items(raw_json: str) -> tuple[Item, ...]:
+    """A school's questions, checked once per process for each distinct list (items are
+    frozen, so every request may share them)."""
+    return tuple(instruments.school_questions(json.loads(raw_json), languages=()))
+
+
+@functools.lru_cache(maxsize=512)
+def _pages(code: str, version: int, raw_json: str, language: str) -> tuple[Page, ...]:
+    found = list(instruments.get(code, version).pages)
+    items = _school_items(raw_json) if raw_json != "[]" else ()
+    if items:
+        title = {"en": _("A few questions from your school")}  # in ``language``, active now
+        found.append(Page(code="school", titles=title, intros={}, items=items))
+    return tuple(found)
 
 
 def pages(campaign: Campaign) -> list[Page]:
-    found = list(campaign.instrument.pages)
-    school = _school_page(campaign)
-    if school is not None:
-        found.append(school)
-    return found
+    """The instrument's pages, then the school's own page if it has questions.
+
+    Asked several times for every page a pupil sends: built once per process for each
+    instrument version, list of school questions and language (everything in it is frozen).
+    """
+    raw = json.dumps(campaign.school_questions or [], sort_keys=True)
+    return list(
+        _pages(
+            campaign.instrument_code,
+            campaign.instrument_version,
+            raw,
+            translation.get_language() or "en",
+        )
+    )
 
 
 def visible_pages(campaign: Campaign, answers: dict[str, Any]) -> list[SurveyPage]:
@@ -277,10 +297,10 @@ def code_open(*, code_text: str) -> AnswerCode:
     if throttle_count(scope="survey.code.fail", key="", window_seconds=600) >= limit:
         raise TooManyAttempts()
     digest = codes.code_hash(code_text)
+    # One join: the pupil's pages read the campaign only (not its school, its jurisdiction or
+    # the class), and the hash is unique, so no ORDER BY either (``first()`` would add one).
     found = (
-        AnswerCode.objects.select_related("campaign__school__jurisdiction", "class_unit")
-        .filter(code_hash=digest)
-        .first()
+        next(iter(AnswerCode.objects.select_related("campaign").filter(code_hash=digest)[:1]), None)
         if digest
         else None
     )
@@ -345,14 +365,14 @@ def answers_save(*, code: AnswerCode, number: int, posted: dict[str, str]) -> An
             draft.pop(key, None)
         else:
             draft[key] = value
-    with transaction.atomic():
-        updated = (
-            AnswerCode.objects.filter(pk=code.pk)
-            .exclude(state=AnswerCode.State.SUBMITTED)
-            .update(draft=draft, state=AnswerCode.State.STARTED, page=number)
-        )
-        if not updated:
-            raise CodeUsed()
+    # One UPDATE statement is a transaction of its own (no BEGIN/COMMIT round trips).
+    updated = (
+        AnswerCode.objects.filter(pk=code.pk)
+        .exclude(state=AnswerCode.State.SUBMITTED)
+        .update(draft=draft, state=AnswerCode.State.STARTED, page=number)
+    )
+    if not updated:
+        raise CodeUsed()
     code.draft, code.state, code.page = draft, AnswerCode.State.STARTED, number
     return code
 
@@ -380,7 +400,7 @@ def response_submit(*, code: AnswerCode) -> Response:
     if missing:
         raise AnswersMissing(missing)
     instrument = campaign.instrument
-    school_items = _school_questions(campaign.school_questions, campaign.school)
+    school_items = _school_questions(campaign.school_questions)
     # Answers to questions hidden by show_if (given before an earlier answer changed) go.
     shown = {item.code for page in visible_pages(campaign, answers) for item in page.items}
     kept = {key: value for key, value in answers.items() if key in shown}
@@ -394,7 +414,7 @@ def response_submit(*, code: AnswerCode) -> Response:
             raise CodeUsed()
         response = Response.objects.create(
             campaign=campaign,
-            class_unit=code.class_unit,
+            class_unit_id=code.class_unit_id,
             answers=kept,
             measures=scoring.score(instrument, kept, school_items),
         )

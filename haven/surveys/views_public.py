@@ -67,7 +67,6 @@ def _context(code_text: str, code: AnswerCode, number: int, lang: str) -> dict[s
     return {
         "code_text": code_text,
         "campaign": campaign,
-        "school": campaign.school,
         "page": current,
         "questions": [
             {
@@ -130,7 +129,7 @@ def survey(request: HttpRequest) -> HttpResponse:
         except HavenError as exc:
             context = {**base, "error": exc.message}
             return render(request, "surveys/public_code.html", context, status=exc.status)
-        return render(request, "surveys/public_done.html", {**base, "school": code.campaign.school})
+        return render(request, "surveys/public_done.html", base)
     # Where to go is decided on the answers just saved: a follow-up page may have appeared.
     numbers = [p.number for p in services.visible_pages(code.campaign, code.draft)]
     target = number
