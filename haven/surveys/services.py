@@ -287,6 +287,17 @@ def visible_pages(campaign: Campaign, answers: dict[str, Any]) -> list[SurveyPag
     return out
 
 
+def counted_pages(campaign: Campaign) -> list[int]:
+    """Numbers of the pages every pupil sees (at least one item without show_if): the
+    "Page x of y" count. Pages of follow-up questions only are extra, not counted, so the
+    total never changes while a pupil answers (see ``views_public._context``)."""
+    return [
+        number
+        for number, page in enumerate(pages(campaign))
+        if any(item.show_if is None for item in page.items)
+    ]
+
+
 def _failure(scope_key: str = "") -> None:
     throttle_hit(scope="survey.code.fail", key=scope_key, window_seconds=600)
 

@@ -1,6 +1,7 @@
 """The pupil's pages at /s/: code in POST bodies only, pages, languages, errors, submit."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -142,3 +143,65 @@ def test_a_follow_up_opened_on_the_same_page_is_asked_before_moving_on(client, c
         q_it_stopped=str(max(follow_up.values)),
     )
     assert follow_up.texts["en"] not in later.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("lang", "hint"), [("en", "skip this"), ("ro", "sări peste"), ("nl", "overslaan")]
+)
+def test_the_optional_gender_question_says_it_may_be_skipped_once(client, code_text, lang, hint):
+    page = post(client, code_text, action="start", switch_lang=lang)
+    assert page.status_code == 200
+    content = page.content.decode()
+    legend = content[content.index('id="q-gender"') :]
+    legend = legend[: legend.index("</legend>")]
+    assert legend.count(hint) == 1
+
+
+PAGE_OF = re.compile(r"Page (\d+) of (\d+)|More questions after page (\d+) of (\d+)")
+
+
+def _progress(content: str) -> tuple[int, int, bool]:
+    found = PAGE_OF.search(content)
+    assert found is not None
+    if found.group(1):
+        return int(found.group(1)), int(found.group(2)), False
+    return int(found.group(3)), int(found.group(4)), True
+
+
+def test_page_count_stays_the_same_and_never_goes_back_when_follow_ups_appear(client, code_text):
+    """A pupil bullied in several ways opens the follow-up page: "Page x of y" keeps its
+    total, the follow-up page is announced as extra, and the position never goes back."""
+    campaign = AnswerCode.objects.get().campaign
+    answers = helpers.full_answers(victim=3, forms=2)
+    answers["it_stopped"] = 0
+    seen = [_progress(post(client, code_text, action="start").content.decode())]
+    number = 0
+    for _ in range(12):
+        page = services.pages(campaign)[number]
+        posted = {f"q_{i.code}": str(answers[i.code]) for i in page.items if i.code in answers}
+        content = post(client, code_text, action="next", page=str(number), **posted).content
+        content = content.decode()
+        if "Send my answers" in content and number == len(services.pages(campaign)) - 1:
+            break
+        seen.append(_progress(content))
+        number = int(re.search(r'name="page" value="(\d+)"', content).group(1))
+    totals = {total for _position, total, _extra in seen}
+    assert totals == {len(services.pages(campaign)) - 1}  # the follow-up page is not counted
+    assert any(extra for _p, _t, extra in seen)
+    positions = [position for position, _t, _e in seen]
+    assert positions == sorted(positions)
+    assert positions[-1] == max(totals)
+
+
+def test_progress_bar_never_goes_back_on_a_follow_up_page(client, code_text):
+    campaign = AnswerCode.objects.get().campaign
+    number = next(n for n, page in enumerate(services.pages(campaign)) if page.code == "follow_up")
+    AnswerCode.objects.update(draft={"victim_global": 3, "victim_verbal": 3})
+    before = post(client, code_text, action="goto", goto=str(number - 1), page=str(number - 1))
+    on_follow_up = post(client, code_text, action="goto", goto=str(number), page=str(number - 1))
+    bar = re.compile(r'<progress max="(\d+)" value="(\d+)"')
+    max_before, value_before = bar.search(before.content.decode()).groups()
+    max_after, value_after = bar.search(on_follow_up.content.decode()).groups()
+    assert max_before == max_after
+    assert value_after == value_before
+    assert "More questions after page" in on_follow_up.content.decode()
