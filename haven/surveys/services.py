@@ -219,9 +219,13 @@ def codes_generate(
             for digest in hashes
         )
         issued = AnswerCode.objects.filter(campaign=campaign, class_unit=class_unit).count()
-        if entry.eligible == 0 or _roster(class_unit) == 0:
+        roster = _roster(class_unit)
+        if entry.eligible == 0 or roster == 0:
             # No roster to count: the codes handed out stand for the class's pupils.
             CampaignClass.objects.filter(pk=entry.pk).update(eligible=issued)
+        elif roster > entry.eligible:
+            # Pupils were added to the roster since the campaign opened: count them too.
+            CampaignClass.objects.filter(pk=entry.pk).update(eligible=roster)
         audit_record(
             actor=actor,
             action="survey.codes_generate",
@@ -230,6 +234,36 @@ def codes_generate(
             details={"class": class_unit.code, "count": count},
         )
     return made
+
+
+def codes_roster_warning(*, campaign: Campaign, class_unit: OrgUnit) -> str | None:
+    """A warning when the codes made for a class exceed the pupils on its roster (or it has
+    none): the response rate counts against the roster, so it would read too high."""
+    entry = CampaignClass.objects.filter(campaign=campaign, class_unit=class_unit).first()
+    if entry is None:
+        return None
+    made = AnswerCode.objects.filter(campaign=campaign, class_unit=class_unit).count()
+    roster = _roster(class_unit)
+    names = {"class": class_unit.name, "codes": made, "pupils": roster}
+    if roster == 0:
+        return (
+            _(
+                "Class %(class)s has no pupils on its roster, so its response rate is counted "
+                'against the %(codes)s codes made and marked "roster incomplete". Add the '
+                "class's pupils to the roster for a true response rate."
+            )
+            % names
+        )
+    if made > max(roster, entry.eligible):
+        return (
+            _(
+                "%(codes)s codes have now been made for class %(class)s, which has %(pupils)s "
+                "pupils on its roster. The response rate counts against the roster, so it is "
+                'marked "roster incomplete" until the roster lists every pupil.'
+            )
+            % names
+        )
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -446,29 +480,47 @@ def _enqueue_refresh(campaign_id: int) -> None:
 
 
 def progress(campaign: Campaign) -> list[dict[str, Any]]:
-    """Per class: pupils, codes made, started, submitted and the response rate."""
+    """Per class: pupils, codes made, started, submitted and the response rate.
+
+    The rate counts answers against the pupils on the class roster. A class whose roster
+    is empty, or lists fewer pupils than the codes made, is flagged ``roster_incomplete``:
+    its rate may read too high, and a rate above 100% is not given at all (``rate`` None)."""
     counts: dict[tuple[int, str], int] = {
         (row["class_unit"], row["state"]): row["n"]
         for row in AnswerCode.objects.filter(campaign=campaign)
         .values("class_unit", "state")
         .annotate(n=Count("pk"))
     }
+    entries = list(campaign.classes.select_related("class_unit"))
+    rosters: dict[int, int] = {
+        row["class_unit"]: row["n"]
+        for row in Pupil.objects.filter(
+            class_unit__in=[e.class_unit_id for e in entries], active=True
+        )
+        .values("class_unit")
+        .annotate(n=Count("pk"))
+    }
     rows = []
-    for entry in campaign.classes.select_related("class_unit"):
+    for entry in entries:
         unit_id = entry.class_unit_id
         submitted = counts.get((unit_id, AnswerCode.State.SUBMITTED), 0)
         started = counts.get((unit_id, AnswerCode.State.STARTED), 0)
         unused = counts.get((unit_id, AnswerCode.State.UNUSED), 0)
+        made = submitted + started + unused
+        incomplete = rosters.get(unit_id, 0) == 0 or made > entry.eligible
         rate = submitted / entry.eligible if entry.eligible else None
+        if rate is not None and rate > 1:
+            rate = None  # more answers than pupils: not a rate
         rows.append(
             {
                 "class_unit": entry.class_unit,
                 "eligible": entry.eligible,
-                "codes": submitted + started + unused,
+                "codes": made,
                 "started": started,
                 "submitted": submitted,
                 "rate": rate,
                 "low": rate is not None and rate < RESPONSE_RATE_FLAG,
+                "roster_incomplete": incomplete,
             }
         )
     return rows
