@@ -336,7 +336,10 @@ def children_table(
 
 
 def _pct(value: float) -> str:
-    return f"{value * 100:.0f}%"
+    """A share as the active language writes numbers (as the ``pct`` template filter)."""
+    from django.utils.formats import number_format
+
+    return f"{number_format(round(value * 100), 0)}%"
 
 
 def svg_bars(rows: Sequence[Row], labels: Mapping[str, str] | None = None, title: str = "") -> str:
