@@ -5,8 +5,9 @@
     .venv/bin/python bench/survey_pages.py --profile       # cProfile of this tree, top functions
 
 Side by side, in one run: the baseline revision is exported (``git archive``) to a temporary
-folder and both trees are measured by this same script, one after the other, each in its own
-process on its own fresh SQLite database, with the same answers. Reported per tree: surveys
+folder and both trees are measured by this same script, alternately (``--rounds``, 3), each
+run in its own process on its own fresh SQLite database, with the same answers; the median
+run of each tree is reported. Reported per tree: surveys
 per second (one survey = start, one POST per page, submit), milliseconds per page request and
 database queries per survey. HAVEN_BENCH_PAGES_SURVEYS sets the number of surveys (200).
 """
@@ -182,6 +183,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--baseline", default="HEAD~")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--measure", type=int)
     args = parser.parse_args()
     if args.measure is not None or args.profile:
@@ -198,16 +200,25 @@ def main() -> None:
         locale = HERE / "locale"
         # Compiled messages are not in git: the baseline uses this tree's.
         subprocess.run(["cp", "-r", str(locale), folder], check=True)
-        rows = [
-            (f"baseline {args.baseline}", _run_tree(Path(folder), SURVEYS)),
-            ("this tree", _run_tree(HERE, SURVEYS)),
-        ]
-    print(f"{SURVEYS} surveys answered page by page through /s/ (test client, SQLite)")
-    print(f"{'':<22}{'surveys/s':>12}{'ms/request':>12}{'queries/survey':>16}")
-    for name, r in rows:
+        trees = [(f"baseline {args.baseline}", Path(folder)), ("this tree", HERE)]
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _root in trees}
+        # Alternated, so that load from anything else on the machine falls on both alike.
+        for _round in range(args.rounds):
+            for name, root in trees:
+                runs[name].append(_run_tree(root, SURVEYS))
+    print(
+        f"{SURVEYS} surveys answered page by page through /s/ (test client, SQLite), "
+        f"median of {args.rounds} alternated runs"
+    )
+    print(f"{'':<22}{'surveys/s':>12}{'ms/request':>12}{'queries/survey':>16}  runs (surveys/s)")
+    rows = []
+    for name, results in runs.items():
+        median = sorted(results, key=lambda r: r["surveys_per_s"])[len(results) // 2]
+        rows.append((name, median))
+        every = ", ".join(f"{r['surveys_per_s']:.1f}" for r in results)
         print(
-            f"{name:<22}{r['surveys_per_s']:>12.1f}{r['ms_per_request']:>12.2f}"
-            f"{r['queries_per_survey']:>16.1f}"
+            f"{name:<22}{median['surveys_per_s']:>12.1f}{median['ms_per_request']:>12.2f}"
+            f"{median['queries_per_survey']:>16.1f}  {every}"
         )
     before, after = rows[0][1], rows[1][1]
     print(f"speed-up: x{after['surveys_per_s'] / before['surveys_per_s']:.2f}")

@@ -240,3 +240,31 @@ def test_pages_with_school_questions_are_built_once_and_follow_the_language(tree
     with translation.override("ro"):
         assert services.pages(again)[-1].title != "A few questions from your school"
         assert services.pages(again)[-1].items[0].text == "Lunch?"
+
+
+def test_answer_buttons_escape_a_schools_own_choices(client, tree):
+    campaign = helpers.campaign(
+        tree.users["coordinator"],
+        tree.school_a,
+        school_questions=[
+            {
+                "code": "school_1",
+                "text": {"en": "Lunch?"},
+                "options": [
+                    {"value": 0, "label": {"en": "<b>calm</b>"}},
+                    {"value": 1, "label": {"en": "loud & busy"}},
+                ],
+            }
+        ],
+    )
+    [text] = services.codes_generate(
+        actor=tree.users["coordinator"], campaign=campaign, class_unit=tree.class_a, count=1
+    )
+    last = len(services.pages(campaign)) - 1
+    AnswerCode.objects.update(draft={"school_1": 1})
+    content = post(client, text, action="goto", goto=str(last), page=str(last)).content.decode()
+    assert "&lt;b&gt;calm&lt;/b&gt;" in content and "<b>calm" not in content
+    assert (
+        '<input type="radio" name="q_school_1" value="1" checked> <span>loud &amp; busy</span>'
+        in content
+    )
