@@ -1,17 +1,17 @@
 """The pupil's survey answered page by page through the real views (/s/, test client).
 
-    .venv/bin/python bench/survey_pages.py                 # this tree against HEAD~ (side by side)
+    .venv/bin/python bench/survey_pages.py                 # this tree against HEAD~, side by side
     .venv/bin/python bench/survey_pages.py --baseline REV  # this tree against any git revision
     .venv/bin/python bench/survey_pages.py --profile       # cProfile of this tree, top functions
 
 Side by side, in one run: the baseline revision is exported (``git archive``) to a temporary
-folder and both trees are measured by this same script, alternately (``--rounds``, 5), each
-run in its own process on its own fresh SQLite database, with the same answers; the median
-run of each tree is reported. Per tree: surveys per CPU-second of the process (one survey =
-start, one POST per page, submit; CPU time, because a shared machine makes wall time tell
-its load more than the code), surveys per wall-clock second, milliseconds per page request
-and database queries per survey. HAVEN_BENCH_PAGES_SURVEYS sets the number of surveys (150).
-The profile (``--profile``) honours HAVEN_BENCH_PROFILE_SORT (cumulative) and
+folder; one process per tree (each on its own fresh SQLite database, with the same answers)
+answers surveys in batches (``--batch``, 10), the two processes taking turns, so load from
+anything else on a shared machine falls on both alike. Per tree: surveys per CPU-second of
+its process (one survey = start, one POST per page, submit), surveys per wall-clock second,
+milliseconds per page request and database queries per survey; then the speed-up overall
+and the median over neighbouring pairs of batches. HAVEN_BENCH_PAGES_SURVEYS sets the number
+of surveys per tree (150). ``--profile`` honours HAVEN_BENCH_PROFILE_SORT (cumulative) and
 HAVEN_BENCH_PROFILE_FILTER (e.g. "haven").
 """
 
@@ -118,119 +118,167 @@ def _answer_one(client: Any, text: str, rng: Any) -> int:
     raise AssertionError("the survey never offered to send the answers")
 
 
-def measure(count: int, profile: bool) -> dict[str, Any]:
-    import random
+class Pupils:
+    """A campaign's codes and a test client, answering surveys on demand."""
 
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    def __init__(self, count: int):
+        import random
 
-    texts, _campaign = _prepare(count + 10)
-    from django.conf import settings
+        from django.conf import settings
+        from django.test import Client
 
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    client = Client(secure=True)
-    rng = random.Random(7)
-    for text in texts[:5]:  # warm up: templates, instrument file, translations
-        _answer_one(client, text, rng)
-    rng = random.Random(11)
-    profiler = None
-    if profile:
-        import cProfile
+        self.texts, _campaign = _prepare(count + 10)
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+        self.client = Client(secure=True)
+        self.rng = random.Random(7)
+        self.answer(5)  # warm up: templates, instrument file, translations
+        self.rng = random.Random(11)
 
-        profiler = cProfile.Profile()
-    requests = 0
-    start, cpu_start = time.perf_counter(), time.process_time()
-    if profiler:
-        profiler.enable()
-    for text in texts[5:-5]:
-        requests += _answer_one(client, text, rng)
-    if profiler:
-        profiler.disable()
-    seconds = time.perf_counter() - start
-    cpu = time.process_time() - cpu_start
-    # Queries counted apart, on five more surveys (capturing them slows the timed run).
-    with CaptureQueriesContext(connection) as queries:
-        for text in texts[-5:]:
-            _answer_one(client, text, rng)
-    view_queries = len(queries.captured_queries) / 5 * count
-    if profiler:
-        import pstats
+    def answer(self, count: int) -> int:
+        requests = 0
+        for _ in range(count):
+            requests += _answer_one(self.client, self.texts.pop(), self.rng)
+        return requests
 
-        order = os.environ.get("HAVEN_BENCH_PROFILE_SORT", "cumulative")
-        only = os.environ.get("HAVEN_BENCH_PROFILE_FILTER", "")
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats(order).print_stats(only, 45)
-    return {
-        "surveys": count,
-        "requests": requests,
-        "seconds": seconds,
-        "surveys_per_s": count / seconds,
-        "surveys_per_cpu_s": count / cpu,
-        "ms_per_request": seconds / requests * 1000,
-        "queries_per_survey": view_queries / count,
-    }
+    def timed(self, count: int) -> dict[str, Any]:
+        start, cpu_start = time.perf_counter(), time.process_time()
+        requests = self.answer(count)
+        return {
+            "surveys": count,
+            "requests": requests,
+            "seconds": time.perf_counter() - start,
+            "cpu": time.process_time() - cpu_start,
+        }
+
+    def queries(self, count: int = 5) -> float:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            self.answer(count)
+        return len(captured.captured_queries) / count
 
 
-def _run_tree(root: Path, count: int) -> dict[str, Any]:
-    env = {**os.environ, "HAVEN_BENCH_PAGES_ROOT": str(root)}
-    out = subprocess.run(
-        [sys.executable, str(HERE / "bench" / "survey_pages.py"), "--measure", str(count)],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=root,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def profile(count: int) -> None:
+    import cProfile
+    import pstats
+
+    pupils = Pupils(count)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    pupils.answer(count)
+    profiler.disable()
+    order = os.environ.get("HAVEN_BENCH_PROFILE_SORT", "cumulative")
+    only = os.environ.get("HAVEN_BENCH_PROFILE_FILTER", "")
+    pstats.Stats(profiler).sort_stats(order).print_stats(only, 45)
+
+
+def serve(count: int) -> None:
+    """Child process: answer batches of surveys when told ("run N", "queries", "quit")."""
+    pupils = Pupils(count)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        command = line.split()
+        if command[0] == "run":
+            print(json.dumps(pupils.timed(int(command[1]))), flush=True)
+        elif command[0] == "queries":
+            print(json.dumps({"queries_per_survey": pupils.queries()}), flush=True)
+        else:
+            return
+
+
+class Tree:
+    def __init__(self, name: str, root: Path, count: int):
+        self.name = name
+        env = {**os.environ, "HAVEN_BENCH_PAGES_ROOT": str(root)}
+        script = str(HERE / "bench" / "survey_pages.py")
+        self.process = subprocess.Popen(
+            [sys.executable, script, "--serve", str(count)],
+            env=env,
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.batches: list[dict[str, Any]] = []
+
+    def ask(self, command: str) -> dict[str, Any]:
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def wait_ready(self) -> None:
+        assert self.process.stdout
+        line = self.process.stdout.readline()
+        assert line.strip() == "ready", line
+
+    def close(self) -> None:
+        assert self.process.stdin
+        self.process.stdin.write("quit\n")
+        self.process.stdin.flush()
+        self.process.wait(timeout=60)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--baseline", default="HEAD~")
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--measure", type=int)
+    parser.add_argument("--batch", type=int, default=10)
+    parser.add_argument("--serve", type=int)
     args = parser.parse_args()
-    if args.measure is not None or args.profile:
-        root = Path(os.environ.get("HAVEN_BENCH_PAGES_ROOT", HERE))
-        _setup_django(root)
-        result = measure(args.measure or SURVEYS, args.profile)
-        print(json.dumps(result))
+    if args.serve is not None or args.profile:
+        _setup_django(Path(os.environ.get("HAVEN_BENCH_PAGES_ROOT", HERE)))
+        if args.profile:
+            profile(SURVEYS)
+        else:
+            serve(args.serve)
         return
     with tempfile.TemporaryDirectory(prefix="bench-survey-baseline-") as folder:
         archive = subprocess.run(
             ["git", "archive", args.baseline], cwd=HERE, check=True, capture_output=True
         ).stdout
         subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
-        locale = HERE / "locale"
         # Compiled messages are not in git: the baseline uses this tree's.
-        subprocess.run(["cp", "-r", str(locale), folder], check=True)
-        trees = [(f"baseline {args.baseline}", Path(folder)), ("this tree", HERE)]
-        runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _root in trees}
-        # Alternated, so that load from anything else on the machine falls on both alike.
-        for _round in range(args.rounds):
-            for name, root in trees:
-                runs[name].append(_run_tree(root, SURVEYS))
+        subprocess.run(["cp", "-r", str(HERE / "locale"), folder], check=True)
+        trees = [
+            Tree(f"baseline {args.baseline}", Path(folder), SURVEYS),
+            Tree("this tree", HERE, SURVEYS),
+        ]
+        for tree in trees:
+            tree.wait_ready()
+        # Batches alternate between the two processes, so that load from anything else on
+        # the machine falls on both alike.
+        for _ in range(SURVEYS // args.batch):
+            for tree in trees:
+                tree.batches.append(tree.ask(f"run {args.batch}"))
+        queries = [tree.ask("queries")["queries_per_survey"] for tree in trees]
+        for tree in trees:
+            tree.close()
     print(
-        f"{SURVEYS} surveys answered page by page through /s/ (test client, SQLite), "
-        f"median of {args.rounds} alternated runs"
+        f"{SURVEYS} surveys per tree answered page by page through /s/ (test client, SQLite), "
+        f"in alternated batches of {args.batch}"
     )
-    print(
-        f"{'':<22}{'surveys/CPU-s':>14}{'surveys/s':>11}{'ms/request':>12}{'queries/survey':>16}"
-        "  runs (surveys/CPU-s)"
-    )
-    rows = []
-    for name, results in runs.items():
-        # CPU time of the process: the machine may be shared, wall time then tells the load.
-        median = sorted(results, key=lambda r: r["surveys_per_cpu_s"])[len(results) // 2]
-        rows.append((name, median))
-        every = ", ".join(f"{r['surveys_per_cpu_s']:.1f}" for r in results)
+    print(f"{'':<22}{'surveys/CPU-s':>14}{'surveys/s':>11}{'ms/request':>12}{'queries/survey':>16}")
+    totals = []
+    for tree, per_survey in zip(trees, queries, strict=True):
+        surveys = sum(b["surveys"] for b in tree.batches)
+        cpu = sum(b["cpu"] for b in tree.batches)
+        wall = sum(b["seconds"] for b in tree.batches)
+        requests = sum(b["requests"] for b in tree.batches)
+        totals.append(surveys / cpu)
         print(
-            f"{name:<22}{median['surveys_per_cpu_s']:>14.1f}{median['surveys_per_s']:>11.1f}"
-            f"{median['ms_per_request']:>12.2f}{median['queries_per_survey']:>16.1f}  {every}"
+            f"{tree.name:<22}{surveys / cpu:>14.1f}{surveys / wall:>11.1f}"
+            f"{wall / requests * 1000:>12.2f}{per_survey:>16.1f}"
         )
-    before, after = rows[0][1], rows[1][1]
-    print(f"speed-up (CPU): x{after['surveys_per_cpu_s'] / before['surveys_per_cpu_s']:.2f}")
+    # Per pair of neighbouring batches: robust to the load changing during the run.
+    ratios = sorted(
+        a["cpu"] / b["cpu"] for a, b in zip(trees[0].batches, trees[1].batches, strict=True)
+    )
+    print(
+        f"speed-up (CPU): x{totals[1] / totals[0]:.2f} overall, "
+        f"x{ratios[len(ratios) // 2]:.2f} median of {len(ratios)} neighbouring batch pairs"
+    )
 
 
 if __name__ == "__main__":
