@@ -106,6 +106,8 @@ class Results:
     top_forms: tuple[Row, ...] = ()
     top_forms_bully: tuple[Row, ...] = ()
     scales: tuple[ScaleRow, ...] = ()
+    # More answers than pupils on the class rosters: the rate (above 100%) is not given.
+    roster_incomplete: bool = False
 
     def prevalence_rows(self) -> tuple[Row, ...]:
         """Every prevalence row (main measures, roles, forms) once."""
@@ -150,6 +152,9 @@ def build_results(
     before = _protect(previous, min_group, band, previous_salt) if previous is not None else None
     above = _protect(parent, min_group, band, parent_salt) if parent is not None else None
     rate = aggregate.response_rate
+    roster_incomplete = rate is not None and rate > 1
+    if roster_incomplete:
+        rate = None
 
     def row(key: str) -> Row:
         p = aggregate.props[key]
@@ -185,6 +190,7 @@ def build_results(
         eligible=aggregate.eligible,
         response_rate=rate,
         low_response=rate is not None and rate < flag_below,
+        roster_incomplete=roster_incomplete,
         rows=main,
         roles=roles,
         top_forms=_by_prevalence(forms),
@@ -330,7 +336,10 @@ def children_table(
 
 
 def _pct(value: float) -> str:
-    return f"{value * 100:.0f}%"
+    """A share as the active language writes numbers (as the ``pct`` template filter)."""
+    from django.utils.formats import number_format
+
+    return f"{number_format(round(value * 100), 0)}%"
 
 
 def svg_bars(rows: Sequence[Row], labels: Mapping[str, str] | None = None, title: str = "") -> str:

@@ -5,13 +5,15 @@ entry that could tie a code to a response (the audit log is append-only and time
 """
 
 import datetime as dt
+import functools
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -86,11 +88,11 @@ def _roster(class_unit: OrgUnit) -> int:
     return Pupil.objects.filter(class_unit=class_unit, active=True).count()
 
 
-def _school_questions(raw: Any, school: OrgUnit) -> list[Item]:
+def _school_questions(raw: Any) -> list[Item]:
     if not raw:
         return []
     try:
-        return instruments.school_questions(raw, languages=())
+        return list(_school_items(json.dumps(raw, sort_keys=True)))
     except InstrumentFileError as exc:
         raise InvalidInput(
             _("The school's own questions are not valid: %(problem)s") % {"problem": exc.message}
@@ -134,7 +136,7 @@ def campaign_create(
     except InstrumentFileError as exc:
         raise InvalidInput(_("This survey instrument is not available.")) from exc
     questions = school_questions or []
-    _school_questions(questions, school)
+    _school_questions(questions)
     with transaction.atomic():
         campaign = Campaign.objects.create(
             school=school,
@@ -217,9 +219,13 @@ def codes_generate(
             for digest in hashes
         )
         issued = AnswerCode.objects.filter(campaign=campaign, class_unit=class_unit).count()
-        if entry.eligible == 0 or _roster(class_unit) == 0:
+        roster = _roster(class_unit)
+        if entry.eligible == 0 or roster == 0:
             # No roster to count: the codes handed out stand for the class's pupils.
             CampaignClass.objects.filter(pk=entry.pk).update(eligible=issued)
+        elif roster > entry.eligible:
+            # Pupils were added to the roster since the campaign opened: count them too.
+            CampaignClass.objects.filter(pk=entry.pk).update(eligible=roster)
         audit_record(
             actor=actor,
             action="survey.codes_generate",
@@ -228,6 +234,36 @@ def codes_generate(
             details={"class": class_unit.code, "count": count},
         )
     return made
+
+
+def codes_roster_warning(*, campaign: Campaign, class_unit: OrgUnit) -> str | None:
+    """A warning when the codes made for a class exceed the pupils on its roster (or it has
+    none): the response rate counts against the roster, so it would read too high."""
+    entry = CampaignClass.objects.filter(campaign=campaign, class_unit=class_unit).first()
+    if entry is None:
+        return None
+    made = AnswerCode.objects.filter(campaign=campaign, class_unit=class_unit).count()
+    roster = _roster(class_unit)
+    names = {"class": class_unit.name, "codes": made, "pupils": roster}
+    if roster == 0:
+        return (
+            _(
+                "Class %(class)s has no pupils on its roster, so its response rate is counted "
+                'against the %(codes)s codes made and marked "roster incomplete". Add the '
+                "class's pupils to the roster for a true response rate."
+            )
+            % names
+        )
+    if made > max(roster, entry.eligible):
+        return (
+            _(
+                "%(codes)s codes have now been made for class %(class)s, which has %(pupils)s "
+                "pupils on its roster. The response rate counts against the roster, so it is "
+                'marked "roster incomplete" until the roster lists every pupil.'
+            )
+            % names
+        )
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,20 +277,38 @@ class SurveyPage:
     items: tuple[Item, ...]  # the items shown, given the answers so far
 
 
-def _school_page(campaign: Campaign) -> Page | None:
-    items = _school_questions(campaign.school_questions, campaign.school)
-    if not items:
-        return None
-    title = {"en": _("A few questions from your school")}
-    return Page(code="school", titles=title, intros={}, items=tuple(items))
+@functools.lru_cache(maxsize=512)
+def _school_items(raw_json: str) -> tuple[Item, ...]:
+    """A school's questions, checked once per process for each distinct list (items are
+    frozen, so every request may share them)."""
+    return tuple(instruments.school_questions(json.loads(raw_json), languages=()))
+
+
+@functools.lru_cache(maxsize=512)
+def _pages(code: str, version: int, raw_json: str, language: str) -> tuple[Page, ...]:
+    found = list(instruments.get(code, version).pages)
+    items = _school_items(raw_json) if raw_json != "[]" else ()
+    if items:
+        title = {"en": _("A few questions from your school")}  # in ``language``, active now
+        found.append(Page(code="school", titles=title, intros={}, items=items))
+    return tuple(found)
 
 
 def pages(campaign: Campaign) -> list[Page]:
-    found = list(campaign.instrument.pages)
-    school = _school_page(campaign)
-    if school is not None:
-        found.append(school)
-    return found
+    """The instrument's pages, then the school's own page if it has questions.
+
+    Asked several times for every page a pupil sends: built once per process for each
+    instrument version, list of school questions and language (everything in it is frozen).
+    """
+    raw = json.dumps(campaign.school_questions or [], sort_keys=True)
+    return list(
+        _pages(
+            campaign.instrument_code,
+            campaign.instrument_version,
+            raw,
+            translation.get_language() or "en",
+        )
+    )
 
 
 def visible_pages(campaign: Campaign, answers: dict[str, Any]) -> list[SurveyPage]:
@@ -267,6 +321,17 @@ def visible_pages(campaign: Campaign, answers: dict[str, Any]) -> list[SurveyPag
     return out
 
 
+def counted_pages(campaign: Campaign) -> list[int]:
+    """Numbers of the pages every pupil sees (at least one item without show_if): the
+    "Page x of y" count. Pages of follow-up questions only are extra, not counted, so the
+    total never changes while a pupil answers (see ``views_public._context``)."""
+    return [
+        number
+        for number, page in enumerate(pages(campaign))
+        if any(item.show_if is None for item in page.items)
+    ]
+
+
 def _failure(scope_key: str = "") -> None:
     throttle_hit(scope="survey.code.fail", key=scope_key, window_seconds=600)
 
@@ -277,10 +342,10 @@ def code_open(*, code_text: str) -> AnswerCode:
     if throttle_count(scope="survey.code.fail", key="", window_seconds=600) >= limit:
         raise TooManyAttempts()
     digest = codes.code_hash(code_text)
+    # One join: the pupil's pages read the campaign only (not its school, its jurisdiction or
+    # the class), and the hash is unique, so no ORDER BY either (``first()`` would add one).
     found = (
-        AnswerCode.objects.select_related("campaign__school__jurisdiction", "class_unit")
-        .filter(code_hash=digest)
-        .first()
+        next(iter(AnswerCode.objects.select_related("campaign").filter(code_hash=digest)[:1]), None)
         if digest
         else None
     )
@@ -345,14 +410,14 @@ def answers_save(*, code: AnswerCode, number: int, posted: dict[str, str]) -> An
             draft.pop(key, None)
         else:
             draft[key] = value
-    with transaction.atomic():
-        updated = (
-            AnswerCode.objects.filter(pk=code.pk)
-            .exclude(state=AnswerCode.State.SUBMITTED)
-            .update(draft=draft, state=AnswerCode.State.STARTED, page=number)
-        )
-        if not updated:
-            raise CodeUsed()
+    # One UPDATE statement is a transaction of its own (no BEGIN/COMMIT round trips).
+    updated = (
+        AnswerCode.objects.filter(pk=code.pk)
+        .exclude(state=AnswerCode.State.SUBMITTED)
+        .update(draft=draft, state=AnswerCode.State.STARTED, page=number)
+    )
+    if not updated:
+        raise CodeUsed()
     code.draft, code.state, code.page = draft, AnswerCode.State.STARTED, number
     return code
 
@@ -380,7 +445,7 @@ def response_submit(*, code: AnswerCode) -> Response:
     if missing:
         raise AnswersMissing(missing)
     instrument = campaign.instrument
-    school_items = _school_questions(campaign.school_questions, campaign.school)
+    school_items = _school_questions(campaign.school_questions)
     # Answers to questions hidden by show_if (given before an earlier answer changed) go.
     shown = {item.code for page in visible_pages(campaign, answers) for item in page.items}
     kept = {key: value for key, value in answers.items() if key in shown}
@@ -394,7 +459,7 @@ def response_submit(*, code: AnswerCode) -> Response:
             raise CodeUsed()
         response = Response.objects.create(
             campaign=campaign,
-            class_unit=code.class_unit,
+            class_unit_id=code.class_unit_id,
             answers=kept,
             measures=scoring.score(instrument, kept, school_items),
         )
@@ -415,29 +480,47 @@ def _enqueue_refresh(campaign_id: int) -> None:
 
 
 def progress(campaign: Campaign) -> list[dict[str, Any]]:
-    """Per class: pupils, codes made, started, submitted and the response rate."""
+    """Per class: pupils, codes made, started, submitted and the response rate.
+
+    The rate counts answers against the pupils on the class roster. A class whose roster
+    is empty, or lists fewer pupils than the codes made, is flagged ``roster_incomplete``:
+    its rate may read too high, and a rate above 100% is not given at all (``rate`` None)."""
     counts: dict[tuple[int, str], int] = {
         (row["class_unit"], row["state"]): row["n"]
         for row in AnswerCode.objects.filter(campaign=campaign)
         .values("class_unit", "state")
         .annotate(n=Count("pk"))
     }
+    entries = list(campaign.classes.select_related("class_unit"))
+    rosters: dict[int, int] = {
+        row["class_unit"]: row["n"]
+        for row in Pupil.objects.filter(
+            class_unit__in=[e.class_unit_id for e in entries], active=True
+        )
+        .values("class_unit")
+        .annotate(n=Count("pk"))
+    }
     rows = []
-    for entry in campaign.classes.select_related("class_unit"):
+    for entry in entries:
         unit_id = entry.class_unit_id
         submitted = counts.get((unit_id, AnswerCode.State.SUBMITTED), 0)
         started = counts.get((unit_id, AnswerCode.State.STARTED), 0)
         unused = counts.get((unit_id, AnswerCode.State.UNUSED), 0)
+        made = submitted + started + unused
+        incomplete = rosters.get(unit_id, 0) == 0 or made > entry.eligible
         rate = submitted / entry.eligible if entry.eligible else None
+        if rate is not None and rate > 1:
+            rate = None  # more answers than pupils: not a rate
         rows.append(
             {
                 "class_unit": entry.class_unit,
                 "eligible": entry.eligible,
-                "codes": submitted + started + unused,
+                "codes": made,
                 "started": started,
                 "submitted": submitted,
                 "rate": rate,
                 "low": rate is not None and rate < RESPONSE_RATE_FLAG,
+                "roster_incomplete": incomplete,
             }
         )
     return rows

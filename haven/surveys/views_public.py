@@ -64,10 +64,16 @@ def _context(code_text: str, code: AnswerCode, number: int, lang: str) -> dict[s
     # The page asked for, or the nearest visible one after it (hidden pages are skipped).
     current = next((p for p in visible if p.number >= number), visible[-1])
     position = numbers.index(current.number)
+    # "Page x of y" counts only the pages every pupil sees: counting the follow-up pages
+    # made the total jump (6 to 7) when an answer opened one. A follow-up page says it is
+    # extra ("more questions after page x of y") and the bar stays where it was, so neither
+    # the total nor the bar ever goes backwards.
+    counted = services.counted_pages(campaign)
+    done_before = sum(1 for n in counted if n < current.number)
+    extra = current.number not in counted
     return {
         "code_text": code_text,
         "campaign": campaign,
-        "school": campaign.school,
         "page": current,
         "questions": [
             {
@@ -79,8 +85,9 @@ def _context(code_text: str, code: AnswerCode, number: int, lang: str) -> dict[s
             }
             for item in current.items
         ],
-        "position": position + 1,
-        "total": len(visible),
+        "position": done_before if extra else done_before + 1,
+        "total": len(counted),
+        "extra": extra,
         "first": position == 0,
         "last": position + 1 == len(numbers),
         "lang": lang,
@@ -130,7 +137,7 @@ def survey(request: HttpRequest) -> HttpResponse:
         except HavenError as exc:
             context = {**base, "error": exc.message}
             return render(request, "surveys/public_code.html", context, status=exc.status)
-        return render(request, "surveys/public_done.html", {**base, "school": code.campaign.school})
+        return render(request, "surveys/public_done.html", base)
     # Where to go is decided on the answers just saved: a follow-up page may have appeared.
     numbers = [p.number for p in services.visible_pages(code.campaign, code.draft)]
     target = number

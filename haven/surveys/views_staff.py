@@ -95,9 +95,11 @@ def campaign_create(request: HttpRequest, school_id: int) -> HttpResponse:
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Progress: codes made, started and sent per class, with the response rate."""
     campaign = _campaign_or_404(request, pk, Perm.SURVEY_MANAGE)
+    rows = services.progress(campaign)
     context = {
         "campaign": campaign,
-        "rows": services.progress(campaign),
+        "rows": rows,
+        "roster_incomplete": any(row["roster_incomplete"] for row in rows),
         "codes_form": CodesForm(),
         "running": campaign.is_running(),
     }
@@ -128,6 +130,11 @@ def campaign_codes(request: HttpRequest, pk: int, class_id: int) -> HttpResponse
     except HavenError as exc:
         messages.error(request, str(exc.message))
         return redirect("surveys:campaign_detail", campaign.pk)
+    warning = services.codes_roster_warning(campaign=campaign, class_unit=class_unit)
+    if warning:
+        # The slips download leaves the page as it is: the warning shows on the next page
+        # (and the class stays marked "roster incomplete" in the progress table).
+        messages.warning(request, warning)
     pdf = slips.slips_pdf(campaign=campaign, class_unit=class_unit, codes=made)
     return _download(pdf, f"codes-{campaign.school.code}-{class_unit.code}.pdf", "application/pdf")
 
@@ -202,8 +209,12 @@ def _school_context(campaign: Campaign, user: Any) -> dict[str, Any]:
             )
         )
     keys = [row.key for row in shown.prevalence_rows()]
+    incomplete = [
+        row["class_unit"].name for row in services.progress(campaign) if row["roster_incomplete"]
+    ]
     return {
         "campaign": campaign,
+        "incomplete_classes": incomplete,
         "results": shown,
         "classes": classes,
         "trend": trend,

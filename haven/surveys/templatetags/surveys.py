@@ -1,5 +1,13 @@
+"""Figures on the survey pages and the PDF, written the way the page's language writes
+numbers (Django's ``number_format``): 3,25 in Romanian, Dutch, Russian or Vietnamese, 3.25 in
+English or Chinese."""
+
+from typing import Any
+
 from django import template
-from django.utils.html import format_html
+from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from haven.surveys.labels import label
 from haven.surveys.suppression import Shown, label_text
@@ -14,12 +22,19 @@ def measure_label(key: str) -> str:
 
 @register.filter
 def pct(value: float | None) -> str:
-    return "\u2013" if value is None else f"{value * 100:.0f}%"
+    return "\u2013" if value is None else f"{number_format(round(value * 100), 0)}%"
 
 
 @register.filter
 def num(value: float | None, digits: int = 2) -> str:
-    return "\u2013" if value is None else f"{value:.{digits}f}"
+    return "\u2013" if value is None else number_format(round(value, digits), digits)
+
+
+def signed(value: float) -> str:
+    """Points of change with their sign, "+3" or "-3" (never "-0")."""
+    points = round(value * 100)
+    sign = "+" if points >= 0 else "-"
+    return f"{sign}{number_format(abs(points), 0)}"
 
 
 @register.simple_tag
@@ -45,7 +60,28 @@ def interval(iv: object) -> str:
         return "\u2013"
     return format_html(
         "{} ({} \u2013 {})",
-        f"{iv.estimate * 100:+.0f}",  # type: ignore[attr-defined]
-        f"{iv.low * 100:+.0f}",  # type: ignore[attr-defined]
-        f"{iv.high * 100:+.0f}",  # type: ignore[attr-defined]
+        signed(iv.estimate),  # type: ignore[attr-defined]
+        signed(iv.low),  # type: ignore[attr-defined]
+        signed(iv.high),  # type: ignore[attr-defined]
+    )
+
+
+OPTION = (
+    '<label class="survey-option"><input type="radio" name="q_{}" value="{}"{}> '
+    "<span>{}</span></label>"
+)
+
+
+@register.simple_tag
+def survey_options(question: dict[str, Any]) -> str:
+    """The answer buttons of a closed question. Written here rather than as a template loop:
+    the loop was the costliest part of rendering the pupil's page (about 45 buttons a page)."""
+    code = question["item"].code
+    return format_html_join(
+        "\n",
+        OPTION,
+        (
+            (code, value, mark_safe(" checked") if checked else "", label)
+            for value, label, checked in question["options"]
+        ),
     )

@@ -1,6 +1,7 @@
 """The pupil's pages at /s/: code in POST bodies only, pages, languages, errors, submit."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -142,3 +143,128 @@ def test_a_follow_up_opened_on_the_same_page_is_asked_before_moving_on(client, c
         q_it_stopped=str(max(follow_up.values)),
     )
     assert follow_up.texts["en"] not in later.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("lang", "hint"), [("en", "skip this"), ("ro", "sări peste"), ("nl", "overslaan")]
+)
+def test_the_optional_gender_question_says_it_may_be_skipped_once(client, code_text, lang, hint):
+    page = post(client, code_text, action="start", switch_lang=lang)
+    assert page.status_code == 200
+    content = page.content.decode()
+    legend = content[content.index('id="q-gender"') :]
+    legend = legend[: legend.index("</legend>")]
+    assert legend.count(hint) == 1
+
+
+PAGE_OF = re.compile(r"Page (\d+) of (\d+)|More questions after page (\d+) of (\d+)")
+
+
+def _progress(content: str) -> tuple[int, int, bool]:
+    found = PAGE_OF.search(content)
+    assert found is not None
+    if found.group(1):
+        return int(found.group(1)), int(found.group(2)), False
+    return int(found.group(3)), int(found.group(4)), True
+
+
+def test_page_count_stays_the_same_and_never_goes_back_when_follow_ups_appear(client, code_text):
+    """A pupil bullied in several ways opens the follow-up page: "Page x of y" keeps its
+    total, the follow-up page is announced as extra, and the position never goes back."""
+    campaign = AnswerCode.objects.get().campaign
+    answers = helpers.full_answers(victim=3, forms=2)
+    answers["it_stopped"] = 0
+    seen = [_progress(post(client, code_text, action="start").content.decode())]
+    number = 0
+    for _ in range(12):
+        page = services.pages(campaign)[number]
+        posted = {f"q_{i.code}": str(answers[i.code]) for i in page.items if i.code in answers}
+        content = post(client, code_text, action="next", page=str(number), **posted).content
+        content = content.decode()
+        if "Send my answers" in content and number == len(services.pages(campaign)) - 1:
+            break
+        seen.append(_progress(content))
+        number = int(re.search(r'name="page" value="(\d+)"', content).group(1))
+    totals = {total for _position, total, _extra in seen}
+    assert totals == {len(services.pages(campaign)) - 1}  # the follow-up page is not counted
+    assert any(extra for _p, _t, extra in seen)
+    positions = [position for position, _t, _e in seen]
+    assert positions == sorted(positions)
+    assert positions[-1] == max(totals)
+
+
+def test_progress_bar_never_goes_back_on_a_follow_up_page(client, code_text):
+    campaign = AnswerCode.objects.get().campaign
+    number = next(n for n, page in enumerate(services.pages(campaign)) if page.code == "follow_up")
+    AnswerCode.objects.update(draft={"victim_global": 3, "victim_verbal": 3})
+    before = post(client, code_text, action="goto", goto=str(number - 1), page=str(number - 1))
+    on_follow_up = post(client, code_text, action="goto", goto=str(number), page=str(number - 1))
+    bar = re.compile(r'<progress max="(\d+)" value="(\d+)"')
+    max_before, value_before = bar.search(before.content.decode()).groups()
+    max_after, value_after = bar.search(on_follow_up.content.decode()).groups()
+    assert max_before == max_after
+    assert value_after == value_before
+    assert "More questions after page" in on_follow_up.content.decode()
+
+
+def test_a_page_sent_costs_three_queries_and_the_code_lookup_joins_only_the_campaign(
+    client, code_text, django_assert_max_num_queries
+):
+    """The pupil's hot path (about 10 surveys a second per process before): the throttle
+    check, one lookup joining the campaign only (no school, jurisdiction or class, no ORDER
+    BY), and one UPDATE of the draft (a single statement needs no BEGIN/COMMIT around it)."""
+    post(client, code_text, action="start")
+    with django_assert_max_num_queries(3) as captured:
+        page = post(client, code_text, action="next", page="0", q_grade_band="1")
+    assert page.status_code == 200
+    [lookup] = [q["sql"] for q in captured.captured_queries if "code_hash" in q["sql"]]
+    assert lookup.count("JOIN") == 1 and '"surveys_campaign"' in lookup
+    assert "ORDER BY" not in lookup
+
+
+def test_pages_with_school_questions_are_built_once_and_follow_the_language(tree):
+    from django.utils import translation
+
+    from haven.surveys.models import Campaign
+
+    campaign = helpers.campaign(
+        tree.users["coordinator"],
+        tree.school_a,
+        school_questions=[{"code": "school_1", "text": {"en": "Lunch?"}, "kind": "text"}],
+    )
+    again = Campaign.objects.get(pk=campaign.pk)  # another request, another instance
+    with translation.override("en"):
+        first, second = services.pages(campaign), services.pages(again)
+        assert first[-1] is second[-1]  # the school's page, not parsed again
+        assert first[-1].title == "A few questions from your school"
+    with translation.override("ro"):
+        assert services.pages(again)[-1].title != "A few questions from your school"
+        assert services.pages(again)[-1].items[0].text == "Lunch?"
+
+
+def test_answer_buttons_escape_a_schools_own_choices(client, tree):
+    campaign = helpers.campaign(
+        tree.users["coordinator"],
+        tree.school_a,
+        school_questions=[
+            {
+                "code": "school_1",
+                "text": {"en": "Lunch?"},
+                "options": [
+                    {"value": 0, "label": {"en": "<b>calm</b>"}},
+                    {"value": 1, "label": {"en": "loud & busy"}},
+                ],
+            }
+        ],
+    )
+    [text] = services.codes_generate(
+        actor=tree.users["coordinator"], campaign=campaign, class_unit=tree.class_a, count=1
+    )
+    last = len(services.pages(campaign)) - 1
+    AnswerCode.objects.update(draft={"school_1": 1})
+    content = post(client, text, action="goto", goto=str(last), page=str(last)).content.decode()
+    assert "&lt;b&gt;calm&lt;/b&gt;" in content and "<b>calm" not in content
+    assert (
+        '<input type="radio" name="q_school_1" value="1" checked> <span>loud &amp; busy</span>'
+        in content
+    )
