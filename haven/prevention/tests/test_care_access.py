@@ -83,15 +83,17 @@ MATRIX = {
         {None: LOGIN, "staff": 404, "agency": 404, "other_coordinator": 404, "coordinator": 200,
          "teacher": 200, "inspector": 200},
     ),
+    # The bad date is refused: the page comes back with the form as typed (200).
     "round_answer": (
         "post",
         {None: LOGIN, "staff": 404, "inspector": 404, "other_coordinator": 404,
-         "teacher": 302, "coordinator": 302},
+         "teacher": 200, "coordinator": 200},
     ),
+    # The teacher resolves it (302); for the principal it is then already dealt with (200).
     "item_act": (
         "post",
         {None: LOGIN, "staff": 404, "inspector": 404, "other_coordinator": 404,
-         "teacher": 302, "principal": 302},
+         "teacher": 302, "principal": 200},
     ),
     "meeting_list": ("get", {None: LOGIN, "staff": 200, "principal": 200}),
     "meeting_create": (
