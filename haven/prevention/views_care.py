@@ -23,7 +23,7 @@ from haven.prevention import forms_care as forms
 from haven.prevention import selectors_care as selectors
 from haven.prevention import services_care as services
 from haven.prevention.errors import add_refusal
-from haven.prevention.models import ConcernEntry, ScreeningItem
+from haven.prevention.models import ConcernEntry, ItemStatus, ScreeningItem
 from haven.prevention.reasons_care import reason_name
 
 
@@ -412,8 +412,10 @@ def item_act(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     except HavenError as exc:
         if exc.status == 403:
             raise Http404() from exc
-        if action in typed:
-            # Shown again with what was typed; nothing was stored.
+        item.refresh_from_db(fields=["status"])
+        if action in typed and item.status == ItemStatus.OPEN:
+            # Shown again with what was typed; nothing was stored. (A finding dealt with
+            # meanwhile has no form left to show: the message says so instead.)
             refused = {
                 "item": item.pk,
                 "action": action,

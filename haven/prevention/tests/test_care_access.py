@@ -89,11 +89,10 @@ MATRIX = {
         {None: LOGIN, "staff": 404, "inspector": 404, "other_coordinator": 404,
          "teacher": 200, "coordinator": 200},
     ),
-    # The teacher resolves it (302); for the principal it is then already dealt with (200).
     "item_act": (
         "post",
         {None: LOGIN, "staff": 404, "inspector": 404, "other_coordinator": 404,
-         "teacher": 302, "principal": 200},
+         "teacher": 302, "principal": 302},
     ),
     "meeting_list": ("get", {None: LOGIN, "staff": 200, "principal": 200}),
     "meeting_create": (
