@@ -1,6 +1,7 @@
 """Writes for the prevention registers: each one transaction with its audit event."""
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterable
 from typing import Any
 
@@ -367,8 +368,9 @@ def pledge_record_paper(*, actor: Any, school: OrgUnit, user: User, signed_on: d
         )
     text = datafiles.pledge_for(school.jurisdiction.code)
     language = get_language() or "en"
+    # Midday where the school is: the day written on the paper stays that day there.
     signed_at = dt.datetime.combine(
-        signed_on, dt.time(12, 0), tzinfo=timezone.get_current_timezone()
+        signed_on, dt.time(12, 0), tzinfo=zoneinfo.ZoneInfo(school.jurisdiction.time_zone)
     )
     try:
         with transaction.atomic():

@@ -428,6 +428,7 @@ def pledge_sign(request: HttpRequest) -> HttpResponse:
             if exc.status == 403:
                 raise
             error = str(exc.message)
+    signed = selectors.pledge_own(user=request.user, school=school, year=year)
     return _render(
         request,
         "prevention/pledge_sign.html",
@@ -435,8 +436,10 @@ def pledge_sign(request: HttpRequest) -> HttpResponse:
             "schools": schools,
             "school": school,
             "text": text,
-            "signed": selectors.pledge_own(user=request.user, school=school, year=year),
+            "signed": signed,
+            "signed_late": bool(signed and selectors.pledge_signed_late(signed, school)),
             "deadline": selectors.calendar_of(school).pledge_deadline_in(year),
+            "deadline_passed": selectors.pledge_deadline_passed(school, year),
             "error": error,
             "year_label": f"{year}-{year + 1}",
         },
@@ -506,6 +509,7 @@ def pledges(request: HttpRequest, unit_id: int) -> HttpResponse:
             "unit": school,
             "rows": rows,
             "signed": sum(1 for r in rows if r.pledge),
+            "signed_late": sum(1 for r in rows if r.signed_late),
             "late": [r for r in rows if r.late],
             "deadline": deadline,
             "commitments": selectors.commitments(user=request.user, school=school, year=year),
