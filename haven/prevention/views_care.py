@@ -150,7 +150,7 @@ def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Unknown action."))
         return redirect("care:concern_detail", pk=entry.pk)
     if form.is_valid():
-        write = {
+        write: Any = {
             "follow_up": services.concern_follow_up,
             "update": services.concern_update,
             "close": services.concern_close,
@@ -199,8 +199,7 @@ def _concern_page(
             "cases": selectors.concern_cases(user=user, entry=entry),
             "is_open": is_open,
             "manage": manage and is_open,
-            "follow_up_form": refused.get("follow_up")
-            or forms.FollowUpForm(initial={"on": today}),
+            "follow_up_form": refused.get("follow_up") or forms.FollowUpForm(initial={"on": today}),
             "update_form": refused.get("update")
             or forms.ConcernForm(initial=initial, school=entry.school, entry=entry),
             "close_form": refused.get("close") or forms.CloseForm(),
@@ -488,9 +487,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             decision_form = forms.DecisionForm(request.POST, school=meeting.school)
             if decision_form.is_valid():
                 try:
-                    services.decision_add(
-                        actor=user, meeting=meeting, **decision_form.cleaned_data
-                    )
+                    services.decision_add(actor=user, meeting=meeting, **decision_form.cleaned_data)
                 except HavenError as exc:
                     if exc.status == 403:
                         raise Http404() from exc

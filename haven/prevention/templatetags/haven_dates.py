@@ -1,4 +1,4 @@
-"""``{% load haven_dates %}``: ``{{ day|long_date }}``, ``{{ moment|long_date:"DATETIME_FORMAT" }}``.
+"""``{% load haven_dates %}``, then ``{{ day|long_date }}`` or ``{{ when|long_date:"F Y" }}``.
 
 The logic lives in ``haven.lib.dates`` so that any app can use it; the library is registered
 here because template libraries belong to an installed app.

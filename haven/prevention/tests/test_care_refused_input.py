@@ -104,9 +104,7 @@ def test_a_finding_without_anyone_responsible_keeps_the_typed_text(world, screen
     assert not ScreeningItem.objects.exists()
 
 
-def test_a_responsible_person_from_another_school_is_marked_on_that_field(
-    world, screening, client
-):
+def test_a_responsible_person_from_another_school_is_marked_on_that_field(world, screening, client):
     round_, answer = screening
     client.force_login(world.users["coordinator"])
     response = client.post(
@@ -114,9 +112,7 @@ def test_a_responsible_person_from_another_school_is_marked_on_that_field(
         finding(world, responsible=world.users["other_coordinator"].pk),
     )
     assert response.status_code == 200
-    assert "has-error" in field_block(
-        response.content.decode(), f"item{answer.pk}_responsible"
-    )
+    assert "has-error" in field_block(response.content.decode(), f"item{answer.pk}_responsible")
     assert not ScreeningItem.objects.exists()
 
 

@@ -299,7 +299,7 @@ def test_a_refused_activity_comes_back_as_typed_beside_the_field(client, tree):
     assert "Some answers are missing or need a change" in page
     until = page[page.index('id="id_ends_on"') :]
     assert until.index("The activity cannot end before it starts.") < until.index("</div>")
-    assert '<details open><summary>Add an activity' in page
+    assert "<details open><summary>Add an activity" in page
     assert 'aria-current="page">Plan<' in page  # still the plan's tab
     assert not PlanActivity.objects.exists()
     # a missing field is marked too, with the rest kept
