@@ -158,8 +158,9 @@ def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             write(actor=user, entry=entry, **form.cleaned_data)
         except HavenError as exc:
-            if exc.status == 403:
-                raise Http404() from exc
+            if exc.status == 403:  # not theirs to change: nothing typed to keep for them
+                messages.error(request, str(exc.message))
+                return redirect("care:concern_detail", pk=entry.pk)
             add_refusal(form, exc)
     if form.errors:
         entry.refresh_from_db()
@@ -489,8 +490,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 try:
                     services.decision_add(actor=user, meeting=meeting, **decision_form.cleaned_data)
                 except HavenError as exc:
-                    if exc.status == 403:
-                        raise Http404() from exc
+                    if exc.status == 403:  # the page, but not the form, is theirs
+                        messages.error(request, str(exc.message))
+                        return redirect("care:meeting_detail", pk=meeting.pk)
                     add_refusal(decision_form, exc)
             if not decision_form.errors:
                 messages.success(request, _("Saved."))

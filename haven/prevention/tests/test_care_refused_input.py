@@ -239,3 +239,29 @@ def test_refusals_on_the_page_are_still_refused_for_other_schools(world, screeni
     )
     assert response.status_code == 404
     assert "Two groups quarrel" not in response.content.decode()
+
+
+def test_a_decision_from_someone_who_only_reads_the_meeting_is_refused_with_a_message(
+    world, client
+):
+    meeting = services.meeting_record(
+        actor=world.users["principal"],
+        school=world.tree.school_a,
+        body="council",
+        held_on=world.today,
+        members=[world.users["psychologist"]],
+        external_members=[],
+        concerns=[],
+        cases=[],
+        minutes="",
+    )
+    client.force_login(world.users["psychologist"])
+    assert client.get(url("care:meeting_detail", meeting.pk)).status_code == 200
+    response = client.post(
+        url("care:meeting_detail", meeting.pk),
+        {"action": "decision", "text": "Typed anyway."},
+        follow=True,
+    )
+    assert response.status_code == 200  # the page they may read, with the refusal
+    assert "You do not have access to this." in response.content.decode()
+    assert not CommitteeDecision.objects.exists()
