@@ -215,20 +215,42 @@ def staff_training(*, user: Any, school: OrgUnit, year: int) -> list[tuple[User,
 class PledgeRow:
     member: User
     pledge: Pledge | None
-    late: bool
+    late: bool  # not signed, and the deadline has passed
+    signed_late: bool = False  # signed, but after the deadline (it still counts as signed)
+
+
+def pledge_deadline_passed(school: OrgUnit, year: int) -> bool:
+    """Whether today, where the school is, is after the pledge deadline of ``year``."""
+    return today_at(school) > calendar_of(school).pledge_deadline_in(year)
+
+
+def pledge_signed_late(pledge: Pledge, school: OrgUnit) -> bool:
+    """Signed after the deadline of the pledge's school year: the day it was signed, where
+    the school is, is after the deadline. Derived from what is stored, for online and paper
+    signatures alike."""
+    signed_on = pledge.signed_at.astimezone(zoneinfo.ZoneInfo(school.jurisdiction.time_zone))
+    return signed_on.date() > calendar_of(school).pledge_deadline_in(pledge.year)
 
 
 def pledge_status(*, user: Any, school: OrgUnit, year: int) -> tuple[list[PledgeRow], dt.date]:
-    """Every staff member and their pledge of the year; who has not signed by the deadline."""
+    """Every staff member and their pledge of the year; who has not signed by the deadline,
+    and who signed after it."""
     if not access.can(user, Perm.PREVENTION_REVIEW, school):
         raise NotFound()
     deadline = calendar_of(school).pledge_deadline_in(year)
     past_deadline = today_at(school) > deadline
     signed = {p.user_id: p for p in Pledge.objects.filter(school=school, year=year)}
-    rows = [
-        PledgeRow(member=m, pledge=signed.get(m.pk), late=past_deadline and m.pk not in signed)
-        for m in school_staff(school)
-    ]
+    rows = []
+    for member in school_staff(school):
+        pledge = signed.get(member.pk)
+        rows.append(
+            PledgeRow(
+                member=member,
+                pledge=pledge,
+                late=past_deadline and pledge is None,
+                signed_late=pledge is not None and pledge_signed_late(pledge, school),
+            )
+        )
     return rows, deadline
 
 

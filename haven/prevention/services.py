@@ -1,6 +1,7 @@
 """Writes for the prevention registers: each one transaction with its audit event."""
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +20,7 @@ from haven.orgs import access
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit, User
 from haven.prevention import datafiles
+from haven.prevention.errors import InvalidField
 from haven.prevention.models import (
     ActivityStatus,
     ChannelKind,
@@ -145,13 +147,16 @@ def _next_year(day: dt.date) -> dt.date:
 
 def _check_activity(what: str, lead: str, goal: str, starts_on: Any, ends_on: Any) -> None:
     if goal not in Goal.values:
-        raise InvalidInput(_("Choose the activity's goal."))
+        raise InvalidField(_("Choose the activity's goal."), field="goal")
     if not what.strip() or not lead.strip():
-        raise InvalidInput(_("Say what the activity is and who leads it."))
+        raise InvalidField(
+            _("Say what the activity is and who leads it."),
+            field="lead" if what.strip() else "what",
+        )
     if not isinstance(starts_on, dt.date) or not isinstance(ends_on, dt.date):
         raise InvalidInput(_("Give the period's first and last day."))
     if ends_on < starts_on:
-        raise InvalidInput(_("The activity cannot end before it starts."))
+        raise InvalidField(_("The activity cannot end before it starts."), field="ends_on")
 
 
 def activity_add(
@@ -363,8 +368,9 @@ def pledge_record_paper(*, actor: Any, school: OrgUnit, user: User, signed_on: d
         )
     text = datafiles.pledge_for(school.jurisdiction.code)
     language = get_language() or "en"
+    # Midday where the school is: the day written on the paper stays that day there.
     signed_at = dt.datetime.combine(
-        signed_on, dt.time(12, 0), tzinfo=timezone.get_current_timezone()
+        signed_on, dt.time(12, 0), tzinfo=zoneinfo.ZoneInfo(school.jurisdiction.time_zone)
     )
     try:
         with transaction.atomic():

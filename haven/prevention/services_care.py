@@ -19,6 +19,7 @@ from haven.lib.errors import AccessDenied, InvalidInput
 from haven.orgs import access
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit, Pupil
+from haven.prevention.errors import InvalidField
 from haven.prevention.models import (
     CommitteeDecision,
     CommitteeMeeting,
@@ -43,9 +44,9 @@ def _audit(actor: Any, action: str, obj: Any, school: OrgUnit, **details: Any) -
     audit_record(actor=actor, action=action, obj=obj, org_unit=school, details=details)
 
 
-def _require_person(school: OrgUnit, user: Any, message: str) -> None:
+def _require_person(school: OrgUnit, user: Any, message: str, field: str) -> None:
     if user is not None and not school_people(school).filter(pk=user.pk).exists():
-        raise InvalidInput(message)
+        raise InvalidField(message, field=field)
 
 
 # Pupils of concern
@@ -54,17 +55,17 @@ def _require_person(school: OrgUnit, user: Any, message: str) -> None:
 def _clean_reasons(reasons: list[str], reason_note: str) -> list[str]:
     chosen = [code for code in dict.fromkeys(reasons) if code]
     if not chosen:
-        raise InvalidInput(_("Choose at least one reason."))
+        raise InvalidField(_("Choose at least one reason."), field="reasons")
     if set(chosen) - reason_codes():
-        raise InvalidInput(_("This reason is not on the list of reasons."))
+        raise InvalidField(_("This reason is not on the list of reasons."), field="reasons")
     if "other" in chosen and not reason_note.strip():
-        raise InvalidInput(_("Say what the other reason is."))
+        raise InvalidField(_("Say what the other reason is."), field="reason_note")
     return chosen
 
 
-def _clean_review(school: OrgUnit, review_on: dt.date | None) -> None:
+def _clean_review(school: OrgUnit, review_on: dt.date | None, field: str = "review_on") -> None:
     if review_on is not None and review_on <= school_today(school):
-        raise InvalidInput(_("The review date must be in the future."))
+        raise InvalidField(_("The review date must be in the future."), field=field)
 
 
 def _clean_mentor(
@@ -72,18 +73,23 @@ def _clean_mentor(
 ) -> tuple[Any, str, str, str]:
     mentor_name, mentor_role = mentor_name.strip(), mentor_role.strip()
     if mentor_kind and mentor_kind not in MentorKind.values:
-        raise InvalidInput(_("Unknown kind of mentor."))
+        raise InvalidField(_("Unknown kind of mentor."), field="mentor_kind")
     if mentor_user is not None:
         if mentor_name:
-            raise InvalidInput(
-                _("Choose the mentor among the school's people or describe them, not both.")
+            raise InvalidField(
+                _("Choose the mentor among the school's people or describe them, not both."),
+                field="mentor_name",
             )
-        _require_person(school, mentor_user, _("The mentor must be one of the school's people."))
+        _require_person(
+            school, mentor_user, _("The mentor must be one of the school's people."), "mentor_user"
+        )
         return mentor_user, mentor_kind or MentorKind.TEACHER, "", mentor_role
     if (mentor_kind or mentor_role) and not mentor_name:
-        raise InvalidInput(_("Give the mentor's name."))
+        raise InvalidField(_("Give the mentor's name."), field="mentor_name")
     if mentor_name and not mentor_kind:
-        raise InvalidInput(_("Say who the mentor is: a teacher, a police officer..."))
+        raise InvalidField(
+            _("Say who the mentor is: a teacher, a police officer..."), field="mentor_kind"
+        )
     return None, mentor_kind, mentor_name, mentor_role
 
 
@@ -107,10 +113,13 @@ def concern_register(
     if responsible is None:
         responsible = class_teacher(pupil.class_unit)
         if responsible is None:
-            raise InvalidInput(
-                _("Choose the responsible adult: Haven knows no class teacher for this class.")
+            raise InvalidField(
+                _("Choose the responsible adult: Haven knows no class teacher for this class."),
+                field="responsible",
             )
-    _require_person(school, responsible, _("The responsible adult must work at the school."))
+    _require_person(
+        school, responsible, _("The responsible adult must work at the school."), "responsible"
+    )
     mentor = _clean_mentor(school, mentor_user, mentor_kind, mentor_name, mentor_role)
     _clean_review(school, review_on)
     if ConcernEntry.objects.filter(pupil=pupil, status=ConcernEntry.Status.OPEN).exists():
@@ -157,8 +166,10 @@ def concern_update(
     school = entry.school
     chosen = _clean_reasons(reasons, reason_note)
     if responsible is None:
-        raise InvalidInput(_("Choose the responsible adult."))
-    _require_person(school, responsible, _("The responsible adult must work at the school."))
+        raise InvalidField(_("Choose the responsible adult."), field="responsible")
+    _require_person(
+        school, responsible, _("The responsible adult must work at the school."), "responsible"
+    )
     mentor = _clean_mentor(school, mentor_user, mentor_kind, mentor_name, mentor_role)
     if review_on != entry.review_on:
         _clean_review(school, review_on)
@@ -198,10 +209,10 @@ def concern_follow_up(
         raise InvalidInput(_("This entry is closed."))
     school = entry.school
     if not note.strip():
-        raise InvalidInput(_("Write what was done or found."))
+        raise InvalidField(_("Write what was done or found."), field="note")
     if on > school_today(school):
-        raise InvalidInput(_("A follow-up cannot be dated in the future."))
-    _clean_review(school, next_review_on)
+        raise InvalidField(_("A follow-up cannot be dated in the future."), field="on")
+    _clean_review(school, next_review_on, "next_review_on")
     with transaction.atomic():
         follow_up = ConcernFollowUp.objects.create(entry=entry, on=on, by=actor, note=note.strip())
         if next_review_on is not None:
@@ -217,7 +228,7 @@ def concern_close(*, actor: Any, entry: ConcernEntry, reason: str) -> ConcernEnt
     if entry.status != ConcernEntry.Status.OPEN:
         raise InvalidInput(_("This entry is closed."))
     if not reason.strip():
-        raise InvalidInput(_("Say why the entry is closed."))
+        raise InvalidField(_("Say why the entry is closed."), field="reason")
     with transaction.atomic():
         entry.status = ConcernEntry.Status.CLOSED
         entry.closed_reason = reason.strip()
@@ -264,13 +275,13 @@ def screening_round_create(
     access.require(actor, Perm.CARE_MANAGE, school)
     name = name.strip()
     if not name:
-        raise InvalidInput(_("Give the round a name."))
+        raise InvalidField(_("Give the round a name."), field="name")
     if ends_on < starts_on:
-        raise InvalidInput(_("The round cannot end before it starts."))
+        raise InvalidField(_("The round cannot end before it starts."), field="ends_on")
     school_classes = OrgUnit.objects.filter(parent=school, kind=OrgUnit.Kind.CLASS)
     if classes:
         if any(c.parent_id != school.pk or c.kind != OrgUnit.Kind.CLASS for c in classes):
-            raise InvalidInput(_("Choose classes of this school."))
+            raise InvalidField(_("Choose classes of this school."), field="classes")
         chosen = list({c.pk: c for c in classes}.values())
     else:
         chosen = list(school_classes)
@@ -292,8 +303,10 @@ def screening_assign(*, actor: Any, answer: ScreeningAnswer, responsible: Any) -
     school = answer.round.school
     access.require(actor, Perm.CARE_MANAGE, school)
     if responsible is None:
-        raise InvalidInput(_("Choose the responsible teacher."))
-    _require_person(school, responsible, _("The responsible teacher must work at the school."))
+        raise InvalidField(_("Choose the responsible teacher."), field="responsible")
+    _require_person(
+        school, responsible, _("The responsible teacher must work at the school."), "responsible"
+    )
     with transaction.atomic():
         answer.responsible = responsible
         answer.save(update_fields=["responsible"])
@@ -331,14 +344,18 @@ def screening_item_add(
     round_ = answer.round
     school = round_.school
     if not description.strip():
-        raise InvalidInput(_("Describe what was found (without naming pupils)."))
+        raise InvalidField(
+            _("Describe what was found (without naming pupils)."), field="description"
+        )
     if not measures.strip():
-        raise InvalidInput(_("Say which measures are taken."))
+        raise InvalidField(_("Say which measures are taken."), field="measures")
     if responsible is None:
-        raise InvalidInput(_("Choose who is responsible."))
-    _require_person(school, responsible, _("The responsible person must work at the school."))
+        raise InvalidField(_("Choose who is responsible."), field="responsible")
+    _require_person(
+        school, responsible, _("The responsible person must work at the school."), "responsible"
+    )
     if due_on < round_.starts_on:
-        raise InvalidInput(_("The due date cannot be before the round starts."))
+        raise InvalidField(_("The due date cannot be before the round starts."), field="due_on")
     with transaction.atomic():
         item = ScreeningItem.objects.create(
             answer=answer,
@@ -368,7 +385,7 @@ def _require_item(actor: Any, item: ScreeningItem) -> None:
 def screening_item_resolve(*, actor: Any, item: ScreeningItem, resolution: str) -> None:
     _require_item(actor, item)
     if not resolution.strip():
-        raise InvalidInput(_("Say how it was resolved."))
+        raise InvalidField(_("Say how it was resolved."), field="resolution")
     with transaction.atomic():
         item.status = ItemStatus.RESOLVED
         item.resolution = resolution.strip()
@@ -426,7 +443,7 @@ def meeting_record(
     if body not in CommitteeMeeting.Body.values:
         raise InvalidInput(_("Unknown committee."))
     if held_on > school_today(school):
-        raise InvalidInput(_("A meeting is recorded once it has taken place."))
+        raise InvalidField(_("A meeting is recorded once it has taken place."), field="held_on")
     external = [name.strip() for name in external_members if name.strip()]
     if not members and not external:
         raise InvalidInput(_("Say who was present."))
@@ -480,12 +497,16 @@ def decision_add(
     school = meeting.school
     access.require(actor, Perm.CARE_MANAGE, school)
     if not text.strip():
-        raise InvalidInput(_("Write the decision."))
-    _require_person(school, responsible, _("The responsible person must work at the school."))
+        raise InvalidField(_("Write the decision."), field="text")
+    _require_person(
+        school, responsible, _("The responsible person must work at the school."), "responsible"
+    )
     if due_on is not None and due_on < meeting.held_on:
-        raise InvalidInput(_("The due date cannot be before the meeting."))
+        raise InvalidField(_("The due date cannot be before the meeting."), field="due_on")
     if due_on is not None and responsible is None:
-        raise InvalidInput(_("A follow-up with a due date needs someone responsible."))
+        raise InvalidField(
+            _("A follow-up with a due date needs someone responsible."), field="responsible"
+        )
     with transaction.atomic():
         decision = CommitteeDecision.objects.create(
             meeting=meeting, text=text.strip(), responsible=responsible, due_on=due_on

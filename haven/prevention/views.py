@@ -23,6 +23,7 @@ from haven.orgs import access
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
 from haven.prevention import compliance, datafiles, forms, selectors, services
+from haven.prevention.errors import add_refusal
 from haven.prevention.models import PlanActivity
 
 
@@ -102,7 +103,7 @@ def _render(
     if unit is not None:
         context["tabs"] = _tabs(request.user, unit, context.get("year"))
         current = request.resolver_match.view_name if request.resolver_match else ""
-        context["current_tab"] = current
+        context.setdefault("current_tab", current)
     return render(request, template, context, status=status)
 
 
@@ -185,7 +186,13 @@ def overview(request: HttpRequest, unit_id: int) -> HttpResponse:
 @not_found_on_refusal
 def plan(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = selectors.unit_get(user=request.user, pk=unit_id)
-    year = _year(request, unit)
+    return _plan_page(request, unit, _year(request, unit))
+
+
+def _plan_page(
+    request: HttpRequest, unit: OrgUnit, year: int, activity_form: Any = None
+) -> HttpResponse:
+    """The plan page; ``activity_form`` is a refused new activity, shown again as typed."""
     found = selectors.plan_get(user=request.user, unit=unit, year=year)
     manage = access.can_manage_prevention(request.user, unit)
     has_previous = manage and selectors.plan_get(user=request.user, unit=unit, year=year - 1)
@@ -199,7 +206,8 @@ def plan(request: HttpRequest, unit_id: int) -> HttpResponse:
         )
         if manage and found is None
         else None,
-        "activity_form": forms.ActivityForm() if manage and found else None,
+        "activity_form": (activity_form or forms.ActivityForm()) if manage and found else None,
+        "current_tab": "prevention:plan",
         "below": selectors.plans_below(user=request.user, unit=unit, year=year)
         if unit.kind != OrgUnit.Kind.SCHOOL
         and access.can(request.user, Perm.PREVENTION_REVIEW, unit)
@@ -250,21 +258,15 @@ def activity_add(request: HttpRequest, unit_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.activity_add(actor=request.user, plan=found, **form.cleaned_data)
-            messages.success(request, _("The activity was added."))
         except HavenError as exc:
             if exc.status == 403:
                 raise
-            messages.error(request, str(exc.message))
-    else:
-        _form_errors(request, form)
+            add_refusal(form, exc)
+    if form.errors:
+        # The plan page again, with the activity as typed and what needs a change.
+        return _plan_page(request, unit, year, activity_form=form)
+    messages.success(request, _("The activity was added."))
     return redirect(_with_year("prevention:plan", unit.pk, year))
-
-
-def _form_errors(request: HttpRequest, form: Any) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
 
 
 @login_required
@@ -428,6 +430,7 @@ def pledge_sign(request: HttpRequest) -> HttpResponse:
             if exc.status == 403:
                 raise
             error = str(exc.message)
+    signed = selectors.pledge_own(user=request.user, school=school, year=year)
     return _render(
         request,
         "prevention/pledge_sign.html",
@@ -435,8 +438,10 @@ def pledge_sign(request: HttpRequest) -> HttpResponse:
             "schools": schools,
             "school": school,
             "text": text,
-            "signed": selectors.pledge_own(user=request.user, school=school, year=year),
+            "signed": signed,
+            "signed_late": bool(signed and selectors.pledge_signed_late(signed, school)),
             "deadline": selectors.calendar_of(school).pledge_deadline_in(year),
+            "deadline_passed": selectors.pledge_deadline_passed(school, year),
             "error": error,
             "year_label": f"{year}-{year + 1}",
         },
@@ -506,6 +511,7 @@ def pledges(request: HttpRequest, unit_id: int) -> HttpResponse:
             "unit": school,
             "rows": rows,
             "signed": sum(1 for r in rows if r.pledge),
+            "signed_late": sum(1 for r in rows if r.signed_late),
             "late": [r for r in rows if r.late],
             "deadline": deadline,
             "commitments": selectors.commitments(user=request.user, school=school, year=year),

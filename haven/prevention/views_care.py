@@ -22,12 +22,9 @@ from haven.orgs.models import OrgUnit
 from haven.prevention import forms_care as forms
 from haven.prevention import selectors_care as selectors
 from haven.prevention import services_care as services
-from haven.prevention.models import ConcernEntry, ScreeningItem
+from haven.prevention.errors import add_refusal
+from haven.prevention.models import ConcernEntry, ItemStatus, ScreeningItem
 from haven.prevention.reasons_care import reason_name
-
-
-def _form_error(form: Any) -> str:
-    return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 def _school(request: HttpRequest, perm: str) -> OrgUnit | None:
@@ -134,34 +131,51 @@ def _concern_or_404(request: HttpRequest, pk: int) -> ConcernEntry:
 
 @login_required
 def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The entry, its log and, for whoever may, the forms that change it. Refused input
+    shows the page again with the form as typed and what needs a change."""
     entry = _concern_or_404(request, pk)
     user: Any = request.user
+    if request.method != "POST":
+        return _concern_page(request, entry)
     manage = access.can_manage_concern(user, entry)
-    if request.method == "POST":
-        action = request.POST.get("action", "")
-        form: Any
-        try:
-            if action == "follow_up":
-                form = forms.FollowUpForm(request.POST)
-                if not form.is_valid():
-                    raise InvalidInput(_form_error(form))
-                services.concern_follow_up(actor=user, entry=entry, **form.cleaned_data)
-            elif action == "update" and manage:
-                form = forms.ConcernForm(request.POST, school=entry.school, entry=entry)
-                if not form.is_valid():
-                    raise InvalidInput(_form_error(form))
-                services.concern_update(actor=user, entry=entry, **form.cleaned_data)
-            elif action == "close" and manage:
-                form = forms.CloseForm(request.POST)
-                if not form.is_valid():
-                    raise InvalidInput(_form_error(form))
-                services.concern_close(actor=user, entry=entry, **form.cleaned_data)
-            else:
-                raise InvalidInput(_("Unknown action."))
-            messages.success(request, _("Saved."))
-        except HavenError as exc:
-            messages.error(request, str(exc.message))
+    action = request.POST.get("action", "")
+    form: Any = None
+    if action == "follow_up":
+        form = forms.FollowUpForm(request.POST)
+    elif action == "update" and manage:
+        form = forms.ConcernForm(request.POST, school=entry.school, entry=entry)
+    elif action == "close" and manage:
+        form = forms.CloseForm(request.POST)
+    if form is None:
+        messages.error(request, _("Unknown action."))
         return redirect("care:concern_detail", pk=entry.pk)
+    if form.is_valid():
+        write: Any = {
+            "follow_up": services.concern_follow_up,
+            "update": services.concern_update,
+            "close": services.concern_close,
+        }[action]
+        try:
+            write(actor=user, entry=entry, **form.cleaned_data)
+        except HavenError as exc:
+            if exc.status == 403:  # not theirs to change: nothing typed to keep for them
+                messages.error(request, str(exc.message))
+                return redirect("care:concern_detail", pk=entry.pk)
+            add_refusal(form, exc)
+    if form.errors:
+        entry.refresh_from_db()
+        return _concern_page(request, entry, {action: form})
+    messages.success(request, _("Saved."))
+    return redirect("care:concern_detail", pk=entry.pk)
+
+
+def _concern_page(
+    request: HttpRequest, entry: ConcernEntry, refused: dict[str, Any] | None = None
+) -> HttpResponse:
+    """The entry's page; ``refused`` holds the one form sent back with its errors."""
+    user: Any = request.user
+    refused = refused or {}
+    manage = access.can_manage_concern(user, entry)
     services.concern_record_view(actor=user, entry=entry)
     today = services.school_today(entry.school)
     initial = {
@@ -186,9 +200,10 @@ def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cases": selectors.concern_cases(user=user, entry=entry),
             "is_open": is_open,
             "manage": manage and is_open,
-            "follow_up_form": forms.FollowUpForm(initial={"on": today}),
-            "update_form": forms.ConcernForm(initial=initial, school=entry.school, entry=entry),
-            "close_form": forms.CloseForm(),
+            "follow_up_form": refused.get("follow_up") or forms.FollowUpForm(initial={"on": today}),
+            "update_form": refused.get("update")
+            or forms.ConcernForm(initial=initial, school=entry.school, entry=entry),
+            "close_form": refused.get("close") or forms.CloseForm(),
         },
     )
 
@@ -243,7 +258,16 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         round_ = selectors.round_get(user=request.user, pk=pk)
     except NotFound as exc:
         raise Http404() from exc
+    return _round_page(request, round_)
+
+
+def _round_page(
+    request: HttpRequest, round_: Any, refused: dict[str, Any] | None = None
+) -> HttpResponse:
+    """The round's page. ``refused`` is what was sent back: ``answer`` and ``action`` with the
+    bound ``form``, or ``item`` and ``action`` with the ``message`` and the typed ``value``."""
     user: Any = request.user
+    refused = refused or {}
     school = round_.school
     today = services.school_today(school)
     answers = list(
@@ -256,18 +280,29 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for answer in answers:
         answer.round = round_  # already read, with its school
         answer.may_answer = access.can_answer_screening(user, answer)  # type: ignore[attr-defined]
+        sent_back = refused.get("form") if refused.get("answer") == answer.pk else None
+        for item in answer.items.all():  # prefetched: the page shows these very objects
+            item.sent_back = refused["action"] if refused.get("item") == item.pk else ""  # type: ignore[attr-defined]
         if answer.may_answer:  # type: ignore[attr-defined]
-            item_form = forms.ItemForm(
-                school=school, auto_id=f"item{answer.pk}_%s", initial={"due_on": round_.ends_on}
-            )
+            if sent_back is not None and refused["action"] == "item":
+                item_form = sent_back
+            else:
+                item_form = forms.ItemForm(
+                    school=school,
+                    auto_id=f"item{answer.pk}_%s",
+                    initial={"due_on": round_.ends_on},
+                )
             forms.share_choices(item_form, "responsible", people)
             answer.item_form = item_form  # type: ignore[attr-defined]
         if manage:
-            assign_form = forms.AssignForm(
-                school=school,
-                auto_id=f"assign{answer.pk}_%s",
-                initial={"responsible": answer.responsible_id},
-            )
+            if sent_back is not None and refused["action"] == "assign":
+                assign_form = sent_back
+            else:
+                assign_form = forms.AssignForm(
+                    school=school,
+                    auto_id=f"assign{answer.pk}_%s",
+                    initial={"responsible": answer.responsible_id},
+                )
             forms.share_choices(assign_form, "responsible", people)
             answer.assign_form = assign_form  # type: ignore[attr-defined]
     return render(
@@ -281,6 +316,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "today": today,
             "manage": manage,
             "may_open_cases": access.can(user, Perm.CASE_MANAGE, school),
+            "refused": refused,
         },
     )
 
@@ -303,20 +339,26 @@ def round_answer(request: HttpRequest, pk: int, answer_id: int) -> HttpResponse:
         raise Http404()
     user: Any = request.user
     action = request.POST.get("action", "")
-    form: Any
+    if action in ("item", "assign"):
+        form_class = forms.ItemForm if action == "item" else forms.AssignForm
+        form = form_class(request.POST, school=round_.school, auto_id=f"{action}{answer.pk}_%s")
+        if form.is_valid():
+            write = services.screening_item_add if action == "item" else services.screening_assign
+            try:
+                write(actor=user, answer=answer, **form.cleaned_data)
+            except HavenError as exc:
+                if exc.status == 403:
+                    raise Http404() from exc
+                add_refusal(form, exc)
+        if form.errors:
+            # Shown again as typed, beside what needs a change; nothing was stored.
+            refused = {"answer": answer.pk, "action": action, "form": form}
+            return _round_page(request, round_, refused)
+        messages.success(request, _("Saved."))
+        return redirect("care:round_detail", pk=round_.pk)
     try:
         if action == "none_found":
             services.screening_none_found(actor=user, answer=answer)
-        elif action == "item":
-            form = forms.ItemForm(request.POST, school=round_.school)
-            if not form.is_valid():
-                raise InvalidInput(_form_error(form))
-            services.screening_item_add(actor=user, answer=answer, **form.cleaned_data)
-        elif action == "assign":
-            form = forms.AssignForm(request.POST, school=round_.school)
-            if not form.is_valid():
-                raise InvalidInput(_form_error(form))
-            services.screening_assign(actor=user, answer=answer, **form.cleaned_data)
         else:
             raise InvalidInput(_("Unknown action."))
         messages.success(request, _("Saved."))
@@ -345,6 +387,7 @@ def item_act(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
         raise Http404()
     user: Any = request.user
     action = request.POST.get("action", "")
+    typed = {"resolve": "resolution", "open_case": "title", "link_case": "case"}
     try:
         if action == "resolve":
             services.screening_item_resolve(
@@ -369,6 +412,17 @@ def item_act(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     except HavenError as exc:
         if exc.status == 403:
             raise Http404() from exc
+        item.refresh_from_db(fields=["status"])
+        if action in typed and item.status == ItemStatus.OPEN:
+            # Shown again with what was typed; nothing was stored. (A finding dealt with
+            # meanwhile has no form left to show: the message says so instead.)
+            refused = {
+                "item": item.pk,
+                "action": action,
+                "message": str(exc.message),
+                "value": request.POST.get(typed[action], ""),
+            }
+            return _round_page(request, round_, refused)
         messages.error(request, str(exc.message))
     return redirect("care:round_detail", pk=round_.pk)
 
@@ -427,28 +481,38 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound as exc:
         raise Http404() from exc
     user: Any = request.user
+    decision_form = forms.DecisionForm(school=meeting.school)
     if request.method == "POST":
         action = request.POST.get("action", "")
-        try:
-            if action == "decision":
-                form = forms.DecisionForm(request.POST, school=meeting.school)
-                if not form.is_valid():
-                    raise InvalidInput(_form_error(form))
-                services.decision_add(actor=user, meeting=meeting, **form.cleaned_data)
-            elif action == "decision_done":
-                wanted = request.POST.get("decision", "")
-                decision = meeting.decisions.filter(
-                    pk=int(wanted) if wanted.isdigit() else 0
-                ).first()
-                if decision is None:
-                    raise InvalidInput(_("Unknown decision."))
-                services.decision_done(actor=user, decision=decision)
-            else:
-                raise InvalidInput(_("Unknown action."))
-            messages.success(request, _("Saved."))
-        except HavenError as exc:
-            messages.error(request, str(exc.message))
-        return redirect("care:meeting_detail", pk=meeting.pk)
+        if action == "decision":
+            decision_form = forms.DecisionForm(request.POST, school=meeting.school)
+            if decision_form.is_valid():
+                try:
+                    services.decision_add(actor=user, meeting=meeting, **decision_form.cleaned_data)
+                except HavenError as exc:
+                    if exc.status == 403:  # the page, but not the form, is theirs
+                        messages.error(request, str(exc.message))
+                        return redirect("care:meeting_detail", pk=meeting.pk)
+                    add_refusal(decision_form, exc)
+            if not decision_form.errors:
+                messages.success(request, _("Saved."))
+                return redirect("care:meeting_detail", pk=meeting.pk)
+        else:
+            try:
+                if action == "decision_done":
+                    wanted = request.POST.get("decision", "")
+                    decision = meeting.decisions.filter(
+                        pk=int(wanted) if wanted.isdigit() else 0
+                    ).first()
+                    if decision is None:
+                        raise InvalidInput(_("Unknown decision."))
+                    services.decision_done(actor=user, decision=decision)
+                else:
+                    raise InvalidInput(_("Unknown action."))
+                messages.success(request, _("Saved."))
+            except HavenError as exc:
+                messages.error(request, str(exc.message))
+            return redirect("care:meeting_detail", pk=meeting.pk)
     services.meeting_record_view(actor=user, meeting=meeting)
     manage = access.can(user, Perm.CARE_MANAGE, meeting.school)
     return render(
@@ -462,6 +526,6 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "hidden": selectors.meeting_hidden_count(user=user, meeting=meeting),
             "decisions": meeting.decisions.select_related("responsible"),
             "manage": manage,
-            "decision_form": forms.DecisionForm(school=meeting.school),
+            "decision_form": decision_form,
         },
     )

@@ -87,3 +87,42 @@ def test_chinese_phone_screening_nothing_found(browser, live_server, tree, compi
     expect(page.locator("#round-progress")).to_contain_text("1")
     answer = round_.answers.get(class_unit=tree.class_a)
     assert answer.none_found and answer.answered_by == teacher
+
+
+def test_romanian_phone_refused_finding_keeps_what_was_typed(
+    browser, live_server, tree, compiled_messages
+):
+    """A class teacher types a finding with a due date before the round: the page comes back
+    with the text kept and the date marked; corrected, the finding is saved."""
+    world = build_world(tree)
+    round_ = services.screening_round_create(
+        actor=world.users["coordinator"],
+        school=tree.school_a,
+        name="Evaluare de toamnă",
+        starts_on=world.today,
+        ends_on=world.today + dt.timedelta(days=7),
+    )
+    teacher = login(browser, live_server, world.class_teacher, "ro")
+    teacher.set_viewport_size({"width": 390, "height": 844})
+    teacher.goto(f"{live_server.url}/ro/care/rounds/{round_.pk}/")
+    section = teacher.locator("section.screening-class")
+    section.locator("summary").first.click()
+    form = section.locator("form", has=teacher.locator("input[value=item]"))
+    form.locator("textarea[name=description]").fill("Două grupuri se ceartă la stația de autobuz.")
+    form.locator("select[name=responsible]").select_option(str(world.class_teacher.pk))
+    form.locator("textarea[name=measures]").fill("Oră de dirigenție.")
+    form.locator("input[name=due_on]").fill((world.today - dt.timedelta(days=2)).isoformat())
+    form.locator("button.primary").click()
+
+    form = teacher.locator("section.screening-class form", has=teacher.locator("input[value=item]"))
+    expect(form).to_be_visible()  # the details stay open
+    expect(form.locator("textarea[name=description]")).to_have_value(
+        "Două grupuri se ceartă la stația de autobuz."
+    )
+    expect(form.locator(".has-error")).to_have_count(1)
+    expect(form.locator(".error-summary")).to_be_visible()
+    assert not round_.answers.filter(items__isnull=False).exists()
+
+    form.locator("input[name=due_on]").fill((world.today + dt.timedelta(days=3)).isoformat())
+    form.locator("button.primary").click()
+    expect(teacher.locator("ul.findings")).to_contain_text("Două grupuri se ceartă")

@@ -83,10 +83,11 @@ MATRIX = {
         {None: LOGIN, "staff": 404, "agency": 404, "other_coordinator": 404, "coordinator": 200,
          "teacher": 200, "inspector": 200},
     ),
+    # The bad date is refused: the page comes back with the form as typed (200).
     "round_answer": (
         "post",
         {None: LOGIN, "staff": 404, "inspector": 404, "other_coordinator": 404,
-         "teacher": 302, "coordinator": 302},
+         "teacher": 200, "coordinator": 200},
     ),
     "item_act": (
         "post",

@@ -274,3 +274,38 @@ def test_staff_find_their_pledge_from_the_plan_and_inspectors_do_not(client, tre
     client.force_login(tree.users["inspector"])
     page = client.get(url("prevention:plan", tree.school_a.pk))
     assert url("prevention:pledge_sign") not in page.content.decode()
+
+
+@time_machine.travel(AUTUMN)
+def test_a_refused_activity_comes_back_as_typed_beside_the_field(client, tree):
+    make_plan(tree, template="")
+    client.force_login(tree.users["principal"])
+    response = client.post(
+        url("prevention:activity_add", tree.school_a.pk),
+        {
+            "year": YEAR,
+            "goal": "rules",
+            "what": "Class rules written with the pupils of every class",
+            "lead": "Form teachers",
+            "participants": "All pupils",
+            "starts_on": "2026-11-10",
+            "ends_on": "2026-11-01",
+        },
+    )
+    assert response.status_code == 200  # no redirect: nothing typed is lost
+    page = response.content.decode()
+    assert "Class rules written with the pupils of every class</textarea>" in page
+    assert 'value="Form teachers"' in page and 'value="All pupils"' in page
+    assert "Some answers are missing or need a change" in page
+    until = page[page.index('id="id_ends_on"') :]
+    assert until.index("The activity cannot end before it starts.") < until.index("</div>")
+    assert "<details open><summary>Add an activity" in page
+    assert 'aria-current="page">Plan<' in page  # still the plan's tab
+    assert not PlanActivity.objects.exists()
+    # a missing field is marked too, with the rest kept
+    response = client.post(
+        url("prevention:activity_add", tree.school_a.pk),
+        {"year": YEAR, "goal": "rules", "what": "Kept text", "lead": "", "starts_on": "x"},
+    )
+    assert response.status_code == 200 and "Kept text</textarea>" in response.content.decode()
+    assert not PlanActivity.objects.exists()
