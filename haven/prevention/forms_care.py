@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from haven.cases.models import Case
 from haven.orgs import access
@@ -102,7 +103,7 @@ class CloseForm(forms.Form):
 
 
 class RoundForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("screening round", "Name"), max_length=200)
     starts_on = forms.DateField(label=_("From"), widget=date_input())
     ends_on = forms.DateField(label=_("Until"), widget=date_input())
     classes = forms.ModelMultipleChoiceField(
