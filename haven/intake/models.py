@@ -134,6 +134,9 @@ class Report(models.Model):
         related_name="merged_reports",
     )
     dismiss_reason = models.TextField(_("reason for dismissal"), blank=True)
+    # The coordinators' e-mail about this report is still to be sent: set in the transaction
+    # that stores the report (a durable outbox), cleared by the task that sends it.
+    notify_pending = models.BooleanField(_("coordinators not yet told"), default=False)
 
     class Meta:
         verbose_name = _("report")
@@ -145,6 +148,12 @@ class Report(models.Model):
             models.Index(fields=["school", "created_at"], name="report_recent_idx"),
             # ... and the overall limit counts everyone's reports of the last minute.
             models.Index(fields=["created_at"], name="report_created_idx"),
+            # The notifier reads only the few reports still waiting for their e-mail.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(notify_pending=True),
+                name="report_notify_pending_idx",
+            ),
         ]
 
     def __str__(self) -> str:

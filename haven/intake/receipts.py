@@ -6,6 +6,7 @@ which only a keyed hash (HMAC-SHA-256) is stored. A stolen database therefore le
 follow up on a report, and a receipt cannot be guessed.
 """
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -36,8 +37,16 @@ class Receipt:
         return hash_secret(self.secret)
 
 
+# Base 32 as the standard library writes it, and the same 5-bit values in Crockford's letters.
+_RFC4648 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_TO_CROCKFORD = str.maketrans(_RFC4648, ALPHABET)
+
+
 def _random(length: int) -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+    """``length`` characters, 5 random bits each (one b32encode instead of a loop of
+    ``secrets.choice``: this runs on every public report)."""
+    raw = secrets.token_bytes(-(-length * 5 // 8))
+    return base64.b32encode(raw).decode()[:length].translate(_TO_CROCKFORD)
 
 
 def generate() -> Receipt:

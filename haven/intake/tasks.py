@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -22,10 +23,25 @@ def recipients(report: Report) -> list:
 
 
 @task()
-def notify_new_report(report_id: int) -> int:
+def notify_pending_reports() -> int:
+    """Announce every report still waiting for its e-mail; the number of e-mails sent.
+
+    Each report is claimed by one conditional UPDATE in the transaction that sends its
+    e-mails: parallel runs never announce a report twice, and a failed send leaves it pending
+    for the next run.
+    """
+    pending = Report.objects.filter(notify_pending=True).order_by("created_at")
+    sent = 0
+    for pk in list(pending.values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            if Report.objects.filter(pk=pk, notify_pending=True).update(notify_pending=False):
+                sent += announce(Report.objects.select_related("school").get(pk=pk))
+    return sent
+
+
+def announce(report: Report) -> int:
     """E-mail each recipient in their language. The message holds no detail of the report:
     e-mail is not a safe place for it; the link leads to the access-checked inbox."""
-    report = Report.objects.select_related("school").get(pk=report_id)
     sent = 0
     for user in recipients(report):
         with translation.override(user.language or settings.LANGUAGE_CODE):

@@ -42,7 +42,7 @@ def check_report(
             else:
                 value = field.clean(value)
             if name == "description":
-                value = ReportForm.description_rule(value)
+                value = ReportForm.description_rule(str(value))
         except ValidationError as exc:
             errors[name] = list(exc.messages)
         else:

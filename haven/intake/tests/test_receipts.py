@@ -35,6 +35,12 @@ def test_receipts_parse_however_they_are_copied(style):
     assert receipts.parse(copied) == receipt
 
 
+def test_every_character_of_the_alphabet_is_used_in_every_position():
+    batch = [str(receipts.generate()).replace("-", "") for _ in range(3000)]
+    for position in range(receipts.LENGTH):
+        assert {text[position] for text in batch} == set(receipts.ALPHABET), position
+
+
 def test_mistyped_letters_are_read_as_the_digits_they_look_like():
     receipt = receipts.Receipt(lookup="0000AAAA", secret="1111" + "B" * 16)
     assert receipts.parse("OOOOAAAAIlIl" + "b" * 16) == receipt
