@@ -1,6 +1,8 @@
--- wrk script for bench/intake.py. Arguments: method, school code, school id, run id, and a
--- directory for receipts (empty: none). Each POST carries a unique report; responses are
--- counted as 2xx or not, and with a directory each thread appends the receipts it was given.
+-- wrk script for bench/intake.py. Arguments: method, school code prefix, number of schools,
+-- school id (for the durable reference), run id, and a directory for receipts (empty: none).
+-- Each POST carries a unique report to a school in turn (stepping by 7, prime to the count,
+-- reaches every school); responses are counted as 2xx or not, and with a directory each
+-- thread appends the receipts it was given.
 local threads = {}
 
 function setup(thread)
@@ -9,7 +11,8 @@ function setup(thread)
 end
 
 function init(args)
-  method, school, school_id, run, outdir = args[1], args[2], args[3], args[4], args[5]
+  method, prefix, schools, school_id, run, outdir =
+    args[1], args[2], tonumber(args[3]), args[4], args[5], args[6]
   ok, bad, n = 0, 0, 0
   if outdir ~= "" then
     out = io.open(outdir .. "/receipts-" .. id .. ".txt", "a")
@@ -28,7 +31,7 @@ function request()
     '{"school": "%s", "school_id": %s, "description": "Bench report %d of thread %d.", '
       .. '"affected": "me", "reporter_role": "pupil", "harms": ["verbal"], "place": "yard", '
       .. '"submission_token": "%s-%d-%d"}',
-    school, school_id, n, id, run, id, n)
+    prefix .. ((n * 7 + id) % schools), school_id, n, id, run, id, n)
   return wrk.format("POST", nil, nil, body)
 end
 
