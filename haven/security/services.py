@@ -24,10 +24,11 @@ def _window_start(window_seconds: int) -> dt.datetime:
 
 def throttle_count(*, scope: str, key: str, window_seconds: int) -> int:
     """Attempts already counted for ``key`` in the current window."""
-    row = ThrottleWindow.objects.filter(
+    counts = ThrottleWindow.objects.filter(
         key_hash=_key_hash(scope, key), window_start=_window_start(window_seconds)
-    ).first()
-    return row.count if row else 0
+    ).values_list("count", flat=True)
+    # One row at most (unique key and window): a slice, not .first(), which adds an ORDER BY.
+    return next(iter(counts[:1]), 0)
 
 
 def throttle_hit(*, scope: str, key: str, window_seconds: int) -> int:
