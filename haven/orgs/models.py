@@ -355,4 +355,33 @@ class Pupil(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.given_name} {self.family_name}"
+        if not _family_name_first(self.school_id):
+            return f"{self.given_name} {self.family_name}"
+        # Chinese names run together (张子涵); Vietnamese ones keep their spaces (Nguyễn Văn An).
+        han = all(_is_han(part) for part in (self.family_name, self.given_name))
+        return f"{self.family_name}{'' if han else ' '}{self.given_name}"
+
+
+# Languages whose names are written family name first, by the school's jurisdiction's first
+# language (a name's order follows where the pupil is registered, not the reader's language).
+FAMILY_NAME_FIRST = {"zh-hans", "zh-hant", "zh", "vi", "ja", "ko"}
+
+
+def _family_name_first(school_id: int) -> bool:
+    from haven.lib.ttlcache import cached
+
+    def compute() -> bool:
+        languages = (
+            OrgUnit.objects.filter(pk=school_id)
+            .values_list("jurisdiction__languages", flat=True)
+            .first()
+        )
+        return bool(languages) and str(languages[0]).lower() in FAMILY_NAME_FIRST
+
+    return bool(cached(("family_name_first", school_id), 300, compute))
+
+
+def _is_han(text: str) -> bool:
+    return bool(text) and all(
+        "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text
+    )
