@@ -375,7 +375,7 @@ def _family_name_first(school_id: int) -> bool:
             OrgUnit.objects.filter(pk=school_id)
             .values_list("jurisdiction__languages", flat=True)
             .first()
-        )
+        ) or []
         return bool(languages) and str(languages[0]).lower() in FAMILY_NAME_FIRST
 
     return bool(cached(("family_name_first", school_id), 300, compute))
