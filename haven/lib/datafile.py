@@ -69,3 +69,32 @@ class Reader:
             names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
             raise self.fail(node, f"{key!r} must be a {names}")
         return value
+
+    def texts(
+        self,
+        node: Any,
+        key: str,
+        *,
+        required: bool = True,
+        languages: tuple[str, ...] = LANGUAGES,
+        entry: str = "",
+    ) -> dict[str, str]:
+        """A text per language under ``key``: each of ``languages`` given, nothing outside
+        Haven's languages, all text (blank ones dropped). ``entry`` names the item in errors."""
+        texts = self.get(node, key, dict, required)
+        if texts is None:
+            return {}
+        where = f"{entry}: " if entry else ""
+        missing = [lang for lang in languages if not str(texts.get(lang) or "").strip()]
+        if missing:
+            raise self.fail(node, f"{where}{key} lacks a translation for {', '.join(missing)}")
+        # An unquoted comma in {en: a, b} silently splits a text: refuse strays and non-text.
+        extra = sorted(str(k) for k in texts if k not in LANGUAGES)
+        if extra or not all(isinstance(value, str) for value in texts.values()):
+            raise self.fail(
+                node,
+                f"{where}{key} must give exactly {', '.join(languages)} as text "
+                f"(unexpected: {', '.join(extra) or 'a value that is not text'}; "
+                f"quote {key}s that contain a comma)",
+            )
+        return {str(k): v.strip() for k, v in texts.items() if v.strip()}

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from haven.audit.services import audit_record
-from haven.lib.datafile import LANGUAGES, DataFileError, Reader, read_yaml
+from haven.lib.datafile import DataFileError, Reader, read_yaml
 from haven.orgs import services
 from haven.orgs.models import Jurisdiction, Membership, OrgUnit, Pupil, User
 from haven.orgs.templatetags.haven import PHONE_KINDS
@@ -40,21 +40,6 @@ class _JurisdictionReader(Reader):
 
     error = JurisdictionFileError
 
-    def texts(self, node: Any, key: str, entry: str) -> dict[str, str]:
-        """A text in every one of Haven's languages, and nothing else."""
-        texts = self.get(node, key, dict)
-        missing = [lang for lang in LANGUAGES if not str(texts.get(lang) or "").strip()]
-        if missing:
-            raise self.fail(node, f"{entry}: {key} lacks a translation for {', '.join(missing)}")
-        extra = sorted(str(k) for k in texts if k not in LANGUAGES)
-        if extra or not all(isinstance(value, str) for value in texts.values()):
-            raise self.fail(
-                node,
-                f"{entry}: {key} must give exactly {', '.join(LANGUAGES)} as text "
-                f"(unexpected: {', '.join(extra) or 'a value that is not text'})",
-            )
-        return dict(texts)
-
     def phone_number(self, node: Any, code: str, position: int) -> dict[str, Any]:
         number = self.get(node, "number", str) if isinstance(node, dict) else None
         entry = f"{code}, number {number or position}"
@@ -65,7 +50,7 @@ class _JurisdictionReader(Reader):
             raise self.fail(
                 node, f"{entry}: unknown kind {kind!r} (one of {', '.join(sorted(PHONE_KINDS))})"
             )
-        return {"kind": kind, "number": number, "label": self.texts(node, "label", entry)}
+        return {"kind": kind, "number": number, "label": self.texts(node, "label", entry=entry)}
 
     def jurisdiction(self, node: Any) -> dict[str, Any]:
         code = self.get(node, "code", str)
@@ -73,7 +58,7 @@ class _JurisdictionReader(Reader):
         for field in JURISDICTION_FIELDS:
             self.get(node, field, (str, int, list, dict))
             values[field] = node[field]
-        values["names"] = self.texts(node, "names", code)
+        values["names"] = self.texts(node, "names", entry=code)
         numbers = self.get(node, "phone_numbers", list)
         values["phone_numbers"] = [
             self.phone_number(item, code, position)

@@ -10,8 +10,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from haven.lib.datafile import LANGUAGES, Reader, read_yaml
 from haven.lib.datafile import DataFileError as _BaseError
+from haven.lib.datafile import Reader, read_yaml
 from haven.lib.i18n import pick
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -32,16 +32,6 @@ class DataFileError(_BaseError):
 
 class _Texts(Reader):
     error = DataFileError
-
-    def texts(self, node: Any, key: str) -> dict[str, str]:
-        value = self.get(node, key, dict)
-        missing = [lang for lang in LANGUAGES if not value.get(lang)]
-        if missing:
-            raise self.fail(node, f"{key} lacks a translation for {', '.join(missing)}")
-        extra = sorted(str(k) for k in value if k not in LANGUAGES)
-        if extra or not all(isinstance(v, str) for v in value.values()):
-            raise self.fail(node, f"{key} must give exactly {', '.join(LANGUAGES)} as text")
-        return dict(value)
 
     def month_day(self, node: Any, key: str, value: Any) -> tuple[int, int]:
         try:

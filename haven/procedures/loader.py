@@ -23,7 +23,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from haven.lib.datafile import LANGUAGES, DataFileError, Reader, read_yaml
+from haven.lib.datafile import DataFileError, Reader, read_yaml
 from haven.lib.i18n import pick
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -197,26 +197,11 @@ class _Reader(Reader):
 
     error = ProcedureFileError
 
-    def names(self, node: Any) -> dict[str, str]:
-        names = self.get(node, "name", dict)
-        missing = [lang for lang in LANGUAGES if not names.get(lang)]
-        if missing:
-            raise self.fail(node, f"name lacks a translation for {', '.join(missing)}")
-        # An unquoted comma in {en: a, b} silently splits a name: refuse strays and non-text.
-        extra = sorted(str(key) for key in names if key not in LANGUAGES)
-        if extra or not all(isinstance(value, str) for value in names.values()):
-            raise self.fail(
-                node,
-                f"name must give exactly {', '.join(LANGUAGES)} as text "
-                f"(unexpected: {', '.join(extra) or 'a value that is not text'}; "
-                "quote names that contain a comma)",
-            )
-        return dict(names)
-
     def named_list(self, root: Any, key: str, required: bool = True) -> list[Named]:
         items = self.get(root, key, list, required) or []
         out = [
-            Named(code=str(self.get(item, "code", str)), names=self.names(item)) for item in items
+            Named(code=str(self.get(item, "code", str)), names=self.texts(item, "name"))
+            for item in items
         ]
         self.unique(root, key, [n.code for n in out])
         return out
@@ -308,7 +293,7 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
     code = found
     procedure = Procedure(
         code=code,
-        names=r.names(root),
+        names=r.texts(root, "name"),
         version=r.get(root, "version", int),
         source=r.get(root, "source", str, required=False) or "",
         case_types=r.named_list(root, "case_types"),
@@ -323,7 +308,7 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
         procedure.states.append(
             State(
                 code=r.get(item, "code", str),
-                names=r.names(item),
+                names=r.texts(item, "name"),
                 initial=bool(r.get(item, "initial", bool, required=False)),
                 final=bool(r.get(item, "final", bool, required=False)),
                 reporter_sees=reporter_sees,
@@ -350,7 +335,7 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
         procedure.notifications.append(
             Notification(
                 code=item["code"],
-                names=r.names(item),
+                names=r.texts(item, "name"),
                 within=within,
                 default=bool(r.get(item, "default", bool, required=False)),
                 starts=starts,
@@ -378,7 +363,7 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
         procedure.transitions.append(
             Transition(
                 code=r.get(item, "code", str),
-                names=r.names(item),
+                names=r.texts(item, "name"),
                 sources=tuple(sources),
                 target=target,
                 roles=r.roles(item, "roles"),
@@ -396,7 +381,7 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
         procedure.timers.append(
             Timer(
                 code=r.code(item),
-                names=r.names(item),
+                names=r.texts(item, "name"),
                 starts=starts,
                 stops=tuple(stops),
                 deadline=r.duration(item, "deadline"),  # type: ignore[arg-type]

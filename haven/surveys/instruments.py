@@ -185,25 +185,6 @@ class Instrument:
 class _Reader(Reader):
     error = InstrumentFileError
 
-    def texts(
-        self, node: Any, key: str, required: bool = True, languages: tuple[str, ...] = LANGUAGES
-    ) -> dict[str, str]:
-        texts = self.get(node, key, dict, required)
-        if texts is None:
-            return {}
-        missing = [lang for lang in languages if not texts.get(lang)]
-        if missing:
-            raise self.fail(node, f"{key} lacks a translation for {', '.join(missing)}")
-        extra = sorted(str(k) for k in texts if k not in LANGUAGES)
-        if extra or not all(isinstance(value, str) for value in texts.values()):
-            raise self.fail(
-                node,
-                f"{key} must give {', '.join(languages)} as text "
-                f"(unexpected: {', '.join(extra) or 'a value that is not text'}; "
-                "quote texts that contain a comma)",
-            )
-        return {str(k): v.strip() for k, v in texts.items() if v.strip()}
-
     def unique(self, node: Any, what: str, codes: list[str]) -> None:
         seen: set[str] = set()
         for code in codes:

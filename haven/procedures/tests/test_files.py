@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from haven.procedures.loader import DATA, LANGUAGES, ProcedureFileError, load_all, load_file
+from haven.lib.datafile import LANGUAGES
+from haven.procedures.loader import DATA, ProcedureFileError, load_all, load_file
 
 GOOD = (DATA / "GEN.yaml").read_text(encoding="utf-8")
 
