@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.security import django_auth
+from pydantic import BaseModel
 
 from haven.intake import selectors, services
 from haven.intake.models import Channel, Report
@@ -25,7 +26,9 @@ class FieldErrors(InvalidInput):
         self.errors = errors
 
 
-class ReportIn(Schema):
+# The public submission's schemas are plain pydantic models: ninja's Schema wraps every
+# value for Django objects on the way in and out, a tenth of a report's cost when profiled.
+class ReportIn(BaseModel):
     school: str = Field(description="The school's code, as on its poster.")
     class_code: str | None = Field(None, alias="class", description="The class's code, if any.")
     description: str
@@ -38,12 +41,12 @@ class ReportIn(Schema):
     submission_token: str = Field("", description="Send the same token again to avoid duplicates.")
 
 
-class PhoneNumber(Schema):
+class PhoneNumber(BaseModel):
     kind: str
     number: str
 
 
-class ReceiptOut(Schema):
+class ReceiptOut(BaseModel):
     receipt: str = Field(description="Shown once: only a keyed hash of it is stored.")
     status: str
     emergency_numbers: list[PhoneNumber]

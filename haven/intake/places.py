@@ -16,18 +16,28 @@ def default_places() -> list[dict]:
     return json.loads(DATA.read_text(encoding="utf-8"))["places"]
 
 
+def _own_places(school: OrgUnit) -> list[tuple[str, str]]:
+    return cached(
+        ("places", school.pk), 60, lambda: [(p.code, p.label) for p in school.places.all()]
+    )
+
+
 def place_choices(school: OrgUnit) -> list[tuple[str, str]]:
     """(code, label) in the active language; the school's own places before "somewhere else"."""
     defaults = [(p["code"], pick(p["names"])) for p in default_places()]
-    own = cached(
-        ("places", school.pk), 60, lambda: [(p.code, p.label) for p in school.places.all()]
-    )
-    return defaults[:-1] + own + defaults[-1:]
+    return defaults[:-1] + _own_places(school) + defaults[-1:]
 
 
-def place_codes(school: OrgUnit) -> frozenset[str]:
-    """The codes ``place_choices`` offers, whatever the language (for checking input)."""
-    return frozenset(code for code, _label in place_choices(school))
+@cache
+def _default_codes() -> frozenset[str]:
+    return frozenset(p["code"] for p in default_places())
+
+
+def is_place(school: OrgUnit, code: str) -> bool:
+    """Whether ``place_choices`` offers ``code``, whatever the language (for checking input;
+    every public report asks: no label is translated, and the school's own places are read
+    only for a code that is not one of the defaults)."""
+    return code in _default_codes() or any(own == code for own, _label in _own_places(school))
 
 
 def place_label(school: OrgUnit, code: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from haven.intake.forms import ReportForm
-from haven.intake.places import place_codes
+from haven.intake.places import is_place
 from haven.orgs.models import OrgUnit
 
 # The fields a report has, in the order the form shows them (the class comes from its code).
@@ -33,7 +33,7 @@ def check_report(
         try:
             if name == "place":
                 value = field.to_python(value)
-                if value and value not in place_codes(school):
+                if value and not is_place(school, value):
                     raise ValidationError(
                         field.error_messages["invalid_choice"],
                         code="invalid_choice",

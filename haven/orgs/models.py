@@ -14,6 +14,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -208,9 +209,13 @@ class OrgUnit(models.Model):
             models.UniqueConstraint(
                 fields=["code"], condition=Q(parent__isnull=True), name="orgunit_root_code_unique"
             ),
-            # Schools are addressed by code in public report links.
+            # Schools are addressed by code in public report links, read in any case (a
+            # hand-typed address): unique in any case, and this index serves that lookup.
             models.UniqueConstraint(
-                fields=["code"], condition=Q(kind="school"), name="orgunit_school_code_unique"
+                Upper("code"),
+                condition=Q(kind="school"),
+                name="orgunit_school_code_unique_ci",
+                violation_error_message=_("Another school already has this code."),
             ),
         ]
 
