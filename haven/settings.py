@@ -101,7 +101,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Statements run this many times on a connection are prepared on the server, which then
     # skips parsing and planning them. Only Haven's server-bound statements (the public report
-    # intake, haven.lib.fastinsert) are ever prepared: Django's own cursors bind on the client.
+    # intake, haven.lib.prepared) are ever prepared: Django's own cursors bind on the client.
     # Set it to 0 (never) behind a pgbouncer in transaction mode older than 1.21.
     threshold = env_int("HAVEN_DB_PREPARE_THRESHOLD", 5)
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = threshold or None

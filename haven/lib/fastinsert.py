@@ -13,9 +13,11 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-import psycopg
 from django.db import NotSupportedError, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.fields import AutoFieldMixin
+
+from haven.lib import prepared
 
 # A dependent row's column computed in SQL from its parent's new key, written ``{pk}``:
 # (SQL expression, its parameters).
@@ -43,12 +45,43 @@ def _statement(model: type[models.Model], using: str) -> str:
     )
 
 
+# Fields whose stored value is the Python value itself when it has exactly one of these types
+# (their preparation only converts other types): a third of the preparation time skipped.
+_AS_IS: dict[type[models.Field], tuple[type, ...]] = {
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.BooleanField: (bool,),
+    models.IntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+}
+
+
+@cache
+def _plan(model: type[models.Model]) -> tuple[tuple[models.Field, str, tuple[type, ...]], ...]:
+    """Each field with its attribute and the value types it stores as they are."""
+    plan = []
+    for f in _fields(model):
+        as_is: tuple[type, ...] = ()
+        if type(f).pre_save is models.Field.pre_save:  # pre_save only reads the attribute
+            if isinstance(f, models.ForeignKey) and isinstance(f.target_field, AutoFieldMixin):
+                as_is = (int, type(None))
+            else:
+                as_is = _AS_IS.get(type(f), ())
+        plan.append((f, f.attname, as_is))
+    return tuple(plan)
+
+
 def _values(instance: models.Model, connection: BaseDatabaseWrapper, skip: Any = ()) -> list:
-    return [
-        f.get_db_prep_save(f.pre_save(instance, True), connection)
-        for f in _fields(type(instance))
-        if f.name not in skip
-    ]
+    values = []
+    for f, attname, as_is in _plan(type(instance)):
+        if f.name in skip:
+            continue
+        value = getattr(instance, attname)
+        if type(value) not in as_is:
+            value = f.get_db_prep_save(f.pre_save(instance, True), connection)
+        values.append(value)
+    return values
 
 
 def _stored(instance: Any, pk: Any, using: str) -> Any:
@@ -58,28 +91,11 @@ def _stored(instance: Any, pk: Any, using: str) -> Any:
     return instance
 
 
-def _execute(connection: BaseDatabaseWrapper, sql: str, params: list) -> tuple | None:
-    """Run one of this module's statements and return its first row.
-
-    On PostgreSQL the values are bound by the server rather than spliced into the text, so
-    psycopg prepares each statement after a few runs on a connection (its ``prepare_threshold``,
-    which a pgbouncer in transaction mode sets to None): the server then skips parsing and
-    planning, a third of its work for a report. Django's own cursors bind on the client.
-    """
-    with connection.cursor() as cursor:  # Django's checks: connection open, transaction usable
-        if connection.vendor != "postgresql":
-            cursor.execute(sql, params)
-            return cursor.fetchone()
-        with connection.wrap_database_errors, psycopg.Cursor(cursor.connection) as bound:
-            bound.execute(sql, params)
-            return bound.fetchone()
-
-
 def insert(instance: Any, using: str = "default") -> Any:
     """Store a new instance (its pk is set) and return it."""
     connection = connections[using]
     model: type[models.Model] = type(instance)
-    row = _execute(connection, _statement(model, using), _values(instance, connection))
+    row = prepared.fetch_one(_statement(model, using), _values(instance, connection), using)
     return _stored(instance, row[0], using)  # type: ignore[index]
 
 
@@ -148,7 +164,7 @@ def insert_family(
         params += _values(instance, connection, skip=derived)
         for _sql, extra in derived.values():
             params += extra
-    row = _execute(connection, sql, params)
+    row = prepared.fetch_one(sql, params, using)
     if row is None:
         return False
     _stored(parent, row[0], using)

@@ -32,3 +32,19 @@ def test_defaults_apply_as_in_save(tree):
     event = fastinsert.insert(audit_event(actor=None, action="x.test", org_unit=tree.school_a))
     row = AuditEvent.objects.get(pk=event.pk)
     assert row.created_at >= before and row.details == {} and row.actor_label == "system"
+
+
+def test_values_kept_as_they_are_equal_the_prepared_ones(tree):
+    from django.db import connection
+
+    report, _ = submit(tree.school_a, class_unit=tree.class_a)
+    audit = AuditEvent.objects.get(action="report.submit", object_id=str(report.pk))
+    for obj in (report, report.events.get(), audit):
+        prepared = [
+            f.get_db_prep_save(f.pre_save(obj, True), connection)
+            for f in fastinsert._fields(type(obj))
+        ]
+        values = fastinsert._values(obj, connection)
+        # psycopg's JSON wrappers compare by identity: compare what they wrap.
+        assert [getattr(v, "obj", v) for v in values] == [getattr(v, "obj", v) for v in prepared]
+        assert [type(v) for v in values] == [type(v) for v in prepared]

@@ -97,7 +97,11 @@ def test_over_the_school_limit_nothing_is_stored(tree, settings, monkeypatch, on
 
 
 def test_school_address_is_read_in_any_case_and_unique_in_any_case(tree):
-    assert school_by_code(tree.school_a.code.lower()) == tree.school_a
+    found = school_by_code(tree.school_a.code.lower())
+    assert found == tree.school_a and found.name == tree.school_a.name
+    assert found.jurisdiction == tree.school_a.jurisdiction and found.path == tree.school_a.path
+    assert found.created_at == tree.school_a.created_at  # not read with it: loads when asked
+    assert school_by_code(tree.class_a.code) is None  # a class's code is not a school's
     with pytest.raises(InvalidInput):
         unit(tree.zone_b, OrgUnit.Kind.SCHOOL, tree.school_a.code.lower())
     assert OrgUnit.objects.filter(code__iexact=tree.school_a.code).count() == 1
