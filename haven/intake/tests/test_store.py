@@ -105,3 +105,10 @@ def test_school_address_is_read_in_any_case_and_unique_in_any_case(tree):
     with pytest.raises(InvalidInput):
         unit(tree.zone_b, OrgUnit.Kind.SCHOOL, tree.school_a.code.lower())
     assert OrgUnit.objects.filter(code__iexact=tree.school_a.code).count() == 1
+
+
+def test_a_school_added_after_the_directory_was_read_is_found_at_once(tree):
+    assert school_by_code(tree.school_a.code) == tree.school_a  # the process reads all schools
+    added = unit(tree.zone_b, OrgUnit.Kind.SCHOOL, "NEW-1")
+    assert school_by_code("new-1") == added
+    assert school_by_code("NO-SUCH-SCHOOL") is None
