@@ -80,3 +80,32 @@ def test_staff_api_lists_and_acts_with_the_same_rules(client, tree):
     client.force_login(tree.users["inspector"])
     refused = post(client, f"/api/v1/reports/{mine.pk}/dismiss", {"reason": "x"})
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("payload", "errors"),
+    [
+        ({"school": 5, "harms": "verbal"}, {"school", "description", "harms", "affected"}),
+        ({"school": "SCH-A", "class": ["5A"], "description": "x"}, {"class", "affected"}),
+    ],
+)
+def test_api_wrong_shapes_are_refused_per_field_in_the_reporters_language(
+    client, tree, payload, errors
+):
+    response = client.post(
+        "/api/v1/reports", json.dumps(payload), "application/json", HTTP_ACCEPT_LANGUAGE="ro"
+    )
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    found = response.json()["errors"]
+    assert errors <= set(found)
+    assert any("obligatoriu" in message for message in found["affected"])  # "required", ro
+    assert Report.objects.count() == 0
+
+
+@pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b'"a string"', b""])
+def test_api_body_that_is_not_a_json_object_gets_a_translated_refusal(client, tree, raw):
+    response = client.post("/api/v1/reports", raw, "application/json", HTTP_ACCEPT_LANGUAGE="nl")
+    assert response.status_code == 422
+    assert response.json()["title"] != "Send the report as one JSON object."  # translated
+    assert Report.objects.count() == 0
