@@ -100,17 +100,22 @@ def _attach(*, report: Report, files: list[CleanFile], from_reporter: bool) -> N
         )
 
 
+OVERALL_COUNT_SECONDS = 5
+
+
 def _overall_throttle(now: dt.datetime) -> None:
     """Anonymous reports overall, counted from the reports themselves.
 
     Counting stored rows (an index range) costs no extra write or commit and no lock, so the
     limit does not slow the channel it protects; two reports racing past a limit is fine. The
-    count is shared by every school, so each process reads it at most once a second.
+    count is shared by every school and reads up to ``limit`` rows, so each process reads it
+    at most every OVERALL_COUNT_SECONDS (under a national load, once a second was a twentieth
+    of the intake's throughput); a flood overshoots the limit by at most that long.
     """
     limit = settings.HAVEN_REPORTS_OVERALL
     count = cached(
         ("reports.overall", limit),
-        1,
+        OVERALL_COUNT_SECONDS,
         lambda: _recent_anonymous(None, now - dt.timedelta(minutes=1), limit),
     )
     if count >= limit:

@@ -112,3 +112,13 @@ def test_a_school_added_after_the_directory_was_read_is_found_at_once(tree):
     added = unit(tree.zone_b, OrgUnit.Kind.SCHOOL, "NEW-1")
     assert school_by_code("new-1") == added
     assert school_by_code("NO-SUCH-SCHOOL") is None
+
+
+def test_overall_limit_counts_every_schools_anonymous_reports(tree, settings, monkeypatch):
+    monkeypatch.setattr(services, "OVERALL_COUNT_SECONDS", 0)  # each report reads the count
+    settings.HAVEN_REPORTS_OVERALL = 2
+    submit(tree.school_a)
+    submit(tree.school_b)
+    with pytest.raises(services.TooManyAttempts):
+        submit(tree.school_b)
+    assert Report.objects.count() == 2
