@@ -48,3 +48,17 @@ def test_values_kept_as_they_are_equal_the_prepared_ones(tree):
         # psycopg's JSON wrappers compare by identity: compare what they wrap.
         assert [getattr(v, "obj", v) for v in values] == [getattr(v, "obj", v) for v in prepared]
         assert [type(v) for v in values] == [type(v) for v in prepared]
+
+
+def test_the_intake_statement_is_prepared_on_the_server_after_a_few_runs(tree):
+    from django.db import connection
+
+    for _ in range(7):
+        submit(tree.school_a)
+    if connection.vendor != "postgresql":  # `make test` without DATABASE_URL: SQLite
+        assert not fastinsert.family_supported()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any(s.startswith("WITH parent AS (INSERT INTO") for s in statements), statements
