@@ -4,7 +4,8 @@ Only for the public report intake, the one write path that takes bursts from a w
 there, building the INSERT anew on each call costs more than the database does (profiled:
 about a millisecond of Python per row). The statement is built once per model from the model's
 own metadata, and values go through the same field preparation as ``save()`` (``pre_save`` and
-``get_db_prep_save``), so defaults, ``auto_now_add``, JSON and time zones behave the same.
+``get_db_prep_save``, skipped only where it would return the value unchanged), so defaults,
+``auto_now_add``, JSON and time zones behave the same.
 What it skips: signals and ``save()`` overrides; use it only for models that have neither
 (Report, ReportEvent, AuditEvent: its guard in ``save()`` only refuses updates).
 """
