@@ -16,28 +16,34 @@ def audit_record(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event. ``actor`` is a user or None for the system (commands, tasks)."""
-    event = audit_event(actor=actor, action=action, obj=obj, org_unit=org_unit, details=details)
+    values = audit_values(actor=actor, action=action, obj=obj, org_unit=org_unit, details=details)
+    event = AuditEvent(**values)
     event.save()
     return event
 
 
-def audit_event(
+def audit_values(
     *,
     actor: Any,
     action: str,
     obj: models.Model | None = None,
     org_unit: Any = None,
     details: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """The unsaved event ``audit_record`` stores (for ``haven.lib.fastinsert``)."""
+) -> dict[str, Any]:
+    """The columns of the event ``audit_record`` stores, by attribute name (for
+    ``haven.lib.fastinsert.Row``: no instance). An object not saved yet leaves its id and name
+    empty, for the caller to fill in once it has them."""
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEvent(
-        actor=actor if is_user else None,
-        actor_label=(actor.email if is_user else "system"),
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
-        org_unit=org_unit,
-        details=details or {},
-    )
+    object_id = object_repr = ""
+    if obj is not None and obj.pk is not None:
+        object_id, object_repr = str(obj.pk), str(obj)[:200]
+    return {
+        "actor_id": actor.pk if is_user else None,
+        "actor_label": actor.email if is_user else "system",
+        "action": action,
+        "object_type": obj._meta.label_lower if obj is not None else "",
+        "object_id": object_id,
+        "object_repr": object_repr,
+        "org_unit_id": org_unit.pk if org_unit is not None else None,
+        "details": details or {},
+    }

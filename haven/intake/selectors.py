@@ -65,8 +65,11 @@ def report_get(*, user: Any, pk: int) -> Report:
 
 
 def report_timeline(*, report: Report) -> list[Any]:
-    """Events and messages of one report, oldest first (the caller already may see it)."""
-    events = list(report.events.select_related("actor"))
+    """Events and messages of one report, oldest first (the caller already may see it).
+
+    The first entry, "report received", is not stored: the report row holds all it says.
+    """
+    events = [report.submitted_event(), *report.events.select_related("actor")]
     messages = list(report.messages.select_related("author"))
     return sorted(events + messages, key=lambda item: (item.created_at, item.pk))
 

@@ -8,11 +8,14 @@ own metadata, and values go through the same field preparation as ``save()`` (``
 ``auto_now_add``, JSON and time zones behave the same.
 What it skips: signals and ``save()`` overrides; use it only for models that have neither
 (Report, ReportEvent, AuditEvent: its guard in ``save()`` only refuses updates).
+
+A dependent row may also be given as a ``Row`` (its values by attribute name, no instance):
+building a model instance costs more than preparing its values.
 """
 
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import NotSupportedError, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -73,9 +76,46 @@ def _plan(model: type[models.Model]) -> tuple[tuple[models.Field, str, tuple[typ
     return tuple(plan)
 
 
-def _values(instance: models.Model, connection: BaseDatabaseWrapper, skip: Any = ()) -> list:
+class Row(NamedTuple):
+    """A new row without a model instance: values by attribute name (a foreign key by its
+    key, ``org_unit_id``); fields left out take their default. Not for fields whose saving
+    does more than read the value (``auto_now``, files)."""
+
+    model: type[models.Model]
+    values: Mapping[str, Any]
+
+
+@cache
+def _attnames(model: type[models.Model]) -> frozenset[str]:
+    for f in _fields(model):
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            raise TypeError(f"{f} sets its value when saved: insert an instance")
+        if isinstance(f, models.FileField):
+            raise TypeError(f"{f} stores a file when saved: insert an instance")
+    return frozenset(f.attname for f in _fields(model))
+
+
+def _row_values(row: Row, connection: BaseDatabaseWrapper, skip: Any) -> list:
+    unknown = row.values.keys() - _attnames(row.model)
+    if unknown:
+        raise TypeError(f"{row.model.__name__} has no field {', '.join(sorted(unknown))}")
     values = []
-    for f, attname, as_is in _plan(type(instance)):
+    for f, attname, as_is in _plan(row.model):
+        if f.name in skip:
+            continue
+        value = row.values[attname] if attname in row.values else f.get_default()
+        if type(value) not in as_is:
+            value = f.get_db_prep_save(value, connection)
+        values.append(value)
+    return values
+
+
+def _values(instance: Any, connection: BaseDatabaseWrapper, skip: Any = ()) -> list:
+    if isinstance(instance, Row):
+        return _row_values(instance, connection, skip)
+    model: type[models.Model] = type(instance)
+    values = []
+    for f, attname, as_is in _plan(model):
         if f.name in skip:
             continue
         value = getattr(instance, attname)
@@ -136,6 +176,10 @@ def _family_statement(
     return f"WITH {', '.join(parts)} SELECT {pk} FROM parent"  # noqa: S608
 
 
+def _model(item: Any) -> type[models.Model]:
+    return item.model if isinstance(item, Row) else type(item)
+
+
 def insert_family(
     parent: Any,
     dependents: Sequence[tuple[Any, Mapping[str, Derived]]],
@@ -146,8 +190,9 @@ def insert_family(
     """Store a new instance and rows that point to it in ONE statement (one round trip, one
     transaction of its own outside ``atomic``). PostgreSQL only: see ``family_supported``.
 
-    Each dependent comes with the fields computed from the parent's new key, as SQL over
-    ``{pk}`` with parameters (a foreign key to the parent is ``("{pk}", ())``). ``condition``
+    Each dependent (an instance or a ``Row``) comes with the fields computed from the parent's
+    new key, as SQL over ``{pk}`` with parameters (a foreign key to the parent is
+    ``("{pk}", ())``). ``condition``
     (SQL, parameters) is checked in the same statement: when it is false nothing is stored and
     False is returned. Otherwise the parent's pk is set and True is returned.
     """
@@ -155,8 +200,8 @@ def insert_family(
     if not family_supported(using):
         raise NotSupportedError(f"insert_family needs PostgreSQL, not {connection.vendor}")
     shape = tuple(
-        (type(instance), tuple((name, sql) for name, (sql, _params) in derived.items()))
-        for instance, derived in dependents
+        (_model(item), tuple((name, sql) for name, (sql, _params) in derived.items()))
+        for item, derived in dependents
     )
     model: type[models.Model] = type(parent)
     sql = _family_statement(model, shape, condition[0], using)

@@ -6,8 +6,8 @@ from django.db import NotSupportedError, connection
 from django.forms.models import model_to_dict
 
 from haven.audit.models import AuditEvent
-from haven.intake import services
-from haven.intake.models import Channel, Report, ReportEvent
+from haven.intake import selectors, services
+from haven.intake.models import Channel, EventKind, Report, ReportEvent
 from haven.intake.selectors import school_by_code
 from haven.intake.tests.helpers import VALID, submit
 from haven.lib import fastinsert
@@ -22,18 +22,14 @@ VARYING = {"id", "receipt_lookup", "receipt_hash", "submission_key", "created_at
 VARYING |= {"first_response_due", "object_id", "object_repr"}
 
 
-def rows(report: Report) -> tuple[dict, list[dict], list[dict]]:
+def rows(report: Report) -> tuple[dict, list[dict]]:
     def plain(obj) -> dict:
         data = model_to_dict(obj)
         data.update({"created_at": obj.created_at})
         return {k: v for k, v in data.items() if k not in VARYING}
 
     audits = AuditEvent.objects.filter(object_type="intake.report", object_id=str(report.pk))
-    return (
-        plain(Report.objects.get(pk=report.pk)),
-        [plain(e) for e in ReportEvent.objects.filter(report=report)],
-        [plain(a) for a in audits],
-    )
+    return plain(Report.objects.get(pk=report.pk)), [plain(a) for a in audits]
 
 
 def send(tree, token: str) -> Report:
@@ -54,15 +50,33 @@ def test_one_statement_and_steps_store_the_same_rows(tree, monkeypatch):
     monkeypatch.setattr(fastinsert, "family_supported", lambda using="default": False)
     in_steps = send(tree, "two")
     assert rows(at_once) == rows(in_steps)
-    report, events, audits = rows(at_once)
+    report, audits = rows(at_once)
     assert report["description"] == VALID["description"] and report["urgent"]
     assert report["harms"] == ["cyber", "sexual"] and report["language"] == "vi"
-    assert len(events) == 1 and len(audits) == 1
+    assert len(audits) == 1 and audits[0]["details"] == {"channel": "api", "files": 0}
     # The columns computed in SQL from the new key read as Python writes them.
     for stored in (at_once, in_steps):
         audit = AuditEvent.objects.get(object_type="intake.report", object_id=str(stored.pk))
         assert audit.object_repr == str(Report.objects.get(pk=stored.pk))
-        assert ReportEvent.objects.get(report_id=stored.pk).created_at == stored.created_at
+        assert audit.org_unit_id == tree.school_a.pk and audit.actor_label == "system"
+    # "Report received" is the row itself on the timeline, not a stored entry.
+    assert not ReportEvent.objects.exists()
+
+
+def test_the_timeline_starts_with_the_report_received(tree):
+    staff = tree.users["coordinator"]
+    report, _ = services.report_submit(
+        school=tree.school_a,
+        data=services.ReportInput(**VALID),
+        channel=Channel.HOTLINE,
+        language="ro",
+        entered_by=staff,
+    )
+    services.report_set_urgent(report=report, actor=staff, urgent=True)
+    first, second = selectors.report_timeline(report=Report.objects.get(pk=report.pk))
+    assert first.kind == EventKind.SUBMITTED and second.kind == EventKind.URGENT
+    assert first.created_at == report.created_at and first.actor == staff
+    assert first.details == {"channel": Channel.HOTLINE}
 
 
 def test_the_one_statement_is_postgresql_only():
@@ -82,7 +96,7 @@ def test_over_the_school_limit_nothing_is_stored(tree, settings, monkeypatch, on
     submit(tree.school_a)
     with pytest.raises(services.TooManyAttempts):
         submit(tree.school_a)
-    assert Report.objects.count() == ReportEvent.objects.count() == 2
+    assert Report.objects.count() == 2
     assert AuditEvent.objects.filter(action="report.submit").count() == 2
     # Staff record what reached them by phone or letter whatever the public traffic.
     services.report_submit(
