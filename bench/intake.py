@@ -9,8 +9,9 @@ real HTTP stack, side by side in one run with two references served by the same 
   limits, notification queued).
 
 gunicorn serves all three; wrk (bench/intake.lua) loads each in turn from 50 connections: a
-warm-up each, then three rounds taking turns, judged on the median round (the machine's speed
-drifts within a minute; taking turns exposes the three endpoints to the same drift).
+warm-up each, then five rounds taking turns, judged on the median round (the machine's speed
+drifts within a minute; taking turns exposes the three endpoints to the same drift; the two
+writers swap places every round).
 Afterwards every receipt Haven acknowledged is looked up in the database. Without DATABASE_URL
 a throw-away PostgreSQL server is started on loopback with durable commits (fsync and
 synchronous_commit on) and removed at the end.
@@ -38,7 +39,9 @@ HOST = "127.0.0.1"  # the only address the load ever goes to
 CLIENTS, THREADS, WARMUP_S, MEASURE_S = 50, 2, 2, 5
 # The machine's speed drifts by a third within a minute (shared hosts, disk flushes), so the
 # endpoints take turns: ROUNDS rounds of MEASURE_S seconds each, judged on the median round.
-ROUNDS = 3
+# The two writers swap places every round, so neither always runs after the other's writes
+# (the kernel flushes those a few seconds later).
+ROUNDS = 5
 WORKERS = 4  # gunicorn sync workers, two per core, as the README's production command
 SCHOOL = "RO-CJ-HUE-1"  # from the demo data: the durable reference's rows name it
 # Haven's reports go round-robin to this many schools, so the production per-school limit
@@ -245,9 +248,11 @@ def bench(database_url: str, tmp: Path) -> bool:
 
             for name, path, method in ENDPOINTS:
                 load(name, path, method, WARMUP_S)
-            for _ in range(ROUNDS):
+            for number in range(ROUNDS):
+                hello, *writers = ENDPOINTS
+                order = [hello, *(writers if number % 2 == 0 else writers[::-1])]
                 rounds.append(
-                    {name: load(name, path, method, MEASURE_S) for name, path, method in ENDPOINTS}
+                    {name: load(name, path, method, MEASURE_S) for name, path, method in order}
                 )
             stored = report_count(database_url) - before
     finally:
@@ -258,7 +263,8 @@ def bench(database_url: str, tmp: Path) -> bool:
         print(f"\nround {number}")
         print(f"{'endpoint':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
         rates = {}
-        for name, result in results.items():
+        for name, _path, _method in ENDPOINTS:  # in one order whichever ran first
+            result = results[name]
             rates[name] = result["ok"] / (result["duration_us"] / 1e6)
             errors = int(result["non2xx"] + result["socket_errors"] + result["timeouts"])
             print(

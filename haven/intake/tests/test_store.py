@@ -1,9 +1,13 @@
 """How a report is stored: in one statement where the database allows it (PostgreSQL, the
 public channel's hot path), in steps elsewhere or with files; the same rows either way."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.db import NotSupportedError, connection
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from haven.audit.models import AuditEvent
 from haven.intake import selectors, services
@@ -136,3 +140,21 @@ def test_overall_limit_counts_every_schools_anonymous_reports(tree, settings, mo
     with pytest.raises(services.TooManyAttempts):
         submit(tree.school_b)
     assert Report.objects.count() == 2
+
+
+def test_overall_limit_forgets_reports_older_than_a_minute(tree, settings, monkeypatch):
+    monkeypatch.setattr(services, "OVERALL_COUNT_SECONDS", 0)
+    settings.HAVEN_REPORTS_OVERALL = 2
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        submit(tree.school_a)
+        submit(tree.school_b)
+    with time_machine.travel(start + dt.timedelta(seconds=59), tick=False):
+        with pytest.raises(services.TooManyAttempts):
+            submit(tree.school_a)
+    with time_machine.travel(start + dt.timedelta(seconds=61), tick=False):
+        submit(tree.school_a)  # the first two are out of the window
+        submit(tree.school_b)
+        with pytest.raises(services.TooManyAttempts):
+            submit(tree.school_b)
+    assert Report.objects.count() == 4
