@@ -83,8 +83,13 @@ class PublicStatus(models.TextChoices):
 
 
 class Report(models.Model):
+    # No index of its own: the inbox's and the rate limit's indexes start with it.
     school = models.ForeignKey(
-        "orgs.OrgUnit", verbose_name=_("school"), on_delete=models.PROTECT, related_name="reports"
+        "orgs.OrgUnit",
+        verbose_name=_("school"),
+        on_delete=models.PROTECT,
+        related_name="reports",
+        db_index=False,
     )
     class_unit = models.ForeignKey(
         "orgs.OrgUnit",
@@ -93,10 +98,12 @@ class Report(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="class_reports",
+        db_index=False,  # partial index in Meta
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    # Read by school (the inbox's index), never alone.
     status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.NEW, db_index=True
+        _("status"), max_length=16, choices=Status.choices, default=Status.NEW
     )
     urgent = models.BooleanField(_("urgent"), default=False)
     description = models.TextField(_("what happened"))
@@ -109,10 +116,11 @@ class Report(models.Model):
     )
     contact = models.CharField(_("contact given by the reporter"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=10)
-    receipt_lookup = models.CharField(_("receipt id"), max_length=8, unique=True)
+    receipt_lookup = models.CharField(_("receipt id"), max_length=8)  # unique: Meta
     receipt_hash = models.CharField(_("receipt check"), max_length=64)
-    submission_key = models.CharField(
-        _("submission key"), max_length=64, unique=True, null=True, blank=True
+    # Unique (Meta); NULL where the sender gave no token, as empty texts would collide.
+    submission_key = models.CharField(  # noqa: DJ001
+        _("submission key"), max_length=64, null=True, blank=True
     )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -121,8 +129,9 @@ class Report(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # partial index in Meta
     )
-    created_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("received at"), default=timezone.now)
     first_response_due = models.DateTimeField(_("first response due"))
     first_responded_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     merged_into = models.ForeignKey(
@@ -132,6 +141,7 @@ class Report(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="merged_reports",
+        db_index=False,  # partial index in Meta
     )
     dismiss_reason = models.TextField(_("reason for dismissal"), blank=True)
     # The coordinators' e-mail about this report is still to be sent: set in the transaction
@@ -146,7 +156,7 @@ class Report(models.Model):
             models.Index(fields=["school", "status", "created_at"], name="report_inbox_idx"),
             # Rate limits count a school's recent reports.
             models.Index(fields=["school", "created_at"], name="report_recent_idx"),
-            # ... and the overall limit counts everyone's reports of the last minute.
+            # ... and the overall limit finds the first report of the last minute.
             models.Index(fields=["created_at"], name="report_created_idx"),
             # The notifier reads only the few reports still waiting for their e-mail.
             models.Index(
@@ -154,6 +164,22 @@ class Report(models.Model):
                 condition=models.Q(notify_pending=True),
                 name="report_notify_pending_idx",
             ),
+            # Keys to rows most reports leave empty, indexed only where set: an anonymous
+            # report (no class, no staff member, not merged) writes none of these.
+            *(
+                models.Index(
+                    fields=[name],
+                    condition=models.Q(**{f"{name}__isnull": False}),
+                    name=f"report_{name}_idx",
+                )
+                for name in ("class_unit", "entered_by", "merged_into")
+            ),
+        ]
+        # As constraints, not unique=True: that adds a second index for LIKE queries on
+        # PostgreSQL, which nothing runs, and every report paid for it.
+        constraints = [
+            models.UniqueConstraint(fields=["receipt_lookup"], name="report_receipt_lookup_unique"),
+            models.UniqueConstraint(fields=["submission_key"], name="report_submission_key_unique"),
         ]
 
     def __str__(self) -> str:
