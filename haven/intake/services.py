@@ -1,6 +1,7 @@
 """Writes for reports: submission, follow-up by receipt, messages and triage actions.
 
-Each function is one transaction that writes the report's timeline and the audit log.
+Each function is one transaction that writes the report's timeline and the audit log (a
+submission's timeline entry is the report row itself: ``Report.submitted_event``).
 Anonymous submissions are audited with no actor and nothing about the sender.
 """
 
