@@ -104,20 +104,23 @@ def _attach(*, report: Report, files: list[CleanFile], from_reporter: bool) -> N
 
 OVERALL_COUNT_SECONDS = 1
 
-# Reports of the last minute, from key to key: keys follow arrival, so the newest key minus the
-# window's first one is how many arrived. Two index reads whatever the traffic (counting the
-# rows read all of them: 35 ms at a country's load, in every process). Staff entries and keys
-# lost to refused duplicates count too: a flood guard may count a few too many.
+# Reports of the last minute, estimated from key to key: keys follow arrival, so the newest
+# key minus the window's first one is about how many arrived. Two index reads whatever the
+# traffic (counting rows read all of them: 35 ms at a country's load, in every process).
 _OVERALL_SQL = (
     "SELECT COALESCE(MAX(id) - (SELECT id FROM intake_report WHERE created_at >= %s"
     " ORDER BY created_at LIMIT 1) + 1, 0) FROM intake_report"
 )
 
 
-def _recent_overall(since: dt.datetime) -> int:
+def _recent_overall(since: dt.datetime, limit: int) -> int:
+    """Anonymous reports since ``since``, counted exactly only when the estimate reaches the
+    limit: keys are also used up by inserts that failed (a replayed submission refused as a
+    duplicate), so the estimate alone would let one client close every school's channel."""
     with connection.cursor() as cursor:
         cursor.execute(_OVERALL_SQL, [since])
-        return int(cursor.fetchone()[0])
+        estimate = int(cursor.fetchone()[0])
+    return estimate if estimate < limit else _recent_anonymous(None, since, limit)
 
 
 def _overall_throttle(now: dt.datetime) -> None:
@@ -131,26 +134,28 @@ def _overall_throttle(now: dt.datetime) -> None:
     count = cached(
         ("reports.overall", limit),
         OVERALL_COUNT_SECONDS,
-        lambda: _recent_overall(now - dt.timedelta(minutes=1)),
+        lambda: _recent_overall(now - dt.timedelta(minutes=1), limit),
     )
     if count >= limit:
         raise TooManyAttempts()
 
 
-# A school's anonymous reports since a moment. The count stops at the limit, so its cost does
-# not grow with the traffic. Plain SQL: this runs on every public report, and building the ORM
-# query cost more than running it.
+# Anonymous reports since a moment, of one school or all. The count stops at the limit, so its
+# cost does not grow with the traffic. Plain SQL: this runs on every public report, and
+# building the ORM query cost more than running it.
 _RECENT_SQL = (
     "SELECT COUNT(*) FROM (SELECT 1 FROM intake_report WHERE entered_by_id IS NULL"
-    " AND created_at >= %s AND school_id = %s LIMIT %s) AS recent"
+    " AND created_at >= %s{school} LIMIT %s) AS recent"
 )
 
 
-def _recent_sql(school_id: int, since: dt.datetime, limit: int) -> fastinsert.Derived:
-    return _RECENT_SQL, [since, school_id, limit]
+def _recent_sql(school_id: int | None, since: dt.datetime, limit: int) -> fastinsert.Derived:
+    if school_id is None:
+        return _RECENT_SQL.format(school=""), [since, limit]
+    return _RECENT_SQL.format(school=" AND school_id = %s"), [since, school_id, limit]
 
 
-def _recent_anonymous(school_id: int, since: dt.datetime, limit: int) -> int:
+def _recent_anonymous(school_id: int | None, since: dt.datetime, limit: int) -> int:
     sql, params = _recent_sql(school_id, since, limit)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

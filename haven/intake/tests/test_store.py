@@ -142,6 +142,22 @@ def test_overall_limit_counts_every_schools_anonymous_reports(tree, settings, mo
     assert Report.objects.count() == 2
 
 
+def test_replayed_submissions_do_not_close_the_channel(tree, settings, monkeypatch):
+    # A refused duplicate uses up a key on PostgreSQL: the key-to-key estimate goes up, the
+    # exact count of stored reports decides.
+    monkeypatch.setattr(services, "OVERALL_COUNT_SECONDS", 0)
+    settings.HAVEN_REPORTS_OVERALL = 3
+    send(tree, "same")
+    for _ in range(5):
+        with pytest.raises(services.AlreadyReceived):
+            send(tree, "same")
+    submit(tree.school_b)
+    submit(tree.school_b)
+    with pytest.raises(services.TooManyAttempts):
+        submit(tree.school_b)
+    assert Report.objects.count() == 3
+
+
 def test_overall_limit_forgets_reports_older_than_a_minute(tree, settings, monkeypatch):
     monkeypatch.setattr(services, "OVERALL_COUNT_SECONDS", 0)
     settings.HAVEN_REPORTS_OVERALL = 2
