@@ -67,6 +67,16 @@ def test_inspector_reads_but_cannot_act(client, tree, report):
     assert not report.urgent
 
 
+def test_report_page_in_romanian_writes_months_in_lowercase(client, tree):
+    with time_machine.travel(dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC), tick=False):
+        report = submit(tree.school_a)[0]
+    client.force_login(tree.users["coordinator"])
+    with translation.override("ro"):
+        page = client.get(reverse("intake:report_detail", args=[report.pk])).content.decode()
+    assert "23 noiembrie 2026" in page and "Noiembrie" not in page
+    assert "Sesizare primită" in page  # the timeline's first entry, made from the row
+
+
 def test_opening_a_report_is_audited(client, tree, report):
     client.force_login(tree.users["principal"])
     client.get(url("intake:report_detail", report.pk))
