@@ -87,6 +87,11 @@ def _numbers(school: OrgUnit) -> list[dict[str, str]]:
     ]
 
 
+# Django's own wording (translated) for fields the form would refuse the same way.
+REQUIRED = forms.Field.default_error_messages["required"]
+INVALID = validators.RegexValidator.message  # "Enter a valid value."
+
+
 def _report_in(request: HttpRequest) -> ReportIn:
     """The body as a ReportIn, or a refusal in the reporter's language naming each field, in
     the same problem document as the form's rules (ninja's own are English only)."""
@@ -100,10 +105,6 @@ def _report_in(request: HttpRequest) -> ReportIn:
             message = REQUIRED if error["type"] == "missing" else INVALID
             errors.setdefault(str(error["loc"][0]), []).append(str(message))
         raise FieldErrors(errors) from exc
-
-
-REQUIRED = forms.Field.default_error_messages["required"]
-INVALID = validators.RegexValidator.message  # "Enter a valid value."
 
 
 @router.post(
