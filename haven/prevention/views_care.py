@@ -261,6 +261,13 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _round_page(request, round_)
 
 
+def _sent_back(refused: dict[str, Any], answer: Any, action: str) -> Any:
+    """The bound form sent back for this answer and action, or None (then a fresh one)."""
+    if refused.get("answer") == answer.pk and refused.get("action") == action:
+        return refused.get("form")
+    return None
+
+
 def _round_page(
     request: HttpRequest, round_: Any, refused: dict[str, Any] | None = None
 ) -> HttpResponse:
@@ -280,29 +287,22 @@ def _round_page(
     for answer in answers:
         answer.round = round_  # already read, with its school
         answer.may_answer = access.can_answer_screening(user, answer)  # type: ignore[attr-defined]
-        sent_back = refused.get("form") if refused.get("answer") == answer.pk else None
         for item in answer.items.all():  # prefetched: the page shows these very objects
             item.sent_back = refused["action"] if refused.get("item") == item.pk else ""  # type: ignore[attr-defined]
         if answer.may_answer:  # type: ignore[attr-defined]
-            if sent_back is not None and refused["action"] == "item":
-                item_form = sent_back
-            else:
-                item_form = forms.ItemForm(
-                    school=school,
-                    auto_id=f"item{answer.pk}_%s",
-                    initial={"due_on": round_.ends_on},
-                )
+            item_form = _sent_back(refused, answer, "item") or forms.ItemForm(
+                school=school,
+                auto_id=f"item{answer.pk}_%s",
+                initial={"due_on": round_.ends_on},
+            )
             forms.share_choices(item_form, "responsible", people)
             answer.item_form = item_form  # type: ignore[attr-defined]
         if manage:
-            if sent_back is not None and refused["action"] == "assign":
-                assign_form = sent_back
-            else:
-                assign_form = forms.AssignForm(
-                    school=school,
-                    auto_id=f"assign{answer.pk}_%s",
-                    initial={"responsible": answer.responsible_id},
-                )
+            assign_form = _sent_back(refused, answer, "assign") or forms.AssignForm(
+                school=school,
+                auto_id=f"assign{answer.pk}_%s",
+                initial={"responsible": answer.responsible_id},
+            )
             forms.share_choices(assign_form, "responsible", people)
             answer.assign_form = assign_form  # type: ignore[attr-defined]
     return render(
