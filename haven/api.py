@@ -2,12 +2,14 @@
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError, ValidationError
 from ninja.security import django_auth
 
 from haven.cases.api import router as cases_router
 from haven.intake.api import router as intake_router
-from haven.lib.errors import HavenError
+from haven.lib.errors import HavenError, InvalidInput, shape_refusal
 from haven.orgs.api import router as orgs_router
 
 api = NinjaAPI(
@@ -31,6 +33,29 @@ def haven_error(request: HttpRequest, exc: HavenError) -> HttpResponse:
     response = api.create_response(request, problem, status=exc.status)
     response["Content-Type"] = "application/problem+json"
     return response
+
+
+WHOLE_BODY = _("Send the request as one JSON object.")
+
+
+@api.exception_handler(ValidationError)
+def wrong_shape(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """django-ninja's refusals of a body or parameters of the wrong shape (English, with
+    pydantic's wording) as the same translated problem document, field by field."""
+    # ninja's locations start with the source, and a body's with the parameter's name too.
+    relative = [
+        {**error, "loc": error["loc"][2 if error["loc"][:1] == ["body"] else 1 :]}
+        for error in exc.errors
+    ]
+    return haven_error(request, shape_refusal(relative, WHOLE_BODY))
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """A body that is not JSON, translated; ninja's other errors as ninja answers them."""
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):  # JSON or UTF-8
+        return haven_error(request, InvalidInput(str(WHOLE_BODY)))
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 class HealthOut(Schema):

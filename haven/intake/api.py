@@ -5,8 +5,6 @@ import datetime as dt
 from typing import Any
 
 import pydantic
-from django import forms
-from django.core import validators
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -18,16 +16,10 @@ from pydantic import BaseModel
 from haven.intake import selectors, services
 from haven.intake.models import Channel, Report
 from haven.intake.validation import check_report
-from haven.lib.errors import InvalidInput, NotFound
+from haven.lib.errors import FieldErrors, NotFound, shape_refusal
 from haven.orgs.models import OrgUnit
 
 router = Router(tags=["reports"])
-
-
-class FieldErrors(InvalidInput):
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__()
-        self.errors = errors
 
 
 # The public submission's schemas are plain pydantic models: ninja's Schema wraps every
@@ -87,24 +79,14 @@ def _numbers(school: OrgUnit) -> list[dict[str, str]]:
     ]
 
 
-# Django's own wording (translated) for fields the form would refuse the same way.
-REQUIRED = forms.Field.default_error_messages["required"]
-INVALID = validators.RegexValidator.message  # "Enter a valid value."
-
-
 def _report_in(request: HttpRequest) -> ReportIn:
     """The body as a ReportIn, or a refusal in the reporter's language naming each field, in
-    the same problem document as the form's rules (ninja's own are English only)."""
+    the same problem document as the form's rules (pydantic's own are English only)."""
     try:
         return ReportIn.model_validate_json(request.body)
     except pydantic.ValidationError as exc:
-        errors: dict[str, list[str]] = {}
-        for error in exc.errors(include_url=False):
-            if not error["loc"]:  # not JSON, or not an object
-                raise InvalidInput(_("Send the report as one JSON object.")) from exc
-            message = REQUIRED if error["type"] == "missing" else INVALID
-            errors.setdefault(str(error["loc"][0]), []).append(str(message))
-        raise FieldErrors(errors) from exc
+        whole = _("Send the report as one JSON object.")
+        raise shape_refusal(exc.errors(include_url=False), whole) from exc
 
 
 @router.post(

@@ -1,9 +1,12 @@
 import json
 
 import pytest
+from django.utils import translation
 
+from haven.api import WHOLE_BODY
 from haven.intake.models import Report
 from haven.intake.tests.helpers import VALID, submit
+from haven.lib.errors import INVALID, REQUIRED
 
 
 def post(client, path, payload):
@@ -109,3 +112,40 @@ def test_api_body_that_is_not_a_json_object_gets_a_translated_refusal(client, tr
     assert response.status_code == 422
     assert response.json()["title"] != "Send the report as one JSON object."  # translated
     assert Report.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "path, payload, field, wording",
+    [
+        ("/api/v1/reports/follow-up", {}, "receipt", REQUIRED),
+        ("/api/v1/reports/follow-up", {"receipt": 5}, "receipt", INVALID),
+        ("/api/v1/reports/follow-up/messages", {"receipt": "x", "body": ["a"]}, "body", INVALID),
+    ],
+)
+def test_follow_up_wrong_shapes_are_refused_per_field_in_the_reporters_language(
+    client, path, payload, field, wording
+):
+    response = client.post(path, json.dumps(payload), "application/json", HTTP_ACCEPT_LANGUAGE="ro")
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    with translation.override("ro"):
+        assert response.json()["errors"] == {field: [str(wording)]}
+    with translation.override("en"):
+        assert str(wording) not in response.json()["errors"][field]  # not pydantic's English
+
+
+@pytest.mark.parametrize("raw", [b"not json", b"\xff\xfe"])
+def test_follow_up_body_that_is_not_json_gets_a_translated_refusal(client, raw):
+    response = client.post(
+        "/api/v1/reports/follow-up", raw, "application/json", HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    assert response.status_code == 422
+    with translation.override("vi"):
+        assert response.json()["title"] == str(WHOLE_BODY)
+    with translation.override("en"):
+        assert response.json()["title"] != str(WHOLE_BODY)  # not the English one
+
+
+def test_ninja_s_other_errors_keep_their_shape(client):
+    response = client.get("/api/v1/reports")  # the staff's inbox
+    assert response.status_code == 401 and "detail" in response.json()
