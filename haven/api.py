@@ -44,7 +44,7 @@ def wrong_shape(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     pydantic's wording) as the same translated problem document, field by field."""
     # ninja's locations start with the source, and a body's with the parameter's name too.
     relative = [
-        {**error, "loc": error["loc"][2 if error["loc"][:1] == ["body"] else 1 :]}
+        {**error, "loc": tuple(error["loc"])[2 if tuple(error["loc"][:1]) == ("body",) else 1 :]}
         for error in exc.errors
     ]
     return haven_error(request, shape_refusal(relative, WHOLE_BODY))

@@ -118,6 +118,7 @@ def test_api_body_that_is_not_a_json_object_gets_a_translated_refusal(client, tr
     "path, payload, field, wording",
     [
         ("/api/v1/reports/follow-up", {}, "receipt", REQUIRED),
+        ("/api/v1/reports/follow-up", [1, 2], "receipt", REQUIRED),  # ninja reads no field
         ("/api/v1/reports/follow-up", {"receipt": 5}, "receipt", INVALID),
         ("/api/v1/reports/follow-up/messages", {"receipt": "x", "body": ["a"]}, "body", INVALID),
     ],
