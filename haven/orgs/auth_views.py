@@ -4,19 +4,32 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import views as auth
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpResponse
 from django.urls import translate_url
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from haven.orgs import services
 from haven.orgs.models import normalize_email
 from haven.security.services import throttle_count, throttle_hit
 
 
+class LoginForm(AuthenticationForm):
+    # Django's own wording reads badly in Romanian ("un adresă de e-mail corect").
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": gettext_lazy(
+            "Please enter a correct e-mail address and password. The password is case-sensitive."
+        ),
+    }
+
+
 class LoginView(auth.LoginView):
     """Django's login, paused per account after repeated failures (no client address kept)."""
 
+    form_class = LoginForm
     redirect_authenticated_user = True
     throttle_scope = "login"
 

@@ -32,6 +32,15 @@ def test_wrong_password_is_refused_with_a_message(client, tree):
     assert "_auth_user_id" not in client.session
 
 
+def test_wrong_password_in_romanian_reads_as_romanian(client, tree):
+    response = client.post(
+        url("login", "ro"), {"username": "coordinator@a.example", "password": "nope"}
+    )
+    page = response.content.decode()
+    assert "Introduceți o adresă de e-mail și o parolă corecte." in page
+    assert "un adresă" not in page  # Django's own Romanian wording
+
+
 def test_login_takes_the_user_to_their_language(client, tree):
     user = tree.users["coordinator"]
     services.user_set_language(user=user, language="vi")
