@@ -192,9 +192,9 @@ def insert_family(
 
     Each dependent (an instance or a ``Row``) comes with the fields computed from the parent's
     new key, as SQL over ``{pk}`` with parameters (a foreign key to the parent is
-    ``("{pk}", ())``). ``condition``
-    (SQL, parameters) is checked in the same statement: when it is false nothing is stored and
-    False is returned. Otherwise the parent's pk is set and True is returned.
+    ``("{pk}", ())``). ``condition`` (SQL, parameters) is checked in the same statement: when
+    it is false nothing is stored and False is returned. Otherwise the parent's pk is set and
+    True is returned.
     """
     connection = connections[using]
     if not family_supported(using):
