@@ -28,6 +28,7 @@ from haven.lib import clock
 from haven.lib.errors import AccessDenied, InvalidInput
 from haven.orgs import access
 from haven.orgs.access import Perm
+from haven.orgs.calendar import calendar_for
 from haven.orgs.models import OrgUnit, Role
 from haven.procedures import engine, loader
 from haven.procedures.loader import Procedure, Timer
@@ -57,7 +58,7 @@ def _deadline(
     case: Case, timer: Timer, start: dt.datetime
 ) -> tuple[dt.datetime, dt.datetime | None]:
     jurisdiction = case.school.jurisdiction
-    calendar = jurisdiction.calendar()
+    calendar = calendar_for(case.school)
     override = (jurisdiction.deadline_overrides or {}).get(timer.code) if timer.default else None
     if override:
         unit, amount = next(iter(override.items()))
@@ -494,7 +495,7 @@ def appeal_file(*, actor: Any, case: Case, filed_by: str, grounds: str) -> Appea
         raise InvalidInput(_("An appeal is already waiting for its decision."))
     now = timezone.now()
     deadline = procedure.appeal.deadline
-    due = clock.add(now, deadline.amount, deadline.unit, case.school.jurisdiction.calendar())
+    due = clock.add(now, deadline.amount, deadline.unit, calendar_for(case.school))
     with transaction.atomic():
         appeal = Appeal.objects.create(
             case=case,

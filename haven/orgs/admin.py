@@ -15,6 +15,7 @@ from haven.admin_site import ScopedAdmin, site
 from haven.audit.services import audit_record
 from haven.orgs import access, services
 from haven.orgs.access import Perm
+from haven.orgs.calendar import calendar_data
 from haven.orgs.models import (
     Holiday,
     Jurisdiction,
@@ -29,7 +30,7 @@ from haven.orgs.models import (
 class OrgUnitForm(forms.ModelForm):
     class Meta:
         model = OrgUnit
-        fields = ["parent", "kind", "code", "name", "jurisdiction"]
+        fields = ["parent", "kind", "code", "name", "jurisdiction", "calendar_region"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -40,6 +41,17 @@ class OrgUnitForm(forms.ModelForm):
         clash = OrgUnit.objects.filter(parent=parent, code=code).exclude(pk=self.instance.pk)
         if code and clash.exists():
             self.add_error("code", _("Another unit here already uses this code."))
+        jurisdiction = (
+            data.get("jurisdiction")
+            or (self.instance.jurisdiction if self.instance.pk else None)
+            or (parent.jurisdiction if parent else None)
+        )
+        region = (data.get("calendar_region") or "").strip()
+        if jurisdiction and region and region not in calendar_data(jurisdiction.code).regions:
+            self.add_error(
+                "calendar_region",
+                _("The jurisdiction's school calendar has no region of that name."),
+            )
         return data
 
 
@@ -91,6 +103,7 @@ class OrgUnitAdmin(ScopedAdmin):
                 code=data["code"],
                 name=data["name"],
                 kind=data["kind"],
+                calendar_region=data.get("calendar_region") or "",
             )
         else:
             saved = services.orgunit_create(
@@ -100,6 +113,7 @@ class OrgUnitAdmin(ScopedAdmin):
                 code=data["code"],
                 name=data["name"],
                 jurisdiction=data.get("jurisdiction"),
+                calendar_region=data.get("calendar_region") or "",
             )
         obj.pk, obj.path = saved.pk, saved.path
 

@@ -18,7 +18,6 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from haven.lib.clock import Calendar
 from haven.lib.i18n import pick
 
 # Each path segment is the unit's primary key, zero-padded to this many digits, so that
@@ -88,16 +87,6 @@ class Jurisdiction(models.Model):
     @property
     def name(self) -> str:
         return pick(self.names)
-
-    def calendar(self) -> Calendar:
-        """The school calendar deadlines are counted on."""
-        return Calendar(
-            time_zone=self.time_zone,
-            weekend=frozenset(self.weekend_days if self.weekend_days else (5, 6)),
-            holidays=frozenset(self.holidays.values_list("date", flat=True)),
-            work_start=self.school_day_start,
-            work_end=self.school_day_end,
-        )
 
 
 class Holiday(models.Model):
@@ -191,6 +180,15 @@ class OrgUnit(models.Model):
         verbose_name=_("jurisdiction"),
         on_delete=models.PROTECT,
         related_name="units",
+    )
+    calendar_region = models.CharField(
+        _("holiday region"),
+        max_length=32,
+        blank=True,
+        help_text=_(
+            "Where the jurisdiction's school holidays differ by region: this unit's region "
+            "(units below it inherit it). Empty: the region above, else the default one."
+        ),
     )
     path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)

@@ -23,6 +23,7 @@ from haven.audit.services import audit_record
 from haven.lib.errors import AccessDenied, InvalidInput
 from haven.orgs import access
 from haven.orgs.access import Perm
+from haven.orgs.calendar import calendar_data
 from haven.orgs.models import (
     PATH_SEGMENT,
     Jurisdiction,
@@ -51,6 +52,7 @@ def orgunit_create(
     code: str,
     name: str,
     jurisdiction: Jurisdiction | None = None,
+    calendar_region: str = "",
 ) -> OrgUnit:
     """Add a unit under ``parent`` (a root when None: operators only).
 
@@ -65,6 +67,7 @@ def orgunit_create(
     jurisdiction = jurisdiction or (parent.jurisdiction if parent else None)
     if jurisdiction is None:
         raise InvalidInput(_("A unit at the top of the tree needs a jurisdiction."))
+    calendar_region = _calendar_region(jurisdiction, calendar_region)
     try:
         with transaction.atomic():
             # The path holds the unit's own id, known only after the insert.
@@ -74,6 +77,7 @@ def orgunit_create(
                 name=name,
                 parent=parent,
                 jurisdiction=jurisdiction,
+                calendar_region=calendar_region,
                 path=f"pending-{code}-{parent.pk if parent else 'root'}",
                 depth=(parent.depth + 1) if parent else 0,
             )
@@ -91,13 +95,41 @@ def orgunit_create(
     return unit
 
 
-def orgunit_update(*, actor: Any, unit: OrgUnit, code: str, name: str, kind: str) -> OrgUnit:
-    """Rename or recode a unit. Moving a unit to another parent is not offered yet."""
+def _calendar_region(jurisdiction: Jurisdiction, region: str) -> str:
+    """``region`` if the jurisdiction's calendar has it (or it is empty)."""
+    region = region.strip()
+    if region and region not in calendar_data(jurisdiction.code).regions:
+        raise InvalidInput(_("The jurisdiction's school calendar has no region of that name."))
+    return region
+
+
+def orgunit_update(
+    *,
+    actor: Any,
+    unit: OrgUnit,
+    code: str,
+    name: str,
+    kind: str,
+    calendar_region: str | None = None,
+) -> OrgUnit:
+    """Rename or recode a unit, or set its holiday region (None keeps it). Moving a unit to
+    another parent is not offered yet."""
     _require(actor, Perm.UNIT_MANAGE, unit)
     if kind not in OrgUnit.Kind.values:
         raise InvalidInput(_("Unknown kind of unit."))
-    before = {"code": unit.code, "name": unit.name, "kind": unit.kind}
-    after = {"code": code.strip(), "name": name.strip(), "kind": kind}
+    region = unit.calendar_region if calendar_region is None else calendar_region
+    before = {
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind,
+        "calendar_region": unit.calendar_region,
+    }
+    after = {
+        "code": code.strip(),
+        "name": name.strip(),
+        "kind": kind,
+        "calendar_region": _calendar_region(unit.jurisdiction, region),
+    }
     if not after["code"] or not after["name"]:
         raise InvalidInput(_("A unit needs a code and a name."))
     if before == after:
