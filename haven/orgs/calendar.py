@@ -322,6 +322,18 @@ class SchoolYear:
     def __contains__(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
 
+    def on(self, month: int, day: int) -> dt.date:
+        """The date of a month-day inside this school year (a deadline such as 30 September;
+        29 February is the last day of February)."""
+        after_start = (month, day) >= (self.start.month, self.start.day)
+        return _md_date(self.start.year if after_start else self.start.year + 1, (month, day))
+
+    def month(self, month: int) -> tuple[dt.date, dt.date]:
+        """The first and last day of ``month`` inside this school year."""
+        first = self.on(month, 1)
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+        return first, following - dt.timedelta(days=1)
+
 
 @dataclass(frozen=True)
 class Period:
@@ -349,10 +361,15 @@ class SchoolCalendar(Calendar):
     the school's region. It is the procedure clock's calendar too (``haven.lib.clock``)."""
 
     data: CalendarData | None = None
-    region: str = ""
-    school_days_extra: frozenset[dt.date] = frozenset()
-    # The administrator's extra days without school, read when first needed (one query).
+    # The school's holiday region and the administrator's extra days without school are read
+    # when first needed (a query each): school years and terms need neither.
+    region_source: Callable[[], str] | None = None
     holiday_source: Callable[[], Iterable[tuple[dt.date, str]]] | None = None
+
+    @cached_property
+    def region(self) -> str:
+        data = self.file
+        return self.region_source() if self.region_source else data.default_region
 
     @property
     def file(self) -> CalendarData:
@@ -512,7 +529,7 @@ def calendar_for(subject: Any) -> SchoolCalendar:
         return subject
     if isinstance(subject, str):
         data = calendar_data(subject)
-        return SchoolCalendar(weekend=data.weekend, data=data, region=data.default_region)
+        return SchoolCalendar(weekend=data.weekend, data=data)
     unit = subject if hasattr(subject, "jurisdiction") else None
     jurisdiction = unit.jurisdiction if unit is not None else subject
     data = calendar_data(jurisdiction.code)
@@ -524,7 +541,7 @@ def calendar_for(subject: Any) -> SchoolCalendar:
         work_start=jurisdiction.school_day_start,
         work_end=jurisdiction.school_day_end,
         data=data,
-        region=_region_of(unit, data) if unit is not None else data.default_region,
+        region_source=(lambda: _region_of(unit, data)) if unit is not None else None,
         holiday_source=(lambda: jurisdiction.holidays.values_list("date", "name"))
         if pk is not None
         else None,

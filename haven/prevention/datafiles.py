@@ -1,4 +1,4 @@
-"""The prevention app's data files (plan templates, pledge texts, calendars), validated on load.
+"""The prevention app's data files (plan templates, pledge texts, rules), validated on load.
 
 Like procedure files, a file that does not validate is refused with its name and line, and
 every text carries all six languages.
@@ -13,6 +13,8 @@ from typing import Any
 from haven.lib.datafile import DataFileError as _BaseError
 from haven.lib.datafile import Reader, read_yaml
 from haven.lib.i18n import pick
+from haven.orgs import calendar as orgs_calendar
+from haven.orgs.calendar import SchoolCalendar
 
 DATA = Path(__file__).resolve().parent / "data"
 GOALS = {
@@ -179,87 +181,38 @@ def pledge_for(jurisdiction_code: str) -> PledgeText:
     return found["generic"]
 
 
-# Calendars
+# Prevention rules per jurisdiction. School years and semesters are the jurisdiction's school
+# calendar (``haven.orgs.calendar``); this file only holds what prevention adds to it.
 
 
 @dataclass(frozen=True)
-class PreventionCalendar:
-    school_year_start: tuple[int, int] = (9, 1)
-    pledge_deadline: tuple[int, int] = (9, 30)
-    semesters: tuple[tuple[int, int], ...] = ((9, 1), (2, 1))
-    min_parent_meetings_per_semester: int = 2
-
-    def _date(self, year: int, month_day: tuple[int, int]) -> dt.date:
-        """The date of ``month_day`` inside the school year starting in ``year``."""
-        month, day = month_day
-        in_year = year if (month, day) >= self.school_year_start else year + 1
-        if (month, day) == (2, 29):
-            return dt.date(in_year, 3, 1) - dt.timedelta(days=1)
-        return dt.date(in_year, month, day)
-
-    def year_of(self, day: dt.date) -> int:
-        return day.year if (day.month, day.day) >= self.school_year_start else day.year - 1
-
-    def year_bounds(self, year: int) -> tuple[dt.date, dt.date]:
-        start = self._date(year, self.school_year_start)
-        return start, self._date(year + 1, self.school_year_start) - dt.timedelta(days=1)
-
-    def pledge_deadline_in(self, year: int) -> dt.date:
-        return self._date(year, self.pledge_deadline)
-
-    def month_start(self, year: int, month: int) -> dt.date:
-        return self._date(year, (month, 1))
-
-    def month_end(self, year: int, month: int) -> dt.date:
-        first = self.month_start(year, month)
-        following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        return following - dt.timedelta(days=1)
-
-    def semester_of(self, day: dt.date) -> tuple[dt.date, dt.date]:
-        """The first and last day of the semester ``day`` falls in."""
-        year = self.year_of(day)
-        starts = sorted(self._date(year, md) for md in self.semesters)
-        _, year_end = self.year_bounds(year)
-        bounds = [*starts[1:], year_end + dt.timedelta(days=1)]
-        for start, following in zip(starts, bounds, strict=True):
-            if start <= day < following:
-                return start, following - dt.timedelta(days=1)
-        return starts[0], bounds[0] - dt.timedelta(days=1)
+class PreventionRules:
+    pledge_deadline: tuple[int, int] = (9, 30)  # a month-day inside the school year
+    min_parent_meetings_per_semester: int = 2  # per term of the jurisdiction's calendar
 
 
-def load_calendars(path: Path | None = None) -> dict[str, PreventionCalendar]:
-    """``{"": defaults, "<jurisdiction code>": calendar}``."""
-    path = path or DATA / "calendar.yaml"
+def load_rules(path: Path | None = None) -> dict[str, PreventionRules]:
+    """``{"": defaults, "<jurisdiction code>": rules}``."""
+    path = path or DATA / "rules.yaml"
     r = _Texts(path)
     root = _read(path)
 
-    def read(node: Any, base: PreventionCalendar) -> PreventionCalendar:
-        known = {"source", "school_year_start", "pledge_deadline", "semesters"}
-        known.add("min_parent_meetings_per_semester")
+    def read(node: Any, base: PreventionRules) -> PreventionRules:
+        known = {"source", "pledge_deadline", "min_parent_meetings_per_semester"}
         unknown = sorted(set(node) - known)
         if unknown:
             raise r.fail(node, f"unknown setting(s) {unknown}")
         values: dict[str, Any] = {}
-        for key in ("school_year_start", "pledge_deadline"):
-            if key in node:
-                values[key] = r.month_day(node, key, node[key])
-        if "semesters" in node:
-            semesters = r.get(node, "semesters", list)
-            if not semesters:
-                raise r.fail(node, "semesters must list at least one start")
-            values["semesters"] = tuple(r.month_day(node, "semesters", s) for s in semesters)
+        if "pledge_deadline" in node:
+            values["pledge_deadline"] = r.month_day(node, "pledge_deadline", node["pledge_deadline"])
         if "min_parent_meetings_per_semester" in node:
             minimum = r.get(node, "min_parent_meetings_per_semester", int)
             if minimum < 0:
                 raise r.fail(node, "min_parent_meetings_per_semester must be 0 or more")
             values["min_parent_meetings_per_semester"] = minimum
-        merged = {**base.__dict__, **values}
-        calendar = PreventionCalendar(**merged)
-        if calendar.school_year_start not in calendar.semesters:
-            raise r.fail(node, "the first semester must start when the school year starts")
-        return calendar
+        return PreventionRules(**{**base.__dict__, **values})
 
-    defaults = read(r.get(root, "defaults", dict), PreventionCalendar())
+    defaults = read(r.get(root, "defaults", dict), PreventionRules())
     found = {"": defaults}
     for code, node in (r.get(root, "jurisdictions", dict, required=False) or {}).items():
         found[str(code)] = read(node, defaults)
@@ -267,10 +220,50 @@ def load_calendars(path: Path | None = None) -> dict[str, PreventionCalendar]:
 
 
 @cache
-def calendars() -> dict[str, PreventionCalendar]:
-    return load_calendars()
+def rules() -> dict[str, PreventionRules]:
+    return load_rules()
 
 
-def calendar_for(jurisdiction_code: str) -> PreventionCalendar:
-    found = calendars()
+def rules_for(jurisdiction_code: str) -> PreventionRules:
+    found = rules()
     return found.get(jurisdiction_code, found[""])
+
+
+@dataclass(frozen=True)
+class PreventionCalendar:
+    """A school's calendar (``haven.orgs.calendar``) read the way prevention counts: a school
+    year is named by the year it starts in, as plans, pledges and commitments store it."""
+
+    school: SchoolCalendar
+    rules: PreventionRules
+
+    @property
+    def min_parent_meetings_per_semester(self) -> int:
+        return self.rules.min_parent_meetings_per_semester
+
+    def year_of(self, day: dt.date) -> int:
+        return self.school.school_year(day).year
+
+    def year_bounds(self, year: int) -> tuple[dt.date, dt.date]:
+        school_year = self.school.school_year_of(year)
+        return school_year.start, school_year.end
+
+    def pledge_deadline_in(self, year: int) -> dt.date:
+        return self.school.school_year_of(year).on(*self.rules.pledge_deadline)
+
+    def month_start(self, year: int, month: int) -> dt.date:
+        return self.school.school_year_of(year).month(month)[0]
+
+    def month_end(self, year: int, month: int) -> dt.date:
+        return self.school.school_year_of(year).month(month)[1]
+
+    def semester_of(self, day: dt.date) -> tuple[dt.date, dt.date]:
+        """The first and last day of the term (semester, module, quarter) ``day`` is in."""
+        term = self.school.period(day, "semester")
+        return term.start, term.end
+
+
+def calendar_for(unit: Any) -> PreventionCalendar:
+    """The prevention calendar of a school or unit (or a jurisdiction code)."""
+    code = unit if isinstance(unit, str) else unit.jurisdiction.code
+    return PreventionCalendar(orgs_calendar.calendar_for(unit), rules_for(code))

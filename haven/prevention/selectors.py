@@ -36,7 +36,7 @@ def today_at(unit: OrgUnit) -> dt.date:
 
 
 def calendar_of(unit: OrgUnit) -> datafiles.PreventionCalendar:
-    return datafiles.calendar_for(unit.jurisdiction.code)
+    return datafiles.calendar_for(unit)
 
 
 def school_year_now(unit: OrgUnit) -> int:

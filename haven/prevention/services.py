@@ -65,7 +65,7 @@ def plan_create(
         raise InvalidInput(_("Plans are kept by schools and the levels above, not by classes."))
     if PreventionPlan.objects.filter(unit=unit, year=year).exists():
         raise InvalidInput(_("This school year already has a plan."))
-    calendar = datafiles.calendar_for(unit.jurisdiction.code)
+    calendar = datafiles.calendar_for(unit)
     previous = None
     chosen = None
     if copy_previous:
@@ -360,7 +360,7 @@ def pledge_record_paper(*, actor: Any, school: OrgUnit, user: User, signed_on: d
         raise InvalidInput(_("Only members of the school's staff can be recorded."))
     if not isinstance(signed_on, dt.date) or signed_on > today_at(school):
         raise InvalidInput(_("The date cannot be in the future."))
-    calendar = datafiles.calendar_for(school.jurisdiction.code)
+    calendar = datafiles.calendar_for(school)
     year = calendar.year_of(signed_on)
     if Pledge.objects.filter(school=school, user=user, year=year).exists():
         raise InvalidInput(
@@ -403,7 +403,7 @@ def class_commitment_record(
     _require_manage(actor, school)
     if signed_on > today_at(school):
         raise InvalidInput(_("The date cannot be in the future."))
-    year = datafiles.calendar_for(school.jurisdiction.code).year_of(signed_on)
+    year = datafiles.calendar_for(school).year_of(signed_on)
     message = _("This class's commitment for this school year is already recorded.")
     if ClassCommitment.objects.filter(class_unit=class_unit, year=year).exists():
         raise InvalidInput(message)
@@ -430,7 +430,7 @@ def school_commitment_record(
         raise InvalidInput(_("Choose a school."))
     if submitted_on > today_at(school):
         raise InvalidInput(_("The date cannot be in the future."))
-    year = datafiles.calendar_for(school.jurisdiction.code).year_of(submitted_on)
+    year = datafiles.calendar_for(school).year_of(submitted_on)
     message = _("The school's commitment for this school year is already recorded.")
     if SchoolCommitment.objects.filter(school=school, year=year).exists():
         raise InvalidInput(message)

@@ -19,13 +19,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haven.lib.i18n import pick
+from haven.orgs.calendar import GENERIC, calendar_for
 from haven.orgs.models import OrgUnit
 
 
-def school_year(moment: dt.datetime) -> str:
-    """The school year a moment falls in, "2026-2027" from August to July."""
-    year = moment.year if moment.month >= 8 else moment.year - 1
-    return f"{year}-{year + 1}"
+def school_year(moment: dt.datetime, school: OrgUnit | str = GENERIC) -> str:
+    """The label ("2026-2027") of the school year a moment falls in, on the school's
+    calendar and in its time zone (``haven.orgs.calendar``); campaigns store it."""
+    calendar = calendar_for(school)
+    return calendar.school_year(moment.astimezone(calendar.zone).date()).label
 
 
 class Campaign(models.Model):

@@ -145,7 +145,7 @@ def campaign_create(
             instrument_version=instrument.version,
             opens_at=opens_at,
             closes_at=closes_at,
-            period=school_year(opens_at),
+            period=school_year(opens_at, school),
             school_questions=questions,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )

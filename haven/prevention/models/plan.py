@@ -2,7 +2,7 @@
 and pupil education sessions, and the report channels made known to each class.
 
 A school year is named by the calendar year it starts in (2026 is 2026-2027); where a school
-year starts is the jurisdiction's (see ``haven.prevention.calendar``).
+year starts is the jurisdiction's (see ``haven.orgs.calendar``).
 """
 
 from django.conf import settings

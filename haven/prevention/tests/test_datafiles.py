@@ -18,8 +18,8 @@ def test_shipped_files_validate_with_every_language():
         assert set(activity.what) == set(LANGUAGES)
     pledges = datafiles.load_pledges()
     assert set(pledges) >= {"generic", "VN"}
-    calendars = datafiles.load_calendars()
-    assert calendars["CN"].min_parent_meetings_per_semester == 2
+    rules = datafiles.load_rules()
+    assert rules["CN"].min_parent_meetings_per_semester == 2
 
 
 def test_a_missing_translation_is_refused_with_file_and_line(tmp_path):
@@ -63,11 +63,11 @@ def test_an_unknown_goal_or_person_is_refused(tmp_path):
         datafiles.load_templates(broken)
 
 
-def test_calendar_file_refuses_a_bad_date(tmp_path):
-    broken = tmp_path / "calendar.yaml"
+def test_rules_file_refuses_a_bad_date(tmp_path):
+    broken = tmp_path / "rules.yaml"
     broken.write_text('defaults:\n  pledge_deadline: "09-31"\n', encoding="utf-8")
     with pytest.raises(datafiles.DataFileError, match="month-day"):
-        datafiles.load_calendars(broken)
+        datafiles.load_rules(broken)
 
 
 def test_pledge_text_falls_back_to_the_generic_one():
@@ -76,11 +76,15 @@ def test_pledge_text_falls_back_to_the_generic_one():
 
 
 def test_school_year_and_semesters_follow_the_jurisdiction():
-    default = datafiles.calendar_for("RO")
-    assert default.year_of(dt.date(2026, 8, 31)) == 2025
-    assert default.year_of(dt.date(2026, 9, 1)) == 2026
-    assert default.year_bounds(2026) == (dt.date(2026, 9, 1), dt.date(2027, 8, 31))
-    assert default.semester_of(dt.date(2027, 3, 1)) == (dt.date(2027, 2, 1), dt.date(2027, 8, 31))
+    # Prevention reads the jurisdiction's school calendar (haven.orgs.calendar).
+    romania = datafiles.calendar_for("RO")
+    assert romania.year_of(dt.date(2026, 8, 31)) == 2025
+    assert romania.year_of(dt.date(2026, 9, 1)) == 2026
+    assert romania.year_bounds(2026) == (dt.date(2026, 9, 1), dt.date(2027, 8, 31))
+    # Romania's terms are learning modules: 1 March 2026 is in module 4 (16 Feb - 14 Apr).
+    assert romania.semester_of(dt.date(2026, 3, 1)) == (dt.date(2026, 2, 16), dt.date(2026, 4, 14))
+    generic = datafiles.calendar_for("GEN")
+    assert generic.semester_of(dt.date(2027, 3, 1)) == (dt.date(2027, 2, 1), dt.date(2027, 8, 31))
     dutch = datafiles.calendar_for("NL")
     assert dutch.year_of(dt.date(2026, 8, 2)) == 2026
-    assert default.pledge_deadline_in(2026) == dt.date(2026, 9, 30)
+    assert romania.pledge_deadline_in(2026) == dt.date(2026, 9, 30)
