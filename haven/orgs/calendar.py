@@ -77,7 +77,7 @@ class HolidaySpan:
     """Days without school, ``start`` to ``end`` inclusive; ``regions`` empty means all."""
 
     key: str
-    names: dict[str, str]
+    names: dict[str, str] = field(compare=False)
     start: dt.date
     end: dt.date
     regions: frozenset[str] = frozenset()
