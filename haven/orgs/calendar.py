@@ -136,7 +136,9 @@ class _Reader(Reader):
             month, day = (int(part) for part in str(value).split("-"))
             _md_date(2024, (month, day))  # a leap year: 02-29 is a valid month-day
         except ValueError:
-            raise self.fail(node, f"{key} must be a month-day like '09-01' (got {value!r})") from None
+            raise self.fail(
+                node, f"{key} must be a month-day like '09-01' (got {value!r})"
+            ) from None
         return month, day
 
     def date(self, node: Any, key: str, value: Any) -> dt.date:
@@ -512,8 +514,9 @@ def _holidays_of(data: CalendarData, year: int) -> tuple[HolidaySpan, ...]:
 def _region_of(unit: Any, data: CalendarData) -> str:
     if not data.regions:
         return ""
-    region = getattr(unit, "calendar_region", "")
-    if not region and getattr(unit, "pk", None) is not None and getattr(unit, "path", ""):
+    region: str = getattr(unit, "calendar_region", "") or ""
+    stored = getattr(unit, "pk", None) is not None and bool(getattr(unit, "path", ""))
+    if not region and stored:
         # The nearest ancestor that names a region (one query, only when the unit has none).
         rows = type(unit).objects.filter(path__in=unit.ancestor_paths()[:-1])
         region = next(

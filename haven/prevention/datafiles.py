@@ -204,7 +204,9 @@ def load_rules(path: Path | None = None) -> dict[str, PreventionRules]:
             raise r.fail(node, f"unknown setting(s) {unknown}")
         values: dict[str, Any] = {}
         if "pledge_deadline" in node:
-            values["pledge_deadline"] = r.month_day(node, "pledge_deadline", node["pledge_deadline"])
+            values["pledge_deadline"] = r.month_day(
+                node, "pledge_deadline", node["pledge_deadline"]
+            )
         if "min_parent_meetings_per_semester" in node:
             minimum = r.get(node, "min_parent_meetings_per_semester", int)
             if minimum < 0:

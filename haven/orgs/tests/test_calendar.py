@@ -2,6 +2,7 @@
 date falls, periods between two dates, overrides, regions, and refused data files."""
 
 import datetime as dt
+import itertools
 import shutil
 from pathlib import Path
 
@@ -79,7 +80,9 @@ def test_romania_mobile_holiday_week_follows_the_county_region():
 
 def test_kazakhstan_four_quarters_and_holidays_of_2025_2026():
     kz = calendar_for("KZ")
-    assert [term("KZ", d) for d in (D(2025, 9, 2), D(2025, 12, 1), D(2026, 2, 2), D(2026, 4, 1))] == [
+    assert [
+        term("KZ", d) for d in (D(2025, 9, 2), D(2025, 12, 1), D(2026, 2, 2), D(2026, 4, 1))
+    ] == [
         "2025-2026/Q1",
         "2025-2026/Q2",
         "2025-2026/Q3",
@@ -212,7 +215,7 @@ def test_periods_cover_the_range_without_gaps_or_overlaps(code, kind, start, len
     found = calendar.periods(code, kind, start, end)
     assert found[0].start <= start <= found[0].end
     assert found[-1].start <= end <= found[-1].end
-    for before, after in zip(found, found[1:], strict=False):
+    for before, after in itertools.pairwise(found):
         assert after.start == before.end + dt.timedelta(days=1)
     assert len({p.key for p in found}) == len(found)
     for p in found:
@@ -254,7 +257,12 @@ def test_a_school_inherits_the_holiday_region_of_the_unit_above():
     assert not calendar.is_school_day(school, D(2026, 7, 6))
     assert calendar.is_school_day(unit(country, OrgUnit.Kind.SCHOOL, "NL-2"), D(2026, 7, 6))
     south = services.orgunit_update(
-        actor=None, unit=school, code="NL-1", name="Unit NL-1", kind="school", calendar_region="south"
+        actor=None,
+        unit=school,
+        code="NL-1",
+        name="Unit NL-1",
+        kind="school",
+        calendar_region="south",
     )
     assert calendar_for(south).region == "south"
 
