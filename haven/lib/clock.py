@@ -2,7 +2,8 @@
 
 School days skip weekends and holidays; a deadline in school days falls at the end of the
 working day in the jurisdiction's own time zone, so "within 5 school days" means what a school
-means by it, whatever time zone the server keeps.
+means by it, whatever time zone the server keeps. A school's calendar
+(``haven.orgs.calendar.SchoolCalendar``) is a ``Calendar`` with its own ``is_school_day``.
 """
 
 import datetime as dt

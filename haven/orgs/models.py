@@ -90,7 +90,8 @@ class Jurisdiction(models.Model):
 
 
 class Holiday(models.Model):
-    """A day without school in a jurisdiction (public holidays and school holidays)."""
+    """A day without school that a jurisdiction's administrator adds over its calendar file
+    (``haven/orgs/data/calendars``), e.g. a public holiday declared at short notice."""
 
     jurisdiction = models.ForeignKey(
         Jurisdiction,
