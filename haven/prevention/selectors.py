@@ -12,6 +12,7 @@ from haven.intake.models import PosterPrint
 from haven.lib.errors import NotFound
 from haven.orgs import access
 from haven.orgs.access import Perm
+from haven.orgs.calendar import Period
 from haven.orgs.models import OrgUnit, User
 from haven.prevention import datafiles
 from haven.prevention.models import (
@@ -274,12 +275,18 @@ def commitments(*, user: Any, school: OrgUnit, year: int) -> dict[str, Any]:
 # Parent meetings and pupil sessions
 
 
-def semester_for(unit: OrgUnit, year: int) -> tuple[dt.date, dt.date]:
-    """The semester of ``year`` that is running, or the last one of a past year."""
+def term_for(unit: OrgUnit, year: int) -> Period:
+    """The term (semester, module, quarter) of ``year`` that is running, or the last one of a
+    past year (the first of a future one)."""
     calendar = calendar_of(unit)
     today = today_at(unit)
     start, end = calendar.year_bounds(year)
-    return calendar.semester_of(min(max(today, start), end))
+    return calendar.school.period(min(max(today, start), end), "semester")
+
+
+def semester_for(unit: OrgUnit, year: int) -> tuple[dt.date, dt.date]:
+    term = term_for(unit, year)
+    return term.start, term.end
 
 
 def meetings_for(*, user: Any, school: OrgUnit, year: int) -> QuerySet[Meeting]:

@@ -556,7 +556,7 @@ def meetings(request: HttpRequest, unit_id: int) -> HttpResponse:
                     raise
                 form.add_error(None, str(exc.message))
     counts, minimum = selectors.class_meeting_counts(user=request.user, school=school, year=year)
-    semester = selectors.semester_for(school, year)
+    term = selectors.term_for(school, year)
     return _render(
         request,
         "prevention/meetings.html",
@@ -565,8 +565,7 @@ def meetings(request: HttpRequest, unit_id: int) -> HttpResponse:
             "meetings": selectors.meetings_for(user=request.user, school=school, year=year),
             "counts": counts,
             "minimum": minimum,
-            "semester_start": semester[0],
-            "semester_end": semester[1],
+            "term": term,
             "form": form,
             **_year_context(school, year),
         },

@@ -131,6 +131,9 @@ def test_classes_below_the_semester_minimum_are_flagged(client, tree):
     assert not rows[tree.class_a].below_minimum and rows[tree.class_a].parent_meetings == 2
     assert rows[class_b].below_minimum and rows[class_b].pupil_sessions == 1
     assert response.context["minimum"] == 2
+    # Counted per term of the school's calendar: Romania's first learning module.
+    assert response.context["term"].key == "2026-2027/M1"
+    assert response.context["term"].name in response.content.decode()
 
 
 def test_a_meeting_in_the_future_or_for_another_schools_class_is_refused(tree):
