@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench setup system-deps messages compilemessages demo clean
+.PHONY: run test lint bench setup runtime-deps system-deps messages compilemessages demo clean
 
 # A venv with the project and its development tools; redone when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -16,13 +16,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) system-deps
 
-# Debian packages: gettext compiles translations, chromium drives the browser tests, Pango
-# lays out the PDF posters (WeasyPrint) and the Noto fonts draw every script, CJK included.
-system-deps:
+# Installs those of the Debian packages named in $(1) that dpkg does not have (as root).
+define install_debs
 	@missing=""; \
-	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
-	command -v chromium >/dev/null || missing="$$missing chromium"; \
-	for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk; do \
+	for pkg in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" \
 	    || missing="$$missing $$pkg"; \
 	done; \
@@ -30,9 +27,19 @@ system-deps:
 	  echo "Installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+endef
 
-compilemessages: $(STAMP)
-	@command -v msgfmt >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext)
+# What serving Haven needs: gettext compiles translations, Pango lays out the PDFs (posters,
+# code slips, survey results, case files: WeasyPrint) and the Noto fonts draw every script in
+# them, CJK included. Without the fonts a Chinese poster is empty boxes.
+runtime-deps:
+	$(call install_debs,gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk)
+
+# And what testing needs on top: chromium drives the browser tests.
+system-deps: runtime-deps
+	$(call install_debs,chromium)
+
+compilemessages: $(STAMP) runtime-deps
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
 
 # Refresh the .po catalogues after changing interface strings (then translate the new ones).
@@ -45,7 +52,7 @@ demo: $(STAMP)
 
 # Serves Haven with the background worker beside it (it sends the e-mail, printed here) and
 # the deadline clock ticking every minute.
-run: compilemessages demo
+run: runtime-deps compilemessages demo
 	$(BIN)/python manage.py print_demo_logins
 	export HAVEN_BASE_URL=$${HAVEN_BASE_URL:-http://127.0.0.1:$(PORT)}; \
 	$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \

@@ -11,6 +11,7 @@ from haven.cases import selectors
 from haven.cases.models import Case, Referral
 from haven.cases.services import procedure_of
 from haven.lib.errors import AccessDenied, InvalidInput
+from haven.lib.pdf import html_to_pdf
 from haven.orgs import access
 from haven.orgs.models import Role
 
@@ -68,9 +69,7 @@ def case_file_pdf(*, actor: Any, case: Case, audience: str, language: str) -> by
     if audience not in allowed_audiences(actor, case):
         raise AccessDenied()
     html = case_file_html(case=case, audience=audience, language=language)
-    from weasyprint import HTML  # imported here: Pango is only needed when printing
-
-    pdf = HTML(string=html).write_pdf()
+    pdf = html_to_pdf(html)
     audit_record(
         actor=actor,
         action="case.file",
@@ -88,9 +87,7 @@ def referral_file_pdf(*, actor: Any, referral: Referral, language: str) -> bytes
     html = case_file_html(
         case=referral.case, audience="agency", language=language, referral=referral
     )
-    from weasyprint import HTML
-
-    pdf = HTML(string=html).write_pdf()
+    pdf = html_to_pdf(html)
     audit_record(
         actor=actor,
         action="referral.file",

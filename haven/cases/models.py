@@ -45,7 +45,16 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-opened_at"]
-        indexes = [models.Index(fields=["school", "closed_at", "opened_at"], name="case_inbox_idx")]
+        indexes = [
+            models.Index(fields=["school", "closed_at", "opened_at"], name="case_inbox_idx"),
+            # The few escalated cases of each school: an inspector's lists start from these
+            # instead of reading every case of their county.
+            models.Index(
+                fields=["school", "closed_at"],
+                name="case_escalated_idx",
+                condition=Q(escalated_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"

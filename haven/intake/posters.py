@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from haven.audit.services import audit_record
 from haven.intake.models import PosterPrint
 from haven.lib.errors import InvalidInput
+from haven.lib.pdf import html_to_pdf
 from haven.orgs import access
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
@@ -109,16 +110,13 @@ def poster_produce(
     *, actor: Any, school: OrgUnit, class_unit: ClassChoice = None, base_url: str
 ) -> bytes:
     """The PDF of the school's poster, of one class's, or of all its classes' (``"all"``)."""
-    from weasyprint import HTML  # imported here: it loads Pango, which only posters need
-
     access.require(actor, Perm.POSTER_MAKE, school)
     if school.kind != OrgUnit.Kind.SCHOOL:
         raise InvalidInput()
     classes = None if class_unit is None else _classes(school, class_unit)
     html = poster_html(school=school, classes=classes, base_url=base_url)
     # Rendered before the transaction: a slow PDF must not hold the database's write lock.
-    # No base URL: the poster refers to no file or address that WeasyPrint would fetch.
-    pdf: bytes = HTML(string=html).write_pdf()
+    pdf = html_to_pdf(html)
     units = [school] if classes is None else classes
     languages = poster_languages(list(school.jurisdiction.languages or []))
     user = actor if getattr(actor, "is_authenticated", False) else None

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from haven.lib.pdf import html_to_pdf
 from haven.orgs.models import OrgUnit
 from haven.surveys.models import Campaign
 
@@ -30,8 +31,5 @@ def slips_html(*, campaign: Campaign, class_unit: OrgUnit, codes: list[str]) -> 
 
 
 def slips_pdf(*, campaign: Campaign, class_unit: OrgUnit, codes: list[str]) -> bytes:
-    from weasyprint import HTML  # imported here: it loads Pango, which only PDFs need
-
     html = slips_html(campaign=campaign, class_unit=class_unit, codes=codes)
-    pdf: bytes = HTML(string=html).write_pdf()
-    return pdf
+    return html_to_pdf(html)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from haven.audit.services import audit_record
 from haven.lib.errors import HavenError, NotFound
+from haven.lib.pdf import html_to_pdf
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
 from haven.surveys import exports, results, selectors, services, slips
@@ -238,12 +239,11 @@ def campaign_results(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def campaign_results_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from django.template.loader import render_to_string
-    from weasyprint import HTML
 
     campaign = _campaign_or_404(request, pk, Perm.SURVEY_RESULTS)
     context = _school_context(campaign, request.user)
     html = render_to_string("surveys/results_pdf.html", context, request=request)
-    pdf = HTML(string=html).write_pdf()
+    pdf = html_to_pdf(html)
     audit_record(
         actor=request.user, action="survey.results_pdf", obj=campaign, org_unit=campaign.school
     )
