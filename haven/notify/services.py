@@ -174,8 +174,6 @@ def outbox_sweep(*, now: dt.datetime | None = None) -> int:
     if not due:
         return 0
     # Not again on the next tick while this run waits for a worker.
-    Message.objects.filter(pk__in=due, sent_at__isnull=True).update(
-        retry_at=now + delivery.LEASE
-    )
+    Message.objects.filter(pk__in=due, sent_at__isnull=True).update(retry_at=now + delivery.LEASE)
     messages_queue(due)
     return len(due)

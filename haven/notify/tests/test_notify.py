@@ -66,9 +66,7 @@ def test_a_school_without_coordinator_falls_back_to_the_nearest_unit_above_with_
     zone_coordinator = member(Role.COORDINATOR, tree.zone_b)
     # The nearest level only: the county is not told what the zone handles.
     assert recipients(school_c, roles=[Role.COORDINATOR]) == [zone_coordinator]
-    assert recipients(tree.school_b, roles=[Role.COORDINATOR]) == [
-        tree.users["other_coordinator"]
-    ]
+    assert recipients(tree.school_b, roles=[Role.COORDINATOR]) == [tree.users["other_coordinator"]]
     assert recipients(school_c, roles=[Role.COORDINATOR], fallback_up=False) == []
 
 
