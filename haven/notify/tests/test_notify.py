@@ -1,6 +1,7 @@
 """One way out: who is told, in which language, on which channel, and exactly once."""
 
 import datetime as dt
+import threading
 from unittest import mock
 
 import pytest
@@ -288,3 +289,40 @@ def test_the_outbox_is_readable_but_not_editable_in_the_admin(client, tree):
     assert response.status_code == 403
     message.refresh_from_db()
     assert message.subject != "changed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_the_same_messages_at_once_send_each_once():
+    from django.db import connection, connections
+
+    from haven.orgs.tests.factories import build_tree
+
+    tree = build_tree()
+    users = [UserFactory() for _ in range(20)]
+    ids = send(users, tree.school_a, queue=False)
+    sent: list[int] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(2) if connection.vendor == "postgresql" else None
+
+    def worker() -> None:
+        try:
+            if start is not None:
+                start.wait()
+            sent.append(messages_deliver(ids))
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    if start is not None:  # real parallel workers, each with its own connection
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    else:  # SQLite has one writer at a time
+        worker()
+        worker()
+    assert not errors, errors
+    assert sum(sent) == 20
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users)
