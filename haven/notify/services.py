@@ -101,18 +101,10 @@ def message_send(
     users = {user.pk: user for user in to if user.is_active}
     if not users:
         return []
-    already = set(
-        Message.objects.filter(dedupe_key=key, recipient_id__in=users).values_list(
-            "recipient_id", "channel"
-        )
-    )
     jurisdiction = unit.jurisdiction
     now = timezone.now()
     rows: list[Message] = []
     for pk, targets in _targets(users.values()).items():
-        targets = [(code, address) for code, address in targets if (pk, code) not in already]
-        if not targets:
-            continue
         user = users[pk]
         language = language_for(user, jurisdiction)
         subject, body = _render(
@@ -136,7 +128,8 @@ def message_send(
         )
     if not rows:
         return []
-    # A concurrent caller with the same key may have written some: theirs stand.
+    # The key's constraint keeps the messages an earlier run (or a concurrent caller) wrote;
+    # rendering them again on a rare retry costs less than looking for them on every call.
     Message.objects.bulk_create(rows, ignore_conflicts=True)
     ids = list(
         Message.objects.filter(
