@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "haven.orgs",
     "haven.audit",
     "haven.security",
+    "haven.notify",
     "haven.intake",
     "haven.procedures",
     "haven.cases",

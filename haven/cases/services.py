@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from haven.audit.services import audit_record
@@ -26,10 +27,12 @@ from haven.cases.models import (
 from haven.intake.models import EventKind, Report, ReportEvent, Status
 from haven.lib import clock
 from haven.lib.errors import AccessDenied, InvalidInput
+from haven.notify import services as notify
+from haven.notify.recipients import recipients
 from haven.orgs import access
 from haven.orgs.access import Perm
 from haven.orgs.calendar import calendar_for
-from haven.orgs.models import OrgUnit, Role
+from haven.orgs.models import OrgUnit, Role, User
 from haven.procedures import engine, loader
 from haven.procedures.loader import Procedure, Timer
 
@@ -433,14 +436,14 @@ def referral_answer(*, actor: Any, referral: Referral, status: str, answer: str 
 def clock_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Send the reminders that are due and escalate the deadlines that passed.
 
-    Safe to run often and in parallel: each timer is claimed by one conditional UPDATE, so a
-    reminder or an escalation happens exactly once. Only due timers are read (partial
-    indexes), so the cost follows the work due, not the number of open cases.
+    Safe to run often and in parallel: each timer is claimed by one conditional UPDATE, in the
+    transaction that writes its outbox messages, so a reminder or an escalation happens exactly
+    once. Only due timers are read (partial indexes), so the cost follows the work due, not the
+    number of open cases. The messages are queued for sending once all are committed.
     """
-    from haven.cases.tasks import send_escalation, send_reminder
-
     now = now or timezone.now()
     done = {"reminded": 0, "escalated": 0}
+    written: list[int] = []
     due_reminders = CaseTimer.objects.filter(
         stopped_at__isnull=True, reminded_at__isnull=True, remind_at__lte=now
     ).values_list("pk", flat=True)
@@ -450,7 +453,10 @@ def clock_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
                 reminded_at=now
             )
             if claimed:
-                send_reminder.enqueue(pk)
+                timer = _timer(pk)
+                team = timer.case.team.filter(role=TeamRole.LEAD).select_related("user")
+                leads = [m.user for m in team]
+                written += _tell(leads, "reminder", timer)
                 done["reminded"] += 1
     due_escalations = CaseTimer.objects.filter(
         stopped_at__isnull=True, escalated_at__isnull=True, due_at__lte=now
@@ -462,17 +468,42 @@ def clock_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
             )
             if not claimed:
                 continue
-            timer = CaseTimer.objects.select_related("case").get(pk=pk)
-            if escalation_role(timer) == Role.INSPECTOR:
+            timer = _timer(pk)
+            role = escalation_role(timer)
+            if role == Role.INSPECTOR:
                 # From now on the inspectors above see this case.
                 Case.objects.filter(pk=timer.case_id, escalated_at__isnull=True).update(
                     escalated_at=now
                 )
             _event(timer.case, "escalated", None, timer=timer.code)
             _audit(None, "case.escalate", timer.case, timer=timer.code)
-            send_escalation.enqueue(pk)
+            # Inspectors: the nearest level above that has some, never the school's own people.
+            told = recipients(timer.case.school, roles=[role], exclude_unit=role == Role.INSPECTOR)
+            written += _tell(told, "escalation", timer)
             done["escalated"] += 1
+    notify.messages_queue(written)
     return done
+
+
+def _timer(pk: int) -> CaseTimer:
+    return CaseTimer.objects.select_related("case__school__jurisdiction").get(pk=pk)
+
+
+def _tell(users: list[User], template: str, timer: CaseTimer) -> list[int]:
+    """Write the reminder or escalation messages of ``timer`` (templates cases/email/*)."""
+    found = engine.timer(procedure_of(timer.case), timer.code)
+    # Lazy: rendered in each recipient's language (a notification's reads "Notify: <whom>").
+    deadline = lazy(lambda: found.name if found else timer.code, str)()
+    return notify.message_send(
+        to=users,
+        kind=f"cases.{template}",
+        key=f"timer:{timer.pk}:{template}",
+        template=f"cases/email/{template}",
+        context={"timer": timer, "deadline": deadline},
+        unit=timer.case.school,
+        link=("cases:case_detail", [timer.case_id]),
+        queue=False,
+    )
 
 
 def case_record_view(*, actor: Any, case: Case) -> None:

@@ -12,3 +12,19 @@ def pick(translations: dict[str, str] | None, language: str | None = None) -> st
         if translations.get(candidate):
             return translations[candidate]
     return next(iter(translations.values()))
+
+
+def interface_languages(codes: list[str]) -> list[str]:
+    """The codes among ``codes`` that Haven's interface speaks, in their order, as the
+    interface spells them ("zh" -> "zh-hans"; "kk" has no interface and is left out)."""
+    from django.utils.translation import get_supported_language_variant
+
+    found: list[str] = []
+    for code in codes:
+        try:
+            variant = get_supported_language_variant(str(code).lower())
+        except LookupError:
+            continue
+        if variant not in found:
+            found.append(variant)
+    return found

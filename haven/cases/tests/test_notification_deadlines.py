@@ -198,6 +198,23 @@ def test_missed_notification_is_reminded_and_escalated_exactly_once(tree, ro_cas
     assert CaseEvent.objects.filter(case=case, kind="escalated", details__timer=ISJ).count() == 1
 
 
+def test_the_reminder_is_written_in_the_leads_language_else_the_schools(
+    tree, ro_case, compiled_messages
+):
+    tree.users["coordinator"].language = ""  # none stored: the Romanian school's language
+    tree.users["coordinator"].save()
+    case = classify(tree, ro_case, "grave")
+    record(tree, case, "parents_victim")
+    timer = case.timers.get(code=ISJ)
+    mail.outbox.clear()
+    with time_machine.travel(timer.remind_at + dt.timedelta(minutes=1)):
+        services.clock_sweep()
+    [message] = mail.outbox
+    assert message.subject.startswith("Reamintire:")
+    assert "Inspectoratul Școlar Județean (ISJ)" in message.subject
+    assert f"/ro/cases/{case.pk}/" in message.body
+
+
 def test_notification_recorded_in_time_is_never_escalated(tree, ro_case):
     case = classify(tree, ro_case, "grave")
     record(tree, case, "parents_victim")

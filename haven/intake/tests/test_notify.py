@@ -12,6 +12,8 @@ from haven.intake import services
 from haven.intake.models import Report
 from haven.intake.tasks import notify_pending_reports
 from haven.intake.tests.helpers import submit
+from haven.notify.models import Message
+from haven.notify.services import messages_deliver, outbox_sweep
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -52,13 +54,20 @@ def test_reports_within_a_second_share_one_queued_run_that_starts_after_them(
     assert notify_pending_reports.call() == 4
 
 
-def test_a_failed_send_leaves_the_report_pending_for_the_next_run(tree, queued_later):
+def test_a_failed_send_leaves_the_message_for_the_sweep(tree, queued_later):
     report, _receipt = submit(tree.school_a)
-    with mock.patch("haven.intake.tasks.send_mail", side_effect=OSError("mail server down")):
-        with pytest.raises(OSError):
-            notify_pending_reports.call()
-    assert Report.objects.get(pk=report.pk).notify_pending
-    assert notify_pending_reports.call() == 1
+    with mock.patch("haven.notify.channels.send_mail", side_effect=OSError("mail server down")):
+        assert notify_pending_reports.call() == 0
+    assert mail.outbox == []
+    # The report is announced (its message is in the outbox); the message waits for a retry.
+    assert not Report.objects.get(pk=report.pk).notify_pending
+    message = Message.objects.get(dedupe_key=f"report:{report.pk}")
+    assert message.sent_at is None and message.failed_at is not None
+    assert notify_pending_reports.call() == 0  # announced once, not twice
+    assert outbox_sweep(now=message.retry_at) == 1
+    assert DBTaskResult.objects.filter(task_path__endswith="deliver").exists()
+    assert messages_deliver([message.pk]) == 1
+    assert [m.to for m in mail.outbox] == [[tree.users["coordinator"].email]]
 
 
 def test_the_clock_requeues_a_report_left_waiting(tree, queued_later):

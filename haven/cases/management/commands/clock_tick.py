@@ -4,15 +4,17 @@ from django.core.management.base import BaseCommand
 
 from haven.cases.services import clock_sweep
 from haven.intake.services import notifier_sweep
+from haven.notify.services import outbox_sweep
 
 
 class Command(BaseCommand):
     help = (
-        "Send due deadline reminders, escalate missed deadlines and re-queue unsent report "
-        "e-mails (safe to run at once)."
+        "Send due deadline reminders, escalate missed deadlines, re-queue reports not yet "
+        "announced and messages not yet sent (safe to run at once)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         done = clock_sweep()
-        notifier_sweep()  # reports whose e-mail was queued but not sent (a crashed process)
+        notifier_sweep()  # reports whose announcement was queued but never ran (a crash)
+        outbox_sweep()  # messages not sent yet: their run never came, or a send failed
         self.stdout.write(f"reminded {done['reminded']}, escalated {done['escalated']}")
