@@ -15,8 +15,8 @@ from pydantic import BaseModel
 
 from haven.intake import selectors, services
 from haven.intake.models import Channel, Report
-from haven.intake.validation import check_report
-from haven.lib.errors import FieldErrors, NotFound, shape_refusal
+from haven.intake.rules import report_clean
+from haven.lib.errors import NotFound, shape_refusal
 from haven.orgs.models import OrgUnit
 
 router = Router(tags=["reports"])
@@ -112,7 +112,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
         class_unit = selectors.class_by_code(school, payload.class_code)
         if class_unit is None:
             raise NotFound()
-    cleaned, errors = check_report(
+    clean = report_clean(
         {
             "description": payload.description,
             "when_text": payload.when,
@@ -123,13 +123,12 @@ def report_create(request: HttpRequest) -> HttpResponse:
             "contact": payload.contact,
         },
         school=school,
+        channel=Channel.API,
+        class_unit=class_unit,
     )
-    if errors:
-        raise FieldErrors(errors)
     report, receipt = services.report_submit(
         school=school,
-        data=services.ReportInput(**cleaned, class_unit=class_unit),
-        channel=Channel.API,
+        data=clean,
         language=get_language() or "en",
         submission_token=payload.submission_token,
     )

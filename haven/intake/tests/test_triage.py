@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from haven.audit.models import AuditEvent
 from haven.intake import selectors, services
 from haven.intake.models import EventKind, Report, ReportEvent, Status
-from haven.intake.tests.helpers import VALID, jpeg_with_gps, submit
+from haven.intake.tests.helpers import VALID, clean, jpeg_with_gps, submit
 
 
 def url(name, *args):
@@ -228,10 +228,8 @@ def test_files_are_served_only_through_the_access_check(client, tree):
 
     report, _ = services.report_submit(
         school=tree.school_a,
-        data=services.ReportInput(**VALID),
-        channel="web",
+        data=clean(files=[clean_upload(photo)]),
         language="en",
-        files=[clean_upload(photo)],
     )
     attachment = report.attachments.get()
     target = url("intake:attachment_download", report.pk, attachment.pk)
