@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -278,7 +279,10 @@ def case_transition(*, actor: Any, case: Case, code: str) -> Case:
         seen = procedure.state(transition.target).reporter_sees
         if seen != procedure.state(before).reporter_sees:
             # Reporters hear of their report's latest case only.
-            told = case.reports.exclude(cases__opened_at__gt=case.opened_at)
+            later = Case.objects.filter(reports=OuterRef("pk")).filter(
+                Q(opened_at__gt=case.opened_at) | Q(opened_at=case.opened_at, pk__gt=case.pk)
+            )
+            told = case.reports.filter(~Exists(later))
             intake_services.report_public_status_set(reports=list(told), status=seen)
         event = f"state:{transition.target}"
         _stop_timers(case, procedure, event, now)

@@ -25,16 +25,17 @@ router = Router(tags=["reports"])
 # The public submission's schemas are plain pydantic models: ninja's Schema wraps every
 # value for Django objects on the way in and out, a tenth of a report's cost when profiled.
 class ReportIn(BaseModel):
-    """A report from another front end or a chat bot (the web form's fields)."""
+    """A report from another front end or a chat bot (the web form's fields). Shapes only:
+    which answers are required, and what they may say, is ``rules.report_clean``'s."""
 
     school: str = Field(description="The school's code, as on its poster.")
     class_code: str | None = Field(None, alias="class", description="The class's code, if any.")
-    description: str
+    description: str | None = None
     when: str = ""
     place: str = ""
     harms: list[str] = []
-    affected: str = Field(description="me or someone_else")
-    reporter_role: str = Field(description="pupil, parent, staff or other")
+    affected: str | None = Field(None, description="me or someone_else")
+    reporter_role: str | None = Field(None, description="pupil, parent, staff or other")
     contact: str = ""
     submission_token: str = Field("", description="Send the same token again to avoid duplicates.")
 

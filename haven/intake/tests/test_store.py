@@ -68,7 +68,10 @@ def test_the_store_writes_every_field_as_the_orm_does(tree, staff):
 
     def audit(report):
         return audit_values(
-            actor=coordinator, action="report.submit", obj=report, org_unit=tree.school_a,
+            actor=coordinator,
+            action="report.submit",
+            obj=report,
+            org_unit=tree.school_a,
             details=details,
         )
 
@@ -225,6 +228,7 @@ def test_replayed_submissions_do_not_close_the_channel(tree, settings, monkeypat
     # exact count of stored reports decides.
     monkeypatch.setattr(services, "OVERALL_COUNT_SECONDS", 0)
     settings.HAVEN_REPORTS_OVERALL = 3
+
     def send(token):
         data = clean(Channel.API)
         return services.report_submit(

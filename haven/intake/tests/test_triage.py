@@ -215,7 +215,7 @@ def test_staff_entry_needs_a_channel_and_a_school_of_theirs(client, tree):
         url("intake:report_enter"),
         {**VALID, "channel": "web", "school": tree.school_a.pk},
     )
-    assert response.status_code == 200 and b"Select a valid choice" in response.content
+    assert response.status_code == 200 and b"Choose how the report reached you." in response.content
     client.force_login(tree.users["other_coordinator"])
     page = client.get(url("intake:report_enter"), {"school": tree.school_a.pk})
     assert tree.school_a.name.encode() not in page.content  # falls back to their own school
