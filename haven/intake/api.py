@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 from ninja.security import django_auth
 from pydantic import BaseModel
 
-from haven.intake import selectors, services
+from haven.intake import rules, selectors, services
 from haven.intake.models import Channel, Report
 from haven.intake.rules import report_clean
 from haven.lib.errors import NotFound, shape_refusal
@@ -24,9 +24,10 @@ router = Router(tags=["reports"])
 
 # The public submission's schemas are plain pydantic models: ninja's Schema wraps every
 # value for Django objects on the way in and out, a tenth of a report's cost when profiled.
+# Shapes only: which answers are required, and what they may say, is rules.report_clean's
+# (the schema marks them required from the same rules: _report_schema).
 class ReportIn(BaseModel):
-    """A report from another front end or a chat bot (the web form's fields). Shapes only:
-    which answers are required, and what they may say, is ``rules.report_clean``'s."""
+    """A report from another front end or a chat bot (the web form's fields)."""
 
     school: str = Field(description="The school's code, as on its poster.")
     class_code: str | None = Field(None, alias="class", description="The class's code, if any.")
@@ -80,6 +81,15 @@ def _numbers(school: OrgUnit) -> list[dict[str, str]]:
     ]
 
 
+def _report_schema() -> dict[str, Any]:
+    """ReportIn's schema, with the answers the rules require listed as required."""
+    schema = ReportIn.model_json_schema()
+    names = {"when_text": "when"}  # the rules' names as the API spells them
+    required = [names.get(n, n) for n, rule in rules.field_rules().items() if rule.required]
+    schema["required"] = sorted({*schema.get("required", []), *required})
+    return schema
+
+
 def _report_in(request: HttpRequest) -> ReportIn:
     """The body as a ReportIn, or a refusal in the reporter's language naming each field, in
     the same problem document as the form's rules (pydantic's own are English only)."""
@@ -99,7 +109,7 @@ def _report_in(request: HttpRequest) -> ReportIn:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": ReportIn.model_json_schema()}},
+            "content": {"application/json": {"schema": _report_schema()}},
         }
     },
 )

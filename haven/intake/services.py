@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy
 from haven.audit.services import audit_record, audit_values
 from haven.intake import receipts, store
 from haven.intake.files import CleanFile
-from haven.intake.rules import CleanReport
 from haven.intake.models import (
     EventKind,
     Harm,
@@ -31,6 +30,7 @@ from haven.intake.models import (
     Sender,
     Status,
 )
+from haven.intake.rules import CleanReport
 from haven.lib.errors import AccessDenied, HavenError, InvalidInput
 from haven.lib.ttlcache import cached
 from haven.orgs import access

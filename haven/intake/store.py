@@ -133,7 +133,7 @@ def insert_sql(
     plain = [f for f in _fields(model) if f.name not in names]
     columns = [qn(f.column) for f in plain] + [qn(by_name[name].column) for name, _ in derived]
     sources = ["%s"] * len(plain) + [sql for _name, sql in derived]
-    sql = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(columns)})"  # noqa: S608
+    sql = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(columns)})"
     sql += f" SELECT {', '.join(sources)}"
     sql += f" FROM {source}" if source else ""
     sql += f" WHERE {condition}" if condition else ""
