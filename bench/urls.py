@@ -19,10 +19,11 @@ from django.views.decorators.http import require_POST
 from haven.urls import urlpatterns as haven_urlpatterns
 
 REPORT_SQL = """
-    INSERT INTO bench_report (school_id, channel, status, urgent, description, when_text,
-        place, harms, affected, reporter_role, contact, language, receipt_lookup, receipt_hash,
-        submission_key, created_at, first_response_due, dismiss_reason, notify_pending)
-    VALUES (%s, 'api', 'new', false, %s, '', %s, %s, %s, %s, '', 'en', %s, %s, %s,
+    INSERT INTO bench_report (school_id, channel, status, public_status, urgent, description,
+        when_text, place, harms, affected, reporter_role, contact, language, receipt_lookup,
+        receipt_hash, submission_key, created_at, first_response_due, dismiss_reason,
+        notify_pending)
+    VALUES (%s, 'api', 'new', 'received', false, %s, '', %s, %s, %s, %s, '', 'en', %s, %s, %s,
         now(), now() + interval '24 hours', '', true)
     RETURNING id
 """

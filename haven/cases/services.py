@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
@@ -24,7 +25,8 @@ from haven.cases.models import (
     Referral,
     TeamRole,
 )
-from haven.intake.models import EventKind, Report, ReportEvent, Status
+from haven.intake import services as intake_services
+from haven.intake.models import Report
 from haven.lib import clock
 from haven.lib.errors import AccessDenied, InvalidInput
 from haven.notify import services as notify
@@ -188,20 +190,11 @@ def case_open(
         CaseMember.objects.create(case=case, user=actor, role=TeamRole.LEAD)
         if reports:
             case.reports.set(reports)
-            Report.objects.filter(pk__in=[r.pk for r in reports]).update(status=Status.CASE_OPENED)
+            # The reports' status, timeline and audit are intake's to write.
+            seen = procedure.initial_state.reporter_sees
             for report in reports:
-                ReportEvent.objects.create(
-                    report=report,
-                    kind=EventKind.CASE_OPENED,
-                    actor=actor,
-                    details={"case": case.pk},
-                )
-                audit_record(
-                    actor=actor,
-                    action="report.case_opened",
-                    obj=report,
-                    org_unit=school,
-                    details={"case": case.pk},
+                intake_services.report_link_to_case(
+                    actor=actor, report=report, case=case, reporter_sees=seen
                 )
         _start_timers(case, procedure, "opened", now)
         _event(case, "opened", actor, reports=[r.pk for r in reports])
@@ -287,6 +280,14 @@ def case_transition(*, actor: Any, case: Case, code: str) -> Case:
         Case.objects.filter(pk=case.pk).update(**fields)
         for name, value in fields.items():
             setattr(case, name, value)
+        seen = procedure.state(transition.target).reporter_sees
+        if seen != procedure.state(before).reporter_sees:
+            # Reporters hear of their report's latest case only.
+            later = Case.objects.filter(reports=OuterRef("pk")).filter(
+                Q(opened_at__gt=case.opened_at) | Q(opened_at=case.opened_at, pk__gt=case.pk)
+            )
+            told = case.reports.filter(~Exists(later))
+            intake_services.report_public_status_set(reports=list(told), status=seen)
         event = f"state:{transition.target}"
         _stop_timers(case, procedure, event, now)
         _start_timers(case, procedure, event, now)

@@ -13,10 +13,10 @@ from ninja.pagination import paginate
 from ninja.security import django_auth
 from pydantic import BaseModel
 
-from haven.intake import selectors, services
+from haven.intake import rules, selectors, services
 from haven.intake.models import Channel, Report
-from haven.intake.validation import check_report
-from haven.lib.errors import FieldErrors, NotFound, shape_refusal
+from haven.intake.rules import report_clean
+from haven.lib.errors import NotFound, shape_refusal
 from haven.orgs.models import OrgUnit
 
 router = Router(tags=["reports"])
@@ -24,17 +24,19 @@ router = Router(tags=["reports"])
 
 # The public submission's schemas are plain pydantic models: ninja's Schema wraps every
 # value for Django objects on the way in and out, a tenth of a report's cost when profiled.
+# Shapes only: which answers are required, and what they may say, is rules.report_clean's
+# (the schema marks them required from the same rules: _report_schema).
 class ReportIn(BaseModel):
     """A report from another front end or a chat bot (the web form's fields)."""
 
     school: str = Field(description="The school's code, as on its poster.")
     class_code: str | None = Field(None, alias="class", description="The class's code, if any.")
-    description: str
+    description: str | None = None
     when: str = ""
     place: str = ""
     harms: list[str] = []
-    affected: str = Field(description="me or someone_else")
-    reporter_role: str = Field(description="pupil, parent, staff or other")
+    affected: str | None = Field(None, description="me or someone_else")
+    reporter_role: str | None = Field(None, description="pupil, parent, staff or other")
     contact: str = ""
     submission_token: str = Field("", description="Send the same token again to avoid duplicates.")
 
@@ -79,6 +81,15 @@ def _numbers(school: OrgUnit) -> list[dict[str, str]]:
     ]
 
 
+def _report_schema() -> dict[str, Any]:
+    """ReportIn's schema, with the answers the rules require listed as required."""
+    schema = ReportIn.model_json_schema()
+    names = {"when_text": "when"}  # the rules' names as the API spells them
+    required = [names.get(n, n) for n, rule in rules.field_rules().items() if rule.required]
+    schema["required"] = sorted({*schema.get("required", []), *required})
+    return schema
+
+
 def _report_in(request: HttpRequest) -> ReportIn:
     """The body as a ReportIn, or a refusal in the reporter's language naming each field, in
     the same problem document as the form's rules (pydantic's own are English only)."""
@@ -98,7 +109,7 @@ def _report_in(request: HttpRequest) -> ReportIn:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": ReportIn.model_json_schema()}},
+            "content": {"application/json": {"schema": _report_schema()}},
         }
     },
 )
@@ -112,7 +123,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
         class_unit = selectors.class_by_code(school, payload.class_code)
         if class_unit is None:
             raise NotFound()
-    cleaned, errors = check_report(
+    clean = report_clean(
         {
             "description": payload.description,
             "when_text": payload.when,
@@ -123,13 +134,12 @@ def report_create(request: HttpRequest) -> HttpResponse:
             "contact": payload.contact,
         },
         school=school,
+        channel=Channel.API,
+        class_unit=class_unit,
     )
-    if errors:
-        raise FieldErrors(errors)
     report, receipt = services.report_submit(
         school=school,
-        data=services.ReportInput(**cleaned, class_unit=class_unit),
-        channel=Channel.API,
+        data=clean,
         language=get_language() or "en",
         submission_token=payload.submission_token,
     )

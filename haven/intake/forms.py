@@ -1,4 +1,5 @@
-"""The report form: one rule set for the web form, the staff entry form and the JSON API."""
+"""The report forms (public and staff entry) and the reporter's reply: what they show and read.
+The report's rules are ``rules.report_clean``'s, as for the JSON API and any chat bot."""
 
 from typing import Any
 
@@ -6,8 +7,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from haven.intake.models import STAFF_CHANNELS, Affected, Harm, ReporterRole
+from haven.intake import rules
+from haven.intake.models import STAFF_CHANNELS, Channel
 from haven.intake.places import place_choices
+from haven.lib.errors import FieldErrors
 from haven.orgs.models import OrgUnit
 
 
@@ -16,88 +19,111 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
+    """Files as sent (shape only): how many and what they hold is ``rules.files_clean``'s."""
+
     widget = MultipleFileInput
 
     def clean(self, data: Any, initial: Any = None) -> list[Any]:
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        if len(files) > settings.HAVEN_ATTACHMENTS_PER_MESSAGE:
-            raise forms.ValidationError(
-                _("At most %(count)s files at a time.")
-                % {"count": settings.HAVEN_ATTACHMENTS_PER_MESSAGE}
-            )
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
+FILE_TYPES = "image/jpeg,image/png,image/webp,image/gif,.pdf"
+
+
 class ReportForm(forms.Form):
-    description = forms.CharField(
+    """The public web form. It shows the report's fields and reads what was sent; every rule
+    is ``rules.report_clean``'s, whose verdict is ``self.report`` (or the fields' errors)."""
+
+    description = rules.display_field(
+        "description",
         label=_("What happened?"),
         help_text=_("Tell it in your own words. Names help the school, but you decide."),
         widget=forms.Textarea(attrs={"rows": 6}),
-        max_length=settings.HAVEN_REPORT_MAX_CHARS,
-        strip=True,
-        error_messages={"required": _("Please tell us what happened.")},
     )
-    when_text = forms.CharField(
+    when_text = rules.display_field(
+        "when_text",
         label=_("When did it happen?"),
         help_text=_("For example: yesterday at lunch, every morning on the bus."),
-        max_length=200,
-        required=False,
     )
-    place = forms.ChoiceField(label=_("Where did it happen?"), required=False)
-    harms = forms.MultipleChoiceField(
+    place = rules.display_field("place", label=_("Where did it happen?"))
+    harms = rules.display_field(
+        "harms",
         label=_("What kind of harm? Choose all that fit."),
-        choices=Harm.choices,
         widget=forms.CheckboxSelectMultiple,
-        required=False,
     )
-    affected = forms.ChoiceField(
-        label=_("Who is it happening to?"), choices=Affected.choices, widget=forms.RadioSelect
+    affected = rules.display_field(
+        "affected", label=_("Who is it happening to?"), widget=forms.RadioSelect
     )
-    reporter_role = forms.ChoiceField(
-        label=_("Who are you?"), choices=ReporterRole.choices, widget=forms.RadioSelect
+    reporter_role = rules.display_field(
+        "reporter_role", label=_("Who are you?"), widget=forms.RadioSelect
     )
     class_unit = forms.ModelChoiceField(
         label=_("Class"), queryset=OrgUnit.objects.none(), required=False
     )
-    contact = forms.CharField(
+    contact = rules.display_field(
+        "contact",
         label=_("Your contact (optional)"),
         help_text=_(
             "Only if you want the school to contact you. Leave it empty to stay anonymous."
         ),
-        max_length=200,
-        required=False,
     )
     files = MultipleFileField(  # type: ignore[assignment]
         label=_("Photos or screenshots (optional)"),
         required=False,
-        widget=MultipleFileInput(
-            attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,.pdf"}
-        ),
+        widget=MultipleFileInput(attrs={"accept": FILE_TYPES}),
     )
     # A field people never see; bots fill it in.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
 
-    def __init__(self, *args: Any, school: OrgUnit, with_class_choice: bool = True, **kwargs: Any):
+    staff = False
+    report: rules.CleanReport | None = None
+
+    def __init__(
+        self, *args: Any, school: OrgUnit, class_unit: OrgUnit | None = None, **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
         self.school = school
+        self.given_class = class_unit  # from the poster's address: no choice shown
         self.fields["place"].choices = [("", "—"), *place_choices(school)]  # type: ignore[attr-defined]
-        if not with_class_choice:
+        if class_unit is not None:
             del self.fields["class_unit"]
         else:
             self.fields["class_unit"].queryset = OrgUnit.objects.filter(  # type: ignore[attr-defined]
                 parent=school, kind=OrgUnit.Kind.CLASS
             ).order_by("name")
 
-    @staticmethod
-    def description_rule(text: str) -> str:
-        """Blank is no description (also used by ``validation.check_report``)."""
-        text = text.strip()
-        if not text:
-            raise forms.ValidationError(_("Please tell us what happened."))
-        return text
+    def channel_of(self, raw: dict[str, Any]) -> str:
+        return Channel.WEB
 
-    def clean_description(self) -> str:
-        return self.description_rule(self.cleaned_data["description"])
+    def _clean_fields(self) -> None:
+        """Shapes only (a class's id, files); then the one rule function judges the report."""
+        raw = {name: self[name].data for name in self.fields}
+        class_unit = self.given_class
+        if "class_unit" in self.fields:
+            try:
+                class_unit = self.fields["class_unit"].clean(raw["class_unit"])
+            except forms.ValidationError as exc:
+                self.add_error("class_unit", exc)
+        try:
+            files = self.fields["files"].clean(raw["files"])
+        except forms.ValidationError as exc:
+            self.add_error("files", exc)
+            files = []
+        try:
+            self.report = rules.report_clean(
+                raw,
+                school=self.school,
+                channel=self.channel_of(raw),
+                staff=self.staff,
+                class_unit=class_unit,
+                files=files,
+            )
+        except FieldErrors as refused:
+            for name, messages in refused.errors.items():
+                self.add_error(name if name in self.fields else None, messages)
+        else:
+            self.cleaned_data.update(vars(self.report))
 
     @property
     def is_bot(self) -> bool:
@@ -111,6 +137,7 @@ class StaffReportForm(ReportForm):
         label=_("How did it reach you?"), choices=[(c.value, c.label) for c in STAFF_CHANNELS]
     )
     field_order = ["channel"]
+    staff = True
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -119,6 +146,9 @@ class StaffReportForm(ReportForm):
         self.fields["reporter_role"].label = _("Who reported it?")
         self.fields["contact"].label = _("Reporter's contact (optional)")
         self.fields["contact"].help_text = ""
+
+    def channel_of(self, raw: dict[str, Any]) -> str:
+        return str(raw.get("channel") or "")
 
 
 class ReplyForm(forms.Form):
@@ -133,13 +163,19 @@ class ReplyForm(forms.Form):
     files = MultipleFileField(  # type: ignore[assignment]
         label=_("Add photos or screenshots (optional)"),
         required=False,
-        widget=MultipleFileInput(
-            attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,.pdf"}
-        ),
+        widget=MultipleFileInput(attrs={"accept": FILE_TYPES}),
     )
+
+    def clean_files(self) -> list[Any]:
+        """The files ready to store (``CleanFile``), by the reports' file rules."""
+        files, errors = rules.files_clean(self.cleaned_data.get("files") or [])
+        if errors:
+            raise forms.ValidationError(errors)
+        return files
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not (data.get("body") or "").strip() and not data.get("files"):
+        empty = not (data.get("body") or "").strip() and not data.get("files")
+        if empty and "files" not in self.errors:
             raise forms.ValidationError(_("Write a message or add a file."))
         return data

@@ -105,6 +105,14 @@ class Report(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.NEW
     )
+    # What the reporter is told (never the school's own status): kept by intake's services,
+    # told by cases of a case's state (its procedure's reporter_sees), so reads do not ask cases.
+    public_status = models.CharField(
+        _("status shown to the reporter"),
+        max_length=16,
+        choices=PublicStatus.choices,
+        default=PublicStatus.RECEIVED,
+    )
     urgent = models.BooleanField(_("urgent"), default=False)
     description = models.TextField(_("what happened"))
     when_text = models.CharField(_("when"), max_length=200, blank=True)
@@ -196,25 +204,6 @@ class Report(models.Model):
             created_at=self.created_at,
             details={"channel": self.channel},
         )
-
-    @property
-    def public_status(self) -> str:
-        report = self
-        while report.status == Status.MERGED and report.merged_into_id:
-            report = report.merged_into  # type: ignore[assignment]
-        if report.status == Status.NEW:
-            return PublicStatus.RECEIVED
-        if report.status == Status.DISMISSED:
-            return PublicStatus.CLOSED
-        if report.status == Status.CASE_OPENED:
-            # The case's procedure says what a reporter may know of each of its states.
-            from haven.procedures import loader
-
-            case = report.cases.order_by("-opened_at").first()  # type: ignore[attr-defined]
-            if case is not None:
-                procedure = loader.get(case.procedure_code, case.procedure_version)
-                return procedure.state(case.state).reporter_sees
-        return PublicStatus.HANDLING
 
     def is_overdue(self, now: object = None) -> bool:
         now = now or timezone.now()

@@ -5,11 +5,9 @@ submission's timeline entry is the report row itself: ``Report.submitted_event``
 Anonymous submissions are audited with no actor and nothing about the sender.
 """
 
-import contextlib
 import datetime as dt
 import hashlib
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -18,14 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from haven.audit.models import AuditEvent
 from haven.audit.services import audit_record, audit_values
-from haven.intake import receipts
+from haven.intake import receipts, store
 from haven.intake.files import CleanFile
 from haven.intake.models import (
-    STAFF_CHANNELS,
     EventKind,
     Harm,
+    PublicStatus,
     Report,
     ReportAttachment,
     ReportEvent,
@@ -33,7 +30,7 @@ from haven.intake.models import (
     Sender,
     Status,
 )
-from haven.lib import fastinsert
+from haven.intake.rules import CleanReport
 from haven.lib.errors import AccessDenied, HavenError, InvalidInput
 from haven.lib.ttlcache import cached
 from haven.orgs import access
@@ -61,18 +58,6 @@ class AlreadyReceived(HavenError):
     default_message = gettext_lazy(
         "This report was already received. Use the receipt you were shown to follow it up."
     )
-
-
-@dataclass
-class ReportInput:
-    description: str
-    affected: str
-    reporter_role: str
-    when_text: str = ""
-    place: str = ""
-    harms: list[str] | None = None
-    contact: str = ""
-    class_unit: OrgUnit | None = None
 
 
 def _audit(
@@ -140,19 +125,12 @@ def _overall_throttle(now: dt.datetime) -> None:
         raise TooManyAttempts()
 
 
-# Anonymous reports since a moment, of one school or all. The count stops at the limit, so its
-# cost does not grow with the traffic. Plain SQL: this runs on every public report, and
-# building the ORM query cost more than running it.
-_RECENT_SQL = (
-    "SELECT COUNT(*) FROM (SELECT 1 FROM intake_report WHERE entered_by_id IS NULL"
-    " AND created_at >= %s{school} LIMIT %s) AS recent"
-)
-
-
-def _recent_sql(school_id: int | None, since: dt.datetime, limit: int) -> fastinsert.Derived:
+def _recent_sql(school_id: int | None, since: dt.datetime, limit: int) -> tuple[str, list]:
+    # Plain SQL: this runs on every public report, and building the ORM query cost more than
+    # running it. The count stops at the limit, so its cost does not grow with the traffic.
     if school_id is None:
-        return _RECENT_SQL.format(school=""), [since, limit]
-    return _RECENT_SQL.format(school=" AND school_id = %s"), [since, school_id, limit]
+        return store.RECENT_SQL.format(school=""), [since, limit]
+    return store.RECENT_SQL.format(school=" AND school_id = %s"), [since, school_id, limit]
 
 
 def _recent_anonymous(school_id: int | None, since: dt.datetime, limit: int) -> int:
@@ -169,15 +147,14 @@ def _school_window(now: dt.datetime) -> dt.datetime:
 def report_submit(
     *,
     school: OrgUnit,
-    data: ReportInput,
-    channel: str,
+    data: CleanReport,
     language: str,
-    files: list[CleanFile] = (),  # type: ignore[assignment]
     entered_by: Any = None,
     submission_token: str = "",
 ) -> tuple[Report, receipts.Receipt]:
     """Store a report and return it with its receipt (the only time the receipt exists).
 
+    ``data`` passed ``rules.report_clean`` (``staff`` when ``entered_by`` is given).
     ``submission_token`` comes from the form the reporter loaded, so pressing "send" twice,
     or reloading the page, does not store the report twice. Anonymous reports are limited
     per school (``HAVEN_REPORTS_PER_SCHOOL`` in ten minutes) and overall (a minute).
@@ -187,29 +164,23 @@ def report_submit(
     now = timezone.now()
     if entered_by is not None:
         access.require(entered_by, Perm.REPORT_CREATE, school)
-        if channel not in STAFF_CHANNELS:
-            raise InvalidInput(_("Choose how the report reached you."))
     else:
         _overall_throttle(now)
-    if data.class_unit is not None and data.class_unit.parent_id != school.pk:
-        raise InvalidInput(_("This class is not part of the school."))
-    if not data.description.strip():
-        raise InvalidInput(_("Please tell us what happened."))
 
     receipt = receipts.generate()
     key = hashlib.sha256(submission_token.encode()).hexdigest() if submission_token else None
     report = Report(
         school=school,
         class_unit=data.class_unit,
-        channel=channel,
-        description=data.description.strip(),
-        when_text=data.when_text.strip(),
+        channel=data.channel,
+        description=data.description,
+        when_text=data.when_text,
         place=data.place,
-        harms=sorted(set(data.harms or [])),
-        urgent=bool(URGENT_HARMS & set(data.harms or [])),
+        harms=sorted(set(data.harms)),
+        urgent=bool(URGENT_HARMS & set(data.harms)),
         affected=data.affected,
         reporter_role=data.reporter_role,
-        contact=data.contact.strip(),
+        contact=data.contact,
         language=language,
         receipt_lookup=receipt.lookup,
         receipt_hash=receipt.secret_hash,
@@ -225,63 +196,25 @@ def report_submit(
         action="report.submit",
         obj=report,
         org_unit=school,
-        details={"channel": channel, "files": len(files)},
+        details={"channel": data.channel, "files": len(data.files)},
     )
+    anonymous = entered_by is None
     try:
-        if files or not fastinsert.family_supported():
-            _store_in_steps(report, audit, files=list(files), anonymous=entered_by is None)
-        else:
-            _store_at_once(report, audit, anonymous=entered_by is None)
+        stored = store.report_store(
+            report,
+            audit,
+            files=data.files,
+            limit_since=_school_window(now) if anonymous else None,
+            limit=settings.HAVEN_REPORTS_PER_SCHOOL,
+        )
     except IntegrityError as exc:
         if key and Report.objects.filter(submission_key=key).exists():
             raise AlreadyReceived() from exc
         raise
-    _wake_notifier()
-    return report, receipt
-
-
-def _store_in_steps(
-    report: Report, audit: dict[str, Any], *, files: list[CleanFile], anonymous: bool
-) -> None:
-    """Report, files and audit row in one transaction, a statement each."""
-    school_limit = settings.HAVEN_REPORTS_PER_SCHOOL
-    if anonymous:
-        since = _school_window(report.created_at)
-        if _recent_anonymous(report.school_id, since, school_limit) >= school_limit:
-            raise TooManyAttempts()
-    with transaction.atomic():
-        fastinsert.insert(report)
-        _attach(report=report, files=files, from_reporter=anonymous)
-        audit.update(object_id=str(report.pk), object_repr=str(report)[:200])
-        fastinsert.insert(AuditEvent(**audit))
-
-
-def _store_at_once(report: Report, audit: dict[str, Any], *, anonymous: bool) -> None:
-    """The same rows as ``_store_in_steps`` in one statement (PostgreSQL): the public channel's
-    hot path, one round trip instead of five (count, begin, two inserts, commit), and the
-    per-school limit checked in the statement that stores. Tested to write identical rows."""
-    condition: fastinsert.Derived = ("", ())
-    if anonymous:
-        limit = settings.HAVEN_REPORTS_PER_SCHOOL
-        sql, params = _recent_sql(report.school_id, _school_window(report.created_at), limit)
-        condition = (f"({sql}) < %s", [*params, limit])
-    # str(report) is "#<pk> <school>", cut to the audit column's 200 characters.
-    repr_sql = ("LEFT('#' || {pk} || %s, 200)", [f" {report.school.name}"])
-    # A savepoint only inside an outer transaction, where a duplicate must not break it.
-    outer = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
-    with outer:
-        stored = fastinsert.insert_family(
-            report,
-            [
-                (
-                    fastinsert.Row(AuditEvent, audit),
-                    {"object_id": ("CAST({pk} AS text)", ()), "object_repr": repr_sql},
-                ),
-            ],
-            condition=condition,
-        )
     if not stored:
         raise TooManyAttempts()
+    _wake_notifier()
+    return report, receipt
 
 
 # Per process: a notifier run is queued to start after this moment (time.monotonic()).
@@ -379,8 +312,7 @@ def report_reporter_write(
             _attach(report=report, files=list(files), from_reporter=True)
             _event(report=report, kind=EventKind.FILE_ADDED, count=len(files))
         if report.status == Status.NEEDS_INFO:
-            Report.objects.filter(pk=report.pk).update(status=Status.IN_TRIAGE)
-            report.status = Status.IN_TRIAGE
+            _update(report, {"status": Status.IN_TRIAGE})
         _audit(actor=None, action="report.reporter_write", report=report)
     return message
 
@@ -397,10 +329,41 @@ def _first_response(report: Report, fields: dict[str, Any]) -> None:
         fields["status"] = Status.IN_TRIAGE
 
 
+# What the reporter is told of each of the school's statuses (a case's state tells its own,
+# through report_link_to_case and report_public_status_set; a merged report follows its target).
+PUBLIC_OF_STATUS = {
+    Status.NEW: PublicStatus.RECEIVED,
+    Status.IN_TRIAGE: PublicStatus.HANDLING,
+    Status.NEEDS_INFO: PublicStatus.HANDLING,
+    Status.DISMISSED: PublicStatus.CLOSED,
+}
+
+
+def _public_set(reports: list[Report], public: str) -> None:
+    """Store ``public`` as what the reporters of ``reports`` are told, and of every report
+    merged into them (along the chain: a merged report tells what the one it joined tells)."""
+    ids, frontier = {r.pk for r in reports}, {r.pk for r in reports}
+    while frontier:
+        frontier = set(
+            Report.objects.filter(merged_into__in=frontier, status=Status.MERGED)
+            .exclude(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        ids |= frontier
+    Report.objects.filter(pk__in=ids).exclude(public_status=public).update(public_status=public)
+    for report in reports:
+        report.public_status = public
+
+
 def _update(report: Report, fields: dict[str, Any]) -> None:
+    public = PUBLIC_OF_STATUS.get(fields.get("status"))  # type: ignore[arg-type]
+    if fields.get("status") == Status.MERGED:
+        public = fields["merged_into"].public_status
     Report.objects.filter(pk=report.pk).update(**fields)
     for name, value in fields.items():
         setattr(report, name, value)
+    if public is not None and public != report.public_status:
+        _public_set([report], public)
 
 
 def report_set_urgent(*, actor: Any, report: Report, urgent: bool) -> Report:
@@ -489,3 +452,21 @@ def report_record_view(*, actor: Any, report: Report, attachment: int | None = N
             _audit(
                 actor=actor, action="report.file_view", report=report, details={"file": attachment}
             )
+
+
+def report_link_to_case(*, actor: Any, report: Report, case: Any, reporter_sees: str) -> None:
+    """``report`` is handled in ``case`` from now on (cases calls this when it opens a case
+    from reports; the link itself is the case's). ``reporter_sees``: what the case's state
+    lets the reporter know (its procedure's ``reporter_sees``). Inside the caller's
+    transaction: the report's status, timeline and audit."""
+    with transaction.atomic():
+        _update(report, {"status": Status.CASE_OPENED})
+        _public_set([report], PublicStatus(reporter_sees))
+        _event(report=report, kind=EventKind.CASE_OPENED, actor=actor, case=case.pk)
+        _audit(actor=actor, action="report.case_opened", report=report, details={"case": case.pk})
+
+
+def report_public_status_set(*, reports: list[Report], status: str) -> None:
+    """What the reporters of ``reports`` are told changed (cases calls this when a case's new
+    state tells them something else); reports merged into them follow."""
+    _public_set(list(reports), PublicStatus(status))

@@ -17,9 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from haven.intake import selectors, services
-from haven.intake.files import clean_upload
 from haven.intake.forms import ReplyForm, ReportForm
-from haven.intake.models import Channel, PublicStatus
+from haven.intake.models import PublicStatus
 from haven.lib.errors import HavenError
 from haven.orgs.models import OrgUnit
 
@@ -45,31 +44,6 @@ def _school_and_class(school_code: str, class_code: str | None) -> tuple[OrgUnit
     return school, class_unit
 
 
-def report_input(form: ReportForm, class_unit: OrgUnit | None) -> services.ReportInput:
-    data = form.cleaned_data
-    return services.ReportInput(
-        description=data["description"],
-        affected=data["affected"],
-        reporter_role=data["reporter_role"],
-        when_text=data.get("when_text", ""),
-        place=data.get("place", ""),
-        harms=data.get("harms", []),
-        contact=data.get("contact", ""),
-        class_unit=class_unit or data.get("class_unit"),
-    )
-
-
-def clean_files(form: Any) -> list[Any]:
-    """Checked, metadata-free files; errors are added to the form's files field."""
-    cleaned = []
-    for upload in form.cleaned_data.get("files") or []:
-        try:
-            cleaned.append(clean_upload(upload))
-        except HavenError as exc:
-            form.add_error("files", str(exc.message))
-    return cleaned
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report_form(
@@ -86,29 +60,24 @@ def report_form(
         "jurisdiction": school.jurisdiction,
     }
     if request.method == "GET":
-        context["form"] = ReportForm(school=school, with_class_choice=class_unit is None)
+        context["form"] = ReportForm(school=school, class_unit=class_unit)
         context["token"] = secrets.token_urlsafe(24)
         return render(request, "intake/report_form.html", context)
 
-    form = ReportForm(
-        request.POST, request.FILES, school=school, with_class_choice=class_unit is None
-    )
+    form = ReportForm(request.POST, request.FILES, school=school, class_unit=class_unit)
     context.update(
         form=form, token=request.POST.get("submission_token") or secrets.token_urlsafe(24)
     )
     if form.is_valid() and form.is_bot:
         # Looks like success to the bot; nothing is stored and no receipt exists.
         return render(request, "intake/report_sent.html", context)
-    files = clean_files(form) if form.is_valid() else []
-    if not form.is_valid():
+    if form.report is None:
         return render(request, "intake/report_form.html", context, status=422)
     try:
         report, receipt = services.report_submit(
             school=school,
-            data=report_input(form, class_unit),
-            channel=Channel.WEB,
+            data=form.report,
             language=get_language() or "en",
-            files=files,
             submission_token=context["token"],
         )
     except HavenError as exc:
@@ -144,16 +113,16 @@ def followup(request: HttpRequest) -> HttpResponse:
     if request.POST.get("action") == "write":
         reply = ReplyForm(request.POST, request.FILES)
         if reply.is_valid():
-            files = clean_files(reply)
-            if reply.is_valid():
-                try:
-                    services.report_reporter_write(
-                        report=report, body=reply.cleaned_data["body"], files=files
-                    )
-                    context["sent"] = True
-                    reply = ReplyForm()
-                except HavenError as exc:
-                    reply.add_error(None, str(exc.message))
+            try:
+                services.report_reporter_write(
+                    report=report,
+                    body=reply.cleaned_data["body"],
+                    files=reply.cleaned_data["files"],
+                )
+                context["sent"] = True
+                reply = ReplyForm()
+            except HavenError as exc:
+                reply.add_error(None, str(exc.message))
         context["reply"] = reply
     else:
         context["reply"] = ReplyForm()

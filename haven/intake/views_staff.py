@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from haven.intake import selectors, services
 from haven.intake.forms import StaffReportForm
 from haven.intake.models import Channel, Harm, Report, Status
-from haven.intake.views_public import clean_files, report_input
 from haven.lib.downloads import private_file
 from haven.lib.errors import HavenError, NotFound
 from haven.orgs import access
@@ -171,15 +170,12 @@ def report_enter(request: HttpRequest) -> HttpResponse:
         return render(request, "intake/report_enter_school.html", {"schools": schools})
     if request.method == "POST":
         form = StaffReportForm(request.POST, request.FILES, school=school)
-        files = clean_files(form) if form.is_valid() else []
-        if form.is_valid():
+        if form.is_valid() and form.report is not None:
             try:
                 report, receipt = services.report_submit(
                     school=school,
-                    data=report_input(form, None),
-                    channel=form.cleaned_data["channel"],
+                    data=form.report,
                     language=get_language() or "en",
-                    files=files,
                     entered_by=request.user,
                     submission_token=request.POST.get("submission_token", ""),
                 )

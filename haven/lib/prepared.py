@@ -8,9 +8,11 @@ Here values are bound by the server, and psycopg prepares a statement once it ha
 in transaction mode older than 1.21 needs). Other databases run the statement as Django would.
 """
 
+from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 
 
 def fetch_one(sql: str, params: list[Any], using: str = "default") -> tuple[Any, ...] | None:
@@ -25,3 +27,32 @@ def fetch_one(sql: str, params: list[Any], using: str = "default") -> tuple[Any,
         with connection.wrap_database_errors, psycopg.Cursor(cursor.connection) as bound:
             bound.execute(sql, params)
             return bound.fetchone()
+
+
+def fetch_batch(
+    statements: Sequence[tuple[str, list[Any]]], using: str = "default"
+) -> list[tuple[Any, ...] | None]:
+    """Run ``statements`` in order as one transaction; the first row of each (or None).
+
+    On PostgreSQL in one round trip: in pipeline mode, statements sent before the pipeline's
+    sync are one transaction (implicit, or a savepoint of the caller's), and an error in any
+    of them leaves none stored. Elsewhere one after the other inside ``atomic``. Each statement
+    must return rows (``RETURNING``)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with transaction.atomic(using=using):
+            return [fetch_one(sql, params, using) for sql, params in statements]
+    import psycopg
+
+    outer = transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()
+    with outer, connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.connection
+        cursors = [psycopg.Cursor(raw) for _ in statements]
+        try:
+            with raw.pipeline():
+                for bound, (sql, params) in zip(cursors, statements, strict=True):
+                    bound.execute(sql, params)
+            return [bound.fetchone() for bound in cursors]
+        finally:
+            for bound in cursors:
+                bound.close()

@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from haven.audit.models import AuditEvent
 from haven.intake import selectors, services
 from haven.intake.models import EventKind, Report, ReportEvent, Status
-from haven.intake.tests.helpers import VALID, jpeg_with_gps, submit
+from haven.intake.tests.helpers import VALID, clean, jpeg_with_gps, submit
 
 
 def url(name, *args):
@@ -215,7 +215,7 @@ def test_staff_entry_needs_a_channel_and_a_school_of_theirs(client, tree):
         url("intake:report_enter"),
         {**VALID, "channel": "web", "school": tree.school_a.pk},
     )
-    assert response.status_code == 200 and b"Select a valid choice" in response.content
+    assert response.status_code == 200 and b"Choose how the report reached you." in response.content
     client.force_login(tree.users["other_coordinator"])
     page = client.get(url("intake:report_enter"), {"school": tree.school_a.pk})
     assert tree.school_a.name.encode() not in page.content  # falls back to their own school
@@ -228,10 +228,8 @@ def test_files_are_served_only_through_the_access_check(client, tree):
 
     report, _ = services.report_submit(
         school=tree.school_a,
-        data=services.ReportInput(**VALID),
-        channel="web",
+        data=clean(files=[clean_upload(photo)]),
         language="en",
-        files=[clean_upload(photo)],
     )
     attachment = report.attachments.get()
     target = url("intake:attachment_download", report.pk, attachment.pk)
