@@ -86,7 +86,8 @@ def task(function: Callable[P, T] | None = None, **kwargs: Any) -> Any:
 
     def wrapper(f: Callable[P, T]) -> Task[P, T]:
         # A coroutine body is passed on as it is: a sync wrapper would hide that it is one.
-        body = f if iscoroutinefunction(f) else retry_on_lock(f)
+        is_async = iscoroutinefunction(f)
+        body = f if is_async else retry_on_lock(f)
         return django_tasks.task(**kwargs)(body)
 
     if function is not None:
