@@ -35,3 +35,14 @@ def test_an_id_too_large_for_the_database_is_a_wrong_choice(tree):
     with pytest.raises(ValidationError) as refused:
         field.clean([str(tree.school_a.pk), "9" * 25])
     assert refused.value.code == "invalid_choice"
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_form_value_is_refused_in_the_readers_language(client, tree):
+    client.force_login(tree.users["coordinator"])
+    report_form = f"/ro/r/{tree.school_a.code}/"
+    refused = client.post(report_form, {"description": "a\x00b"})
+    assert refused.status_code == 400
+    assert refused.content.decode() == "Unele dintre informațiile introduse nu sunt valide."
+    assert client.get("/ro/inbox/", {"status": "\x00"}).status_code == 400
+    assert client.get("/ro/inbox/", {"status": "new"}).status_code == 200
