@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "haven.lib.middleware.NullCharacterMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "haven.lib.middleware.TimeZoneMiddleware",
@@ -95,9 +96,18 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # WAL lets the web process and the task worker read while one writes.
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # WAL lets readers go on while one writer writes. synchronous=FULL syncs the WAL at
+            # every commit: a report acknowledged is on disk even after a power cut (NORMAL
+            # would only survive a crash of the process), the same promise as PostgreSQL's.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+            # Take the write lock when a transaction begins: a deferred transaction that reads
+            # and then writes cannot wait for the lock and fails "database is locked" at once.
+            "transaction_mode": "IMMEDIATE",
+            # Seconds a writer waits for the lock (SQLite's busy timeout) before giving up.
+            "timeout": 20,
+        }
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Statements run this many times on a connection are prepared on the server, which then

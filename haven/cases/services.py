@@ -4,6 +4,8 @@ its timeline entry and audit event."""
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -168,6 +170,10 @@ def case_open(
     title = title.strip()
     if not title:
         raise InvalidInput(_("Give the case a short title (no names)."))
+    try:  # Django's own words for it; PostgreSQL would refuse a longer one with a 500
+        MaxLengthValidator(Case._meta.get_field("title").max_length)(title)
+    except ValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages)) from exc
     reports = reports or []
     if any(report.school_id != school.pk for report in reports):
         raise InvalidInput(_("All reports must come from the case's school."))

@@ -17,6 +17,7 @@ from haven.cases.models import Case, Referral
 from haven.intake import selectors as intake_selectors
 from haven.lib.downloads import private_file
 from haven.lib.errors import HavenError, NotFound
+from haven.lib.forms import parse_id
 from haven.orgs import access
 from haven.orgs.models import Role
 from haven.procedures import engine
@@ -209,7 +210,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                 raise services.InvalidInput(_form_error(form))
             services.measure_add(actor=user, case=case, **form.cleaned_data)
         elif action == "measure_done":
-            measure = case.measures.filter(pk=request.POST.get("measure") or 0).first()
+            measure = case.measures.filter(pk=parse_id(request.POST.get("measure")) or 0).first()
             if measure is None:
                 raise services.InvalidInput(_("Unknown measure."))
             services.measure_done(actor=user, measure=measure)

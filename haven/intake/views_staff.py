@@ -16,7 +16,8 @@ from haven.intake import selectors, services
 from haven.intake.forms import StaffReportForm
 from haven.intake.models import Channel, Harm, Report, Status
 from haven.lib.downloads import private_file
-from haven.lib.errors import HavenError, NotFound
+from haven.lib.errors import HavenError, InvalidInput, NotFound
+from haven.lib.forms import parse_id
 from haven.orgs import access
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
@@ -139,7 +140,10 @@ def report_act(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("Your message was sent. The reporter sees it with their receipt.")
             )
         elif action == "merge":
-            into = _report_or_404(request, int(request.POST.get("into") or 0))
+            into_id = parse_id(request.POST.get("into"))
+            if into_id is None:
+                raise InvalidInput()
+            into = _report_or_404(request, into_id)
             services.report_merge(actor=user, report=report, into=into)
             messages.success(request, _("The report was merged."))
         elif action == "dismiss":
@@ -163,7 +167,8 @@ def report_enter(request: HttpRequest) -> HttpResponse:
     if not schools.exists():
         raise Http404()
     school_id = request.POST.get("school") or request.GET.get("school")
-    school = schools.filter(pk=school_id).first() if school_id else None
+    school_pk = parse_id(school_id)
+    school = schools.filter(pk=school_pk).first() if school_pk else None
     if school is None and schools.count() == 1:
         school = schools.first()
     if school is None:

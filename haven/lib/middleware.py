@@ -41,3 +41,29 @@ class TimeZoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class NullCharacterMiddleware:
+    """Refuse form values and query strings holding a NUL character, which no person types:
+    PostgreSQL cannot store it in text, so it would end as a server error wherever a view
+    passes a value on without a form field (Django's form fields refuse it themselves)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        sent = [request.GET]
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            sent.append(request.POST)
+        for values in sent:
+            for key, items in values.lists():
+                if "\x00" in key or any("\x00" in item for item in items):
+                    return HttpResponse(
+                        _("Some of the information given is not valid."),
+                        status=400,
+                        content_type="text/plain",
+                    )
+        return self.get_response(request)

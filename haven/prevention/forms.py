@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from haven.lib.forms import ModelMultipleChoiceField
 from haven.orgs.models import OrgUnit, User
 from haven.prevention.models import ActivityStatus, ChannelKind, Goal, MeetingKind
 
@@ -95,7 +96,7 @@ class SchoolCommitmentForm(forms.Form):
 class MeetingForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=MeetingKind.choices)
     held_on = forms.DateField(label=_("Date"), widget=DateInput())
-    classes = forms.ModelMultipleChoiceField(
+    classes = ModelMultipleChoiceField(
         label=_("Classes"), queryset=OrgUnit.objects.none(), widget=forms.CheckboxSelectMultiple
     )
     topic = forms.CharField(label=_("Topic"), max_length=300)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from haven.cases.models import Case
+from haven.lib.forms import ModelMultipleChoiceField
 from haven.orgs import access
 from haven.orgs.models import OrgUnit, Pupil, User
 from haven.prevention.models import CommitteeMeeting, ConcernEntry, MentorKind
@@ -26,7 +27,7 @@ class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return obj.full_name or obj.email
 
 
-class PeopleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class PeopleChoiceField(ModelMultipleChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return obj.full_name or obj.email
 
@@ -106,7 +107,7 @@ class RoundForm(forms.Form):
     name = forms.CharField(label=pgettext_lazy("screening round", "Name"), max_length=200)
     starts_on = forms.DateField(label=_("From"), widget=date_input())
     ends_on = forms.DateField(label=_("Until"), widget=date_input())
-    classes = forms.ModelMultipleChoiceField(
+    classes = ModelMultipleChoiceField(
         label=_("Classes"),
         queryset=OrgUnit.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -159,13 +160,13 @@ class MeetingForm(forms.Form):
         required=False,
         help_text=_("One per line, with their role: for example, a parent representative."),
     )
-    concerns = forms.ModelMultipleChoiceField(
+    concerns = ModelMultipleChoiceField(
         label=_("Pupils of concern discussed"),
         queryset=ConcernEntry.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    cases = forms.ModelMultipleChoiceField(
+    cases = ModelMultipleChoiceField(
         label=_("Cases discussed"),
         queryset=Case.objects.none(),
         widget=forms.CheckboxSelectMultiple,

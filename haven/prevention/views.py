@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from haven.lib.downloads import private_file
-from haven.lib.errors import HavenError, NotFound
+from haven.lib.errors import HavenError, InvalidInput, NotFound
+from haven.lib.forms import parse_id
 from haven.orgs import access
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
@@ -380,14 +381,15 @@ def training(request: HttpRequest, pk: int) -> HttpResponse:
         if not manage:
             raise Http404()
         try:
-            ids = [int(v) for v in request.POST.getlist("attended")]
+            sent = request.POST.getlist("attended")
+            ids = [i for i in map(parse_id, sent) if i is not None]
+            if len(ids) < len(sent):
+                raise InvalidInput()
             count = services.training_attendance_set(
                 actor=request.user, training=found, user_ids=ids
             )
             messages.success(request, _("Attendance saved: %(count)s present.") % {"count": count})
             return redirect("prevention:training", found.pk)
-        except ValueError:
-            messages.error(request, _("Some of the information given is not valid."))
         except HavenError as exc:
             if exc.status == 403:
                 raise
@@ -422,7 +424,10 @@ def pledge_sign(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            version = int(request.POST.get("version") or 0) or None
+            sent = request.POST.get("version") or ""
+            version = parse_id(sent)
+            if sent and version is None:
+                raise InvalidInput()
             services.pledge_sign(actor=request.user, school=school, text_version=version)
             messages.success(request, _("Thank you. Your pledge is recorded."))
             return redirect(f"{reverse('prevention:pledge_sign')}?school={school.pk}")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from haven.lib.errors import HavenError, InvalidInput, NotFound
+from haven.lib.forms import parse_id
 from haven.orgs import access
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
@@ -36,7 +37,7 @@ def _school(request: HttpRequest, perm: str) -> OrgUnit | None:
         raise PermissionDenied()
     wanted = request.GET.get("school", "")
     if wanted:
-        school = schools.filter(pk=int(wanted) if wanted.isdigit() else 0).first()
+        school = schools.filter(pk=parse_id(wanted) or 0).first()
         if school is None:
             raise Http404()
         return school
@@ -55,7 +56,7 @@ def _filter_school(request: HttpRequest) -> OrgUnit | None:
     wanted = request.GET.get("school", "")
     if not wanted:
         return None
-    pk = int(wanted) if wanted.isdigit() else 0
+    pk = parse_id(wanted) or 0
     reach = access.units(request.user).filter(pk=pk)
     if not reach.exists() and pk in access.member_school_ids(request.user):
         reach = OrgUnit.objects.filter(pk=pk)  # a class teacher's own school
@@ -402,7 +403,7 @@ def item_act(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
         elif action == "link_case":
             wanted = request.POST.get("case", "")
             visible = access.cases_visible(user)
-            found = visible.filter(pk=int(wanted) if wanted.isdigit() else 0).first()
+            found = visible.filter(pk=parse_id(wanted) or 0).first()
             if found is None:
                 raise InvalidInput(_("Choose a case of this school that you can see."))
             services.screening_item_link_case(actor=user, item=item, case=found)
@@ -501,9 +502,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 if action == "decision_done":
                     wanted = request.POST.get("decision", "")
-                    decision = meeting.decisions.filter(
-                        pk=int(wanted) if wanted.isdigit() else 0
-                    ).first()
+                    decision = meeting.decisions.filter(pk=parse_id(wanted) or 0).first()
                     if decision is None:
                         raise InvalidInput(_("Unknown decision."))
                     services.decision_done(actor=user, decision=decision)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from haven.lib.forms import ModelMultipleChoiceField
 from haven.orgs.models import OrgUnit
 
 
@@ -18,7 +19,7 @@ class CampaignForm(forms.Form):
         label=_("Closes"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     all_classes = forms.BooleanField(label=_("All classes of the school"), required=False)
-    classes = forms.ModelMultipleChoiceField(
+    classes = ModelMultipleChoiceField(
         label=_("Classes"),
         queryset=OrgUnit.objects.none(),
         required=False,

@@ -1,7 +1,6 @@
 """Background work for surveys: refreshing a campaign's stored aggregates."""
 
-from django_tasks import task
-
+from haven.lib.tasks import task
 from haven.surveys.aggregates import campaign_refresh
 from haven.surveys.models import Campaign
 

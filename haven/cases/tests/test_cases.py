@@ -440,3 +440,14 @@ def test_a_class_teacher_kept_informed_sees_the_step_and_own_measures_only(clien
     assert measure.done_at is not None
     with pytest.raises(AccessDenied):
         services.case_note_add(actor=teacher, case=case, body="x")
+
+
+def test_a_title_longer_than_the_register_keeps_is_refused_not_a_server_error(tree):
+    with pytest.raises(InvalidInput, match="at most 200 characters"):
+        services.case_open(actor=tree.users["coordinator"], school=tree.school_a, title="x" * 201)
+    assert (
+        services.case_open(
+            actor=tree.users["coordinator"], school=tree.school_a, title="x" * 200
+        ).title
+        == "x" * 200
+    )
