@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "haven.procedures",
     "haven.cases",
     "haven.surveys",
+    "haven.care",
     "haven.prevention",
 ]
 
@@ -60,7 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "haven.lib.middleware.TimeZoneMiddleware",
+    "haven.orgs.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
