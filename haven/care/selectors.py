@@ -221,7 +221,8 @@ def meeting_hidden_count(*, user: Any, meeting: CommitteeMeeting) -> int:
     return meeting.concerns.count() + meeting.cases.count() - shown
 
 
-# The compliance overview (owned by the plan side of the prevention app) reads these.
+# Care figures per school for the levels above (prevention's overview gets its two indicators
+# from haven.care.compliance, registered by care).
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,12 @@
-"""Every access decision in Haven goes through this module.
+"""Haven's core access rules: grants, roles, a user's units, ``can``, subtree conditions.
 
 A user's reach is the union of the subtrees of the units they hold a role on; what they may
 do there depends on the role. Selectors and services ask here; views never filter by hand.
 Platform operators (``is_superuser``) reach everything.
+
+Each app above orgs declares its own permissions and row rules in its ``access.py``
+(``haven.cases.access``, ``haven.care.access``...), built on these; orgs imports none of them.
+A lower layer that needs a higher app's rule asks it by name (``rule``).
 """
 
 from collections.abc import Callable

@@ -112,15 +112,20 @@ def _violations() -> list[str]:
             if upward or (source, dest) in FORBIDDEN_SIDEWAYS:
                 where = path.relative_to(ROOT)
                 found.append(f"{where}:{line}: {source} imports {target} ({dest})")
-    return found
+    return list(dict.fromkeys(found))  # one line per import, however many names it takes
 
 
-def _app_cycles(graph: dict[str, list[tuple[str, int]]]) -> list[str]:
-    """Apps of one layer (care, prevention, surveys) may use each other one way only."""
-    edges = {(_app(m), _app(t)) for m, targets in graph.items() for t, _ in targets if _app(t)}
-    return sorted(
-        f"{a} <-> {b}" for a, b in edges if a != b and a is not None and a < b and (b, a) in edges
-    )
+def _app_cycles(graph: dict[str, list[tuple[str, int]]]) -> list[list[str]]:
+    """Apps of one layer (care, prevention, surveys) may use each other one way only: no
+    cycle between apps, of two or more."""
+    edges: dict[str, list[tuple[str, int]]] = {}
+    for module, targets in graph.items():
+        source = _app(module)
+        if source is None:
+            continue
+        found = edges.setdefault(source, [])
+        found.extend((dest, line) for t, line in targets if (dest := _app(t)) not in (None, source))
+    return _cycles(edges)
 
 
 def _cycles(graph: dict[str, list[tuple[str, int]]]) -> list[list[str]]:
@@ -176,8 +181,24 @@ def test_no_app_imports_a_higher_layer():
     assert _violations() == []
 
 
-def test_apps_of_one_layer_do_not_import_each_other_both_ways():
+def test_apps_of_one_layer_do_not_import_each_other_in_a_cycle():
     assert _app_cycles(_graph()) == []
+
+
+def test_every_app_has_a_layer():
+    """A new app is placed in ``LAYERS`` before it lands (else it would count as project-level
+    and could import anything)."""
+    apps = {p.parent.name for p in HAVEN.glob("*/apps.py")}
+    assert apps - set(LAYER) == set()
+
+
+def test_a_cycle_of_three_apps_is_found():
+    graph = {
+        "haven.care.views": [("haven.prevention.views", 1)],
+        "haven.prevention.views": [("haven.surveys.views", 1)],
+        "haven.surveys.views": [("haven.care.views", 1)],
+    }
+    assert _app_cycles(graph) == [["care", "prevention", "surveys"]]
 
 
 def test_no_import_cycle_between_modules():

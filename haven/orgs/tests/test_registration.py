@@ -72,3 +72,20 @@ def test_care_adds_its_indicators_after_prevention_once():
     keys = compliance.indicator_keys()
     assert keys[-2:] == ["screening", "concern_reviews"]
     assert len(keys) == len(set(keys))
+
+
+def test_each_app_grants_its_own_permissions_when_loaded():
+    """The grants moved into each app's access module; once Django is set up the roles hold
+    what they held when orgs listed them all (least privilege for agencies and inspectors)."""
+    assert access.ROLE_PERMS["agency"] == {"referral.answer"}
+    assert access.ROLE_PERMS["inspector"] == {
+        "unit.view",
+        "report.view",
+        "case.escalated",
+        "prevention.view",
+        "prevention.review",
+        "prevention.own_unit",
+        "care.figures",
+        "survey.rollup",
+    }
+    assert "concern.view" not in access.ROLE_PERMS["staff"]
