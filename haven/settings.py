@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "haven.procedures",
     "haven.cases",
     "haven.surveys",
+    "haven.care",
     "haven.prevention",
 ]
 
@@ -62,7 +63,7 @@ MIDDLEWARE = [
     "haven.lib.middleware.NullCharacterMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "haven.lib.middleware.TimeZoneMiddleware",
+    "haven.orgs.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -3,10 +3,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth
 from django.urls import include, path
 
-from haven.admin_site import site as admin_site
 from haven.api import api
 from haven.intake import views_public
 from haven.orgs import auth_views, views
+from haven.orgs.admin_site import site as admin_site
 from haven.surveys import views_public as survey_views
 
 # Imports each app's admin module, which registers its models on Haven's admin site.
@@ -54,6 +54,6 @@ urlpatterns += i18n_patterns(
     path("cases/", include("haven.cases.urls")),
     path("surveys/", include("haven.surveys.urls")),
     path("prevention/", include("haven.prevention.urls")),
-    path("care/", include("haven.prevention.urls_care")),
+    path("care/", include("haven.care.urls")),
     path("admin/", admin_site.urls),
 )

@@ -8,9 +8,9 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.security import django_auth
 
+from haven.cases import access as case_access
 from haven.cases import selectors, services
 from haven.cases.models import Case, Referral
-from haven.orgs import access
 
 router = Router(tags=["cases"], auth=django_auth)
 
@@ -87,9 +87,9 @@ def case_list(request: HttpRequest, open_only: bool = False) -> Any:
 
 def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
     procedure = services.procedure_of(case)
-    roles = access.case_roles(request.user, case)
+    roles = case_access.case_roles(request.user, case)
     data = CaseOut.from_orm(case).dict()
-    everything = access.case_sees_everything(request.user, case)
+    everything = case_access.case_sees_everything(request.user, case)
     data.update(
         narrative=case.narrative if everything else "",
         determination_reason=case.determination_reason if everything else "",
@@ -110,7 +110,7 @@ def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
 @router.get("/{case_id}/timeline", response=list[EventOut], summary="The case's timeline")
 def case_timeline(request: HttpRequest, case_id: int) -> Any:
     case = selectors.case_get(user=request.user, pk=case_id)
-    if not access.case_sees_everything(request.user, case):
+    if not case_access.case_sees_everything(request.user, case):
         return []
     return selectors.case_timeline(case=case)
 

@@ -6,3 +6,20 @@ class CasesConfig(AppConfig):
     name = "haven.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        # Cases make themselves known to the layers below (which never import cases).
+        from haven.cases import access, selectors
+        from haven.cases.access import Perm
+        from haven.orgs import navigation, pupils
+
+        access.register()
+        pupils.timeline_register(selectors.pupil_chronology)
+        navigation.register(
+            navigation.Entry(
+                _("Cases"),
+                "cases:case_list",
+                (Perm.CASE_MANAGE, Perm.CASE_ESCALATED, Perm.REFERRAL_ANSWER, Perm.REPORT_CREATE),
+                order=30,
+            )
+        )

@@ -7,12 +7,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from haven.audit.services import audit_record
+from haven.cases import access as case_access
 from haven.cases import selectors
 from haven.cases.models import Case, Referral
 from haven.cases.services import procedure_of
 from haven.lib.errors import AccessDenied, InvalidInput
 from haven.lib.pdf import html_to_pdf
-from haven.orgs import access
 from haven.orgs.models import Role
 
 AUDIENCES = ("school", "inspector", "agency")
@@ -20,11 +20,11 @@ AUDIENCES = ("school", "inspector", "agency")
 
 def allowed_audiences(user: Any, case: Case) -> list[str]:
     """Case managers may hand the file to anyone; others get the version they may see."""
-    if access.can_manage_case(user, case):
+    if case_access.can_manage_case(user, case):
         return list(AUDIENCES)
-    if not access.case_sees_everything(user, case):
+    if not case_access.case_sees_everything(user, case):
         return []
-    roles = access.case_roles(user, case)
+    roles = case_access.case_roles(user, case)
     return ["inspector"] if Role.INSPECTOR in roles else []
 
 
@@ -82,7 +82,7 @@ def case_file_pdf(*, actor: Any, case: Case, audience: str, language: str) -> by
 
 def referral_file_pdf(*, actor: Any, referral: Referral, language: str) -> bytes:
     """What the agency itself may download: its referral."""
-    if not access.referrals_for_agency(actor).filter(pk=referral.pk).exists():
+    if not case_access.referrals_for_agency(actor).filter(pk=referral.pk).exists():
         raise AccessDenied()
     html = case_file_html(
         case=referral.case, audience="agency", language=language, referral=referral

@@ -5,13 +5,13 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from haven.cases import access as case_access
 from haven.cases.models import Case, CaseTimer, Referral
 from haven.lib.errors import NotFound
-from haven.orgs import access
 
 
 def case_list(*, user: Any, open_only: bool = False) -> QuerySet[Case]:
-    cases = access.cases_visible(user).select_related("school")
+    cases = case_access.cases_visible(user).select_related("school")
     if open_only:
         cases = cases.filter(closed_at__isnull=True)
     return cases.order_by("closed_at", "-opened_at")
@@ -19,7 +19,7 @@ def case_list(*, user: Any, open_only: bool = False) -> QuerySet[Case]:
 
 def case_get(*, user: Any, pk: int) -> Case:
     case = (
-        access.cases_visible(user)
+        case_access.cases_visible(user)
         .select_related("school__jurisdiction", "opened_by")
         .filter(pk=pk)
         .first()
@@ -33,7 +33,7 @@ def overdue_timers(*, user: Any) -> QuerySet[CaseTimer]:
     """Running deadlines already missed, in the cases the user may see."""
     return (
         CaseTimer.objects.filter(stopped_at__isnull=True, due_at__lt=timezone.now())
-        .filter(access.case_condition(user, "case__"))
+        .filter(case_access.case_condition(user, "case__"))
         .select_related("case__school")
         .order_by("due_at")
     )
@@ -41,7 +41,9 @@ def overdue_timers(*, user: Any) -> QuerySet[CaseTimer]:
 
 def referral_list(*, user: Any) -> QuerySet[Referral]:
     """What was referred to the user's agency: only the referral, never the whole case."""
-    return access.referrals_for_agency(user).select_related("case__school").order_by("-sent_at")
+    return (
+        case_access.referrals_for_agency(user).select_related("case__school").order_by("-sent_at")
+    )
 
 
 def referral_get(*, user: Any, pk: int) -> Referral:
@@ -100,7 +102,7 @@ def pupil_chronology(*, user: Any, pupil: Any) -> list[dict[str, Any]]:
     from haven.cases.models import CaseParty
 
     parties = (
-        CaseParty.objects.filter(pupil=pupil, case__in=access.cases_visible(user))
+        CaseParty.objects.filter(pupil=pupil, case__in=case_access.cases_visible(user))
         .select_related("case")
         .order_by("case__opened_at")
     )

@@ -13,6 +13,8 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from haven.audit.services import audit_record
+from haven.cases import access as case_access
+from haven.cases.access import Perm
 from haven.cases.models import (
     Appeal,
     Case,
@@ -34,7 +36,6 @@ from haven.lib.errors import AccessDenied, InvalidInput
 from haven.notify import services as notify
 from haven.notify.recipients import recipients
 from haven.orgs import access
-from haven.orgs.access import Perm
 from haven.orgs.calendar import calendar_for
 from haven.orgs.models import OrgUnit, Role, User
 from haven.procedures import engine, loader
@@ -209,7 +210,7 @@ def case_open(
 
 
 def _require_manage(actor: Any, case: Case) -> None:
-    if not access.can_manage_case(actor, case):
+    if not case_access.can_manage_case(actor, case):
         raise AccessDenied()
 
 
@@ -259,7 +260,7 @@ def filled_fields(case: Case) -> set[str]:
 def case_transition(*, actor: Any, case: Case, code: str) -> Case:
     """Take the procedure step ``code``: the engine checks who, from where and what it needs."""
     procedure = procedure_of(case)
-    roles = access.case_roles(actor, case)
+    roles = case_access.case_roles(actor, case)
     if not roles:
         raise AccessDenied()
     with transaction.atomic():
@@ -381,9 +382,9 @@ def case_member_add(*, actor: Any, case: Case, user: Any, role: str) -> CaseMemb
 
 
 def case_note_add(*, actor: Any, case: Case, body: str, restricted: bool = False) -> CaseNote:
-    if not access.cases_visible(actor).filter(pk=case.pk).exists():
+    if not case_access.cases_visible(actor).filter(pk=case.pk).exists():
         raise AccessDenied()
-    if not access.case_sees_everything(actor, case):
+    if not case_access.case_sees_everything(actor, case):
         raise AccessDenied()
     if not body.strip():
         raise InvalidInput(_("The note is empty."))
@@ -424,7 +425,7 @@ ANSWERS: dict[str, set[str]] = {
 
 def referral_answer(*, actor: Any, referral: Referral, status: str, answer: str = "") -> Referral:
     """The agency accepts, rejects with a reason, or reports the referral done."""
-    if not access.referrals_for_agency(actor).filter(pk=referral.pk).exists():
+    if not case_access.referrals_for_agency(actor).filter(pk=referral.pk).exists():
         raise AccessDenied()
     if status not in ANSWERS.get(referral.status, set()):
         raise InvalidInput(_("This answer is not possible now."))
@@ -555,7 +556,7 @@ def appeal_decide(
     case = appeal.case
     procedure = procedure_of(case)
     reviewer = procedure.appeal.reviewer if procedure.appeal else None
-    if reviewer is None or reviewer not in access.case_roles(actor, case):
+    if reviewer is None or reviewer not in case_access.case_roles(actor, case):
         raise AccessDenied()
     if appeal.outcome != Appeal.Outcome.PENDING:
         raise InvalidInput(_("This appeal was already decided."))
@@ -624,9 +625,9 @@ def case_file_add(*, actor: Any, case: Case, upload: Any, description: str) -> C
     """Keep a file with the case: type read from its content, image metadata removed."""
     from haven.intake.files import clean_upload
 
-    if not access.cases_visible(actor).filter(pk=case.pk).exists():
+    if not case_access.cases_visible(actor).filter(pk=case.pk).exists():
         raise AccessDenied()
-    if not access.case_sees_everything(actor, case):
+    if not case_access.case_sees_everything(actor, case):
         raise AccessDenied()
     if not description.strip():
         raise InvalidInput(_("Say what the file is."))

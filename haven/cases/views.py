@@ -12,13 +12,13 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from haven.cases import access as case_access
 from haven.cases import casefile, forms, selectors, services
 from haven.cases.models import Case, Referral
 from haven.intake import selectors as intake_selectors
 from haven.lib.downloads import private_file
 from haven.lib.errors import HavenError, NotFound
 from haven.lib.forms import parse_id
-from haven.orgs import access
 from haven.orgs.models import Role
 from haven.procedures import engine
 
@@ -48,8 +48,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     procedure = services.procedure_of(case)
-    manage = access.can_manage_case(request.user, case)
-    roles = access.case_roles(request.user, case)
+    manage = case_access.can_manage_case(request.user, case)
+    roles = case_access.case_roles(request.user, case)
     filled = services.filled_fields(case)
     notified = set(case.notifications.values_list("code", flat=True))
     case_facts = services.case_facts(case)
@@ -91,7 +91,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         ],
         "parties": case.parties.all(),
         "team": case.team.select_related("user"),
-        "notes": access.notes_visible(request.user, case).select_related("author"),
+        "notes": case_access.notes_visible(request.user, case).select_related("author"),
         "reports": case.reports.all(),
         "timeline": _named_steps(selectors.case_timeline(case=case), procedure),
         "facts_form": forms.CaseFactsForm(initial=facts, procedure=procedure),
@@ -131,7 +131,7 @@ def _named_steps(events: list[Any], procedure: Any) -> list[Any]:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_or_404(request, pk)
     services.case_record_view(actor=request.user, case=case)
-    if not access.case_sees_everything(request.user, case):
+    if not case_access.case_sees_everything(request.user, case):
         procedure = services.procedure_of(case)
         return render(
             request,

@@ -1,12 +1,8 @@
-import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-
-from haven.orgs import access
 
 
 class RequestSizeLimitMiddleware:
@@ -24,22 +20,6 @@ class RequestSizeLimitMiddleware:
             return HttpResponse(
                 _("What you sent is too large."), status=413, content_type="text/plain"
             )
-        return self.get_response(request)
-
-
-class TimeZoneMiddleware:
-    """Show times in the time zone of the signed-in user's schools (public pages set the
-    school's own)."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        name = access.time_zone(request.user)
-        if name:
-            timezone.activate(zoneinfo.ZoneInfo(name))
-        else:
-            timezone.deactivate()
         return self.get_response(request)
 
 

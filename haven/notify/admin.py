@@ -4,10 +4,10 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from haven.admin_site import ScopedAdmin, site
 from haven.notify.models import Message
 from haven.orgs import access
 from haven.orgs.access import Perm
+from haven.orgs.admin_site import ScopedAdmin, site
 
 
 @admin.register(Message, site=site)

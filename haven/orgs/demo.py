@@ -3,6 +3,7 @@
 import csv
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +210,13 @@ def _counts() -> dict[str, int]:
         "memberships": Membership.objects.count(),
         "pupils": Pupil.objects.count(),
     }
+
+
+# Apps above orgs add their demo data on the demo school (surveys do, from their
+# AppConfig.ready): each loader is (what it adds, a function of the school returning how many).
+DEMO_LOADERS: list[tuple[str, Callable[[OrgUnit], int]]] = []
+
+
+def demo_loader_register(name: str, loader: Callable[[OrgUnit], int]) -> None:
+    if all(known is not loader for _, known in DEMO_LOADERS):
+        DEMO_LOADERS.append((name, loader))

@@ -1,4 +1,5 @@
-"""The main navigation, by role. Later modules add their entries to ``ENTRIES``."""
+"""The main navigation, by role. Apps above orgs add their entries with ``register`` from
+their AppConfig.ready (orgs never imports them); ``order`` places each entry."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -16,33 +17,24 @@ class Entry:
     label: str | Promise
     url_name: str
     perm: str | tuple[str, ...] | None  # any of these; None: every signed-in user
+    order: int = 50
 
 
 ENTRIES: list[Entry] = [
-    Entry(_("Home"), "home", None),
-    Entry(_("Reports"), "intake:inbox", Perm.REPORT_VIEW),
-    Entry(_("Record a report"), "intake:report_enter", Perm.REPORT_CREATE),
-    Entry(
-        _("Cases"),
-        "cases:case_list",
-        (Perm.CASE_MANAGE, Perm.CASE_ESCALATED, Perm.REFERRAL_ANSWER, Perm.REPORT_CREATE),
-    ),
-    Entry(_("Prevention"), "prevention:home", (Perm.PREVENTION_VIEW, Perm.PLEDGE_SIGN)),
-    # Class teachers reach the pupils of concern assigned to them (staff sign pledges).
-    Entry(
-        _("Pupils of concern"),
-        "care:concern_list",
-        (Perm.CONCERN_VIEW, Perm.CARE_FIGURES, Perm.CARE_MANAGE, Perm.PLEDGE_SIGN),
-    ),
-    Entry(
-        _("Surveys"),
-        "surveys:campaign_list",
-        (Perm.SURVEY_MANAGE, Perm.SURVEY_RESULTS, Perm.SURVEY_ROLLUP),
-    ),
-    Entry(_("Organisation"), "orgunit_list", Perm.UNIT_VIEW),
-    Entry(_("Administration"), "admin:index", Perm.UNIT_MANAGE),
-    Entry(_("Account"), "account", None),
+    Entry(_("Home"), "home", None, order=0),
+    Entry(_("Reports"), "intake:inbox", Perm.REPORT_VIEW, order=10),
+    Entry(_("Record a report"), "intake:report_enter", Perm.REPORT_CREATE, order=20),
+    Entry(_("Organisation"), "orgunit_list", Perm.UNIT_VIEW, order=80),
+    Entry(_("Administration"), "admin:index", Perm.UNIT_MANAGE, order=90),
+    Entry(_("Account"), "account", None, order=100),
 ]
+
+
+def register(entry: Entry) -> None:
+    """Adds an app's entry (once: a second call with the same address is a no-op)."""
+    if all(e.url_name != entry.url_name for e in ENTRIES):
+        ENTRIES.append(entry)
+        ENTRIES.sort(key=lambda e: e.order)
 
 
 def entries_for(user: Any, path: str = "") -> list[dict[str, Any]]:

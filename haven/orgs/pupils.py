@@ -147,3 +147,22 @@ def pupil_record_view(*, actor: Any, pupil: Pupil) -> None:
     """Who opened which pupil's chronology is audited."""
     with transaction.atomic():
         audit_record(actor=actor, action="pupil.view", obj=pupil, org_unit=pupil.school)
+
+
+# Apps above orgs add what they know of a pupil to the chronology (cases do, from their
+# AppConfig.ready); orgs never imports them. A provider is called as
+# ``provider(user=..., pupil=...)`` and returns entries with an ``"at"`` datetime, only what
+# that user may see.
+TimelineProvider = Callable[..., list[dict[str, Any]]]
+TIMELINE_PROVIDERS: list[TimelineProvider] = []
+
+
+def timeline_register(provider: TimelineProvider) -> None:
+    if provider not in TIMELINE_PROVIDERS:
+        TIMELINE_PROVIDERS.append(provider)
+
+
+def pupil_timeline(*, user: Any, pupil: Pupil) -> list[dict[str, Any]]:
+    """The pupil's chronology from every registered app, oldest first."""
+    entries = [e for provider in TIMELINE_PROVIDERS for e in provider(user=user, pupil=pupil)]
+    return sorted(entries, key=lambda entry: entry["at"])

@@ -9,7 +9,7 @@ from haven.lib.errors import NotFound
 from haven.orgs import access, selectors, services
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
-from haven.orgs.pupils import pupil_record_view, pupils_visible
+from haven.orgs.pupils import pupil_record_view, pupil_timeline, pupils_visible
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -74,8 +74,6 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 @login_required
 def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A pupil's chronology: only what the viewer may see of each case."""
-    from haven.cases.selectors import pupil_chronology
-
     pupil = (
         pupils_visible(request.user).select_related("class_unit", "school").filter(pk=pk).first()
     )
@@ -85,5 +83,5 @@ def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "orgs/pupil_detail.html",
-        {"pupil": pupil, "entries": pupil_chronology(user=request.user, pupil=pupil)},
+        {"pupil": pupil, "entries": pupil_timeline(user=request.user, pupil=pupil)},
     )

@@ -6,3 +6,16 @@ class PreventionConfig(AppConfig):
     name = "haven.prevention"
     verbose_name = _("Prevention")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from haven.orgs import navigation
+        from haven.prevention.access import Perm
+
+        navigation.register(
+            navigation.Entry(
+                _("Prevention"),
+                "prevention:home",
+                (Perm.PREVENTION_VIEW, Perm.PLEDGE_SIGN),
+                order=40,
+            )
+        )

@@ -5,7 +5,8 @@ each school's (numerator, denominator) for a school year, and the name of the pa
 what is behind the figure (called with the school's id; the page checks the viewer's rights).
 Totals add numerators and denominators: percentages are never averaged.
 
-Other registers add their indicator with one entry here.
+Other registers add their indicators with ``register`` (care does, from its AppConfig.ready:
+care builds on prevention, never the other way round).
 """
 
 import datetime as dt
@@ -28,8 +29,7 @@ from haven.prevention.models import (
     Pledge,
     TrainingAttendance,
 )
-from haven.prevention.models.care import ConcernEntry, ScreeningRound
-from haven.prevention.selectors import STAFF_ROLES, calendar_of, semester_for, today_at
+from haven.prevention.selectors import STAFF_ROLES, calendar_of, semester_for
 
 Figures = dict[int, tuple[int, int]]
 
@@ -162,48 +162,6 @@ def parent_meetings(schools: list[OrgUnit], year: int) -> Figures:
     return figures
 
 
-def screening_rounds(schools: list[OrgUnit], year: int) -> Figures:
-    """Conflict screening rounds of the school year where every class answered, over all."""
-    found: dict[int, list[int]] = {s.pk: [0, 0] for s in schools}
-    bounds = {s.pk: calendar_of(s).year_bounds(year) for s in schools}
-    if not schools:
-        return {}
-    rounds = (
-        ScreeningRound.objects.filter(
-            school__in=list(found),
-            starts_on__gte=min(b[0] for b in bounds.values()),
-            starts_on__lte=max(b[1] for b in bounds.values()),
-        )
-        .annotate(
-            total=Count("answers"),
-            answered=Count("answers", filter=Q(answers__answered_at__isnull=False)),
-        )
-        .values_list("school_id", "starts_on", "total", "answered")
-    )
-    for school_id, starts_on, total, answered in rounds:
-        start, end = bounds[school_id]
-        if start <= starts_on <= end:
-            found[school_id][1] += 1
-            found[school_id][0] += int(bool(total) and answered == total)
-    return {pk: (done, total) for pk, (done, total) in found.items()}
-
-
-def concern_reviews(schools: list[OrgUnit], year: int) -> Figures:
-    """Open pupils of concern whose review is not overdue today, over all open ones (a count:
-    no pupil is named here)."""
-    rows = ConcernEntry.objects.filter(
-        school__in=[s.pk for s in schools], status=ConcernEntry.Status.OPEN
-    ).values("school_id", "review_on")
-    today = {s.pk: today_at(s) for s in schools}
-    found: dict[int, list[int]] = {s.pk: [0, 0] for s in schools}
-    for row in rows:
-        counts = found[row["school_id"]]
-        counts[1] += 1
-        review = row["review_on"]
-        counts[0] += int(review is None or review >= today[row["school_id"]])
-    return {pk: (in_time, total) for pk, (in_time, total) in found.items()}
-
-
 INDICATORS: list[Indicator] = [
     Indicator("plan", _("Plan activities done"), plan_completion, "prevention:plan"),
     Indicator("trained", _("Staff trained"), staff_trained, "prevention:trainings"),
@@ -223,23 +181,13 @@ INDICATORS: list[Indicator] = [
         parent_meetings,
         "prevention:meetings",
     ),
-    Indicator(
-        "screening",
-        _("Screening rounds done"),
-        screening_rounds,
-        "care:round_list",
-        perm="care.figures",
-        school_in_query=True,
-    ),
-    Indicator(
-        "concern_reviews",
-        _("Pupils of concern reviewed in time"),
-        concern_reviews,
-        "care:concern_list",
-        perm="care.figures",
-        school_in_query=True,
-    ),
 ]
+
+
+def register(*indicators: Indicator) -> None:
+    """Adds indicators after those already listed (once each: a second call is a no-op)."""
+    known = {i.key for i in INDICATORS}
+    INDICATORS.extend(i for i in indicators if i.key not in known)
 
 
 @dataclass

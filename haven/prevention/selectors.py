@@ -11,10 +11,10 @@ from django.utils import timezone
 from haven.intake.models import PosterPrint
 from haven.lib.errors import NotFound
 from haven.orgs import access
-from haven.orgs.access import Perm
 from haven.orgs.calendar import Period
 from haven.orgs.models import OrgUnit, User
 from haven.prevention import datafiles
+from haven.prevention.access import Perm
 from haven.prevention.models import (
     ChannelPublication,
     ClassCommitment,

@@ -17,9 +17,10 @@ from haven.lib.datafile import LANGUAGES
 from haven.lib.errors import AccessDenied, InvalidInput
 from haven.lib.i18n import pick
 from haven.orgs import access
-from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit, User
+from haven.prevention import access as prevention_access
 from haven.prevention import datafiles
+from haven.prevention.access import Perm
 from haven.prevention.errors import InvalidField
 from haven.prevention.models import (
     ActivityStatus,
@@ -41,7 +42,7 @@ from haven.prevention.selectors import STAFF_ROLES, school_staff, school_year_no
 
 
 def _require_manage(actor: Any, unit: OrgUnit) -> None:
-    if not access.can_manage_prevention(actor, unit):
+    if not prevention_access.can_manage_prevention(actor, unit):
         raise AccessDenied()
 
 

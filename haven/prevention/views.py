@@ -21,9 +21,10 @@ from haven.lib.downloads import private_file
 from haven.lib.errors import HavenError, InvalidInput, NotFound
 from haven.lib.forms import parse_id
 from haven.orgs import access
-from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
+from haven.prevention import access as prevention_access
 from haven.prevention import compliance, datafiles, forms, selectors, services
+from haven.prevention.access import Perm
 from haven.prevention.errors import add_refusal
 from haven.prevention.models import PlanActivity
 
@@ -195,7 +196,7 @@ def _plan_page(
 ) -> HttpResponse:
     """The plan page; ``activity_form`` is a refused new activity, shown again as typed."""
     found = selectors.plan_get(user=request.user, unit=unit, year=year)
-    manage = access.can_manage_prevention(request.user, unit)
+    manage = prevention_access.can_manage_prevention(request.user, unit)
     has_previous = manage and selectors.plan_get(user=request.user, unit=unit, year=year - 1)
     context: dict[str, Any] = {
         "unit": unit,
@@ -276,7 +277,7 @@ def activity(request: HttpRequest, pk: int) -> HttpResponse:
     """One activity: its progress, evidence and result; managers record them here."""
     found = selectors.activity_get(user=request.user, pk=pk)
     unit = found.plan.unit
-    manage = access.can_manage_prevention(request.user, unit)
+    manage = prevention_access.can_manage_prevention(request.user, unit)
     form = None
     if manage:
         initial = {
@@ -337,7 +338,7 @@ def activity_evidence(request: HttpRequest, pk: int) -> FileResponse:
 def trainings(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = selectors.unit_get(user=request.user, pk=unit_id)
     year = _year(request, unit)
-    manage = access.can_manage_prevention(request.user, unit)
+    manage = prevention_access.can_manage_prevention(request.user, unit)
     form = forms.TrainingForm(request.POST or None) if manage else None
     if request.method == "POST":
         if form is None:
@@ -376,7 +377,7 @@ def trainings(request: HttpRequest, unit_id: int) -> HttpResponse:
 @not_found_on_refusal
 def training(request: HttpRequest, pk: int) -> HttpResponse:
     found = selectors.training_get(user=request.user, pk=pk)
-    manage = access.can_manage_prevention(request.user, found.unit)
+    manage = prevention_access.can_manage_prevention(request.user, found.unit)
     if request.method == "POST":
         if not manage:
             raise Http404()
@@ -461,7 +462,7 @@ def pledges(request: HttpRequest, unit_id: int) -> HttpResponse:
     commitments. Coordinators record paper signatures and commitments here."""
     school = selectors.school_get(user=request.user, pk=unit_id, perm=Perm.PREVENTION_REVIEW)
     year = _year(request, school)
-    manage = access.can_manage_prevention(request.user, school)
+    manage = prevention_access.can_manage_prevention(request.user, school)
     staff = selectors.school_staff(school)
     classes = selectors.school_classes(school)
     action = request.POST.get("action", "")
@@ -537,7 +538,7 @@ def pledges(request: HttpRequest, unit_id: int) -> HttpResponse:
 def meetings(request: HttpRequest, unit_id: int) -> HttpResponse:
     school = selectors.school_get(user=request.user, pk=unit_id)
     year = _year(request, school)
-    manage = access.can_manage_prevention(request.user, school)
+    manage = prevention_access.can_manage_prevention(request.user, school)
     classes = selectors.school_classes(school)
     form = forms.MeetingForm(request.POST or None, classes=classes) if manage else None
     if request.method == "POST":
@@ -584,7 +585,7 @@ def meetings(request: HttpRequest, unit_id: int) -> HttpResponse:
 @not_found_on_refusal
 def channels(request: HttpRequest, unit_id: int) -> HttpResponse:
     school = selectors.school_get(user=request.user, pk=unit_id)
-    manage = access.can_manage_prevention(request.user, school)
+    manage = prevention_access.can_manage_prevention(request.user, school)
     classes = selectors.school_classes(school)
     form = (
         forms.ChannelForm(request.POST or None, school=school, classes=classes) if manage else None

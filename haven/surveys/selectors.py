@@ -11,20 +11,21 @@ from django.db.models import QuerySet
 
 from haven.lib.errors import NotFound
 from haven.orgs import access
-from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
+from haven.surveys import access as survey_access
+from haven.surveys.access import Perm
 from haven.surveys.models import Campaign, UnitAggregate
 
 
 def campaigns_visible(user: Any) -> QuerySet[Campaign]:
-    schools = access.survey_schools(user, Perm.SURVEY_RESULTS) | access.survey_schools(
-        user, Perm.SURVEY_MANAGE
-    )
+    schools = survey_access.survey_schools(
+        user, Perm.SURVEY_RESULTS
+    ) | survey_access.survey_schools(user, Perm.SURVEY_MANAGE)
     return Campaign.objects.filter(school__in=schools.values("pk")).select_related("school")
 
 
 def schools_managed(user: Any) -> QuerySet[OrgUnit]:
-    return access.survey_schools(user, Perm.SURVEY_MANAGE).order_by("name")
+    return survey_access.survey_schools(user, Perm.SURVEY_MANAGE).order_by("name")
 
 
 def school_managed_get(*, user: Any, pk: int) -> OrgUnit:
@@ -37,14 +38,14 @@ def school_managed_get(*, user: Any, pk: int) -> OrgUnit:
 def campaign_get(*, user: Any, pk: int, perm: str = Perm.SURVEY_RESULTS) -> Campaign:
     """The campaign, if the user holds ``perm`` as staff of its school; else NotFound."""
     campaign = Campaign.objects.select_related("school__jurisdiction").filter(pk=pk).first()
-    if campaign is None or not access.survey_school_staff(user, campaign.school, perm):
+    if campaign is None or not survey_access.survey_school_staff(user, campaign.school, perm):
         raise NotFound()
     return campaign
 
 
 def rollup_units(user: Any) -> QuerySet[OrgUnit]:
     """The units above schools whose summed results the user reads."""
-    return access.survey_rollup_units(user).exclude(kind__in=["school", "class"])
+    return survey_access.survey_rollup_units(user).exclude(kind__in=["school", "class"])
 
 
 def rollup_unit_get(*, user: Any, pk: int) -> OrgUnit:

@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy
 from haven.audit.services import audit_record
 from haven.lib.errors import HavenError, InvalidInput
 from haven.orgs import access
-from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit, Pupil
 from haven.security.services import throttle_count, throttle_hit
 from haven.surveys import codes, instruments, scoring
+from haven.surveys.access import Perm
 from haven.surveys.instruments import InstrumentFileError, Item, Page
 from haven.surveys.models import (
     AnswerCode,

@@ -20,9 +20,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from haven.audit.services import audit_record
 from haven.lib.errors import HavenError, NotFound
 from haven.lib.pdf import html_to_pdf
-from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
 from haven.surveys import exports, results, selectors, services, slips
+from haven.surveys.access import Perm
 from haven.surveys.aggregates import campaign_aggregate
 from haven.surveys.forms import CampaignForm, CodesForm
 from haven.surveys.labels import label

@@ -9,9 +9,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from haven.prevention import services_care as services
-from haven.prevention.models import ConcernEntry, ConcernFollowUp
-from haven.prevention.tests.care_helpers import build_world
+from haven.care import services
+from haven.care.models import ConcernEntry, ConcernFollowUp
+from haven.care.tests.helpers import build_world
 from tests.browser.test_cases import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

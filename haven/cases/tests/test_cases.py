@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from haven.audit.models import AuditEvent
+from haven.cases import access as case_access
 from haven.cases import selectors, services
 from haven.cases.models import Case, CaseTimer, Referral
 from haven.intake.models import Status
@@ -200,16 +201,15 @@ def test_referral_is_answered_by_the_agency_which_sees_only_the_referral(tree, c
 
 
 def test_restricted_notes_are_the_psychologists_and_the_principals(tree, case):
-    from haven.orgs import access
 
     psychologist = tree.users["psychologist"]
     services.case_member_add(
         actor=tree.users["coordinator"], case=case, user=psychologist, role="member"
     )
     services.case_note_add(actor=psychologist, case=case, body="Session notes", restricted=True)
-    assert access.notes_visible(psychologist, case).count() == 1
-    assert access.notes_visible(tree.users["principal"], case).count() == 1
-    assert access.notes_visible(tree.users["coordinator"], case).count() == 0
+    assert case_access.notes_visible(psychologist, case).count() == 1
+    assert case_access.notes_visible(tree.users["principal"], case).count() == 1
+    assert case_access.notes_visible(tree.users["coordinator"], case).count() == 0
     with pytest.raises(InvalidInput):
         services.case_note_add(
             actor=tree.users["coordinator"], case=case, body="x", restricted=True

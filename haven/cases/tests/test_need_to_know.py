@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
+from haven.cases import access as case_access
 from haven.cases import casefile, services
 from haven.cases.models import CaseMember
-from haven.orgs import access
 from haven.orgs.models import Role
 from haven.orgs.tests.factories import build_tree, member
 
@@ -75,7 +75,7 @@ class NeedToKnow(TestCase):
                     CaseMember.objects.create(case=case, user=user, role=team)
                 opens = may_open(role, where, team, escalated)
                 reads = may_read(role, where, team, escalated)
-                visible = access.cases_visible(user).filter(pk=case.pk).exists()
+                visible = case_access.cases_visible(user).filter(pk=case.pk).exists()
                 assert visible == opens, (role, where, team, escalated)
                 client.force_login(user)
                 with translation.override("en"):

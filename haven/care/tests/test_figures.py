@@ -1,0 +1,97 @@
+"""The figures the compliance overview reads: screening rounds done this school year and
+pupils of concern without a review in time, per school, counts only."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from haven.care import selectors, services
+from haven.care.models import ConcernEntry, ScreeningRound
+from haven.care.tests.helpers import build_world, register
+
+
+@pytest.fixture
+def world(tree):
+    return build_world(tree)
+
+
+def test_school_year_starts_on_the_first_of_september():
+    assert selectors.school_year_start(dt.date(2026, 11, 23)) == dt.date(2026, 9, 1)
+    assert selectors.school_year_start(dt.date(2027, 3, 1)) == dt.date(2026, 9, 1)
+    assert selectors.school_year_start(dt.date(2026, 9, 1)) == dt.date(2026, 9, 1)
+
+
+def make_round(world, starts_on, answered):
+    round_ = services.screening_round_create(
+        actor=world.users["coordinator"],
+        school=world.tree.school_a,
+        name=f"Round {starts_on}",
+        starts_on=starts_on,
+        ends_on=starts_on + dt.timedelta(days=7),
+    )
+    for answer in round_.answers.all()[:answered]:
+        services.screening_none_found(actor=world.users["coordinator"], answer=answer)
+    return round_
+
+
+def test_figures_per_school_for_the_inspector(world, django_assert_max_num_queries):
+    on = world.today
+    year = selectors.school_year_start(on)
+    make_round(world, year, answered=2)  # both classes answered: done
+    make_round(world, on, answered=1)  # half answered
+    last_year = make_round(world, year, answered=2)
+    ScreeningRound.objects.filter(pk=last_year.pk).update(starts_on=year - dt.timedelta(days=30))
+    register(world)
+    late = register(world, target=world.pupil_b)
+    ConcernEntry.objects.filter(pk=late.pk).update(review_on=on - dt.timedelta(days=1))
+    with django_assert_max_num_queries(6):
+        figures = selectors.compliance_figures(
+            user=world.users["inspector"], unit=world.tree.county, on=on
+        )
+    a = figures[world.tree.school_a.pk]
+    assert (a.screening_rounds_done, a.screening_rounds_total) == (1, 2)
+    assert (a.concern_open, a.concern_review_overdue) == (2, 1)
+    b = figures[world.tree.school_b.pk]
+    assert (b.screening_rounds_total, b.concern_open) == (0, 0)
+    assert reverse(a.rounds_url_name) and reverse(a.concerns_url_name)
+
+
+def test_figures_only_for_schools_the_viewer_has_figures_for(world):
+    register(world)
+    on = world.today
+    county = world.tree.county
+    assert set(
+        selectors.compliance_figures(user=world.users["coordinator"], unit=county, on=on)
+    ) == {world.tree.school_a.pk}
+    assert set(
+        selectors.compliance_figures(user=world.users["other_coordinator"], unit=county, on=on)
+    ) == {world.tree.school_b.pk}
+    for name in ("staff", "agency", "nobody"):
+        assert selectors.compliance_figures(user=world.users[name], unit=county, on=on) == {}
+    # under a zone: only its schools
+    zone_b = selectors.compliance_figures(
+        user=world.users["inspector"], unit=world.tree.zone_b, on=on
+    )
+    assert set(zone_b) == {world.tree.school_b.pk}
+
+
+def test_overview_indicators_agree_with_the_care_figures(world):
+    from haven.care import compliance
+    from haven.prevention.selectors import calendar_of
+
+    on = world.today
+    year = selectors.school_year_start(on)
+    make_round(world, year, answered=2)
+    make_round(world, on, answered=1)
+    register(world)
+    late = register(world, target=world.pupil_b)
+    ConcernEntry.objects.filter(pk=late.pk).update(review_on=on - dt.timedelta(days=1))
+    schools = [world.tree.school_a, world.tree.school_b]
+    school_year = next(
+        y for y in (on.year, on.year - 1) if calendar_of(schools[0]).year_bounds(y)[0] <= on
+    )
+    rounds = compliance.screening_rounds(schools, school_year)
+    reviews = compliance.concern_reviews(schools, school_year)
+    assert rounds[world.tree.school_a.pk] == (1, 2) and rounds[world.tree.school_b.pk] == (0, 0)
+    assert reviews[world.tree.school_a.pk] == (1, 2)

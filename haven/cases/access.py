@@ -1,0 +1,112 @@
+"""Who reads and changes a case: need-to-know on top of the organisation tree.
+
+Every page, API route, case file (PDF) and list of cases asks these rules; nothing else
+decides who sees a case.
+"""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from haven.cases.models import Appeal, Case, CaseMember, Referral, TeamRole
+from haven.orgs import access
+from haven.orgs.access import LITERAL_UNITS, can, paths_with, roles_on, unit_ids, units
+from haven.orgs.models import Role
+
+
+class Perm(access.Perm):
+    CASE_MANAGE = "case.manage"  # open cases, choose the team, see every case of the school
+    CASE_ESCALATED = "case.escalated"  # see cases escalated to the level above
+    REFERRAL_ANSWER = "referral.answer"  # a partner agency answers what is referred to it
+
+
+access.grant(
+    {
+        Role.COORDINATOR: {Perm.CASE_MANAGE},
+        Role.PRINCIPAL: {Perm.CASE_MANAGE},
+        Role.INSPECTOR: {Perm.CASE_ESCALATED},
+        Role.AGENCY: {Perm.REFERRAL_ANSWER},
+    }
+)
+
+
+def case_condition(user: Any, prefix: str = "") -> Q:
+    """Which cases the user may read, as a condition on ``<prefix>`` case fields (so lists of
+    timers or referrals can join it): every case of the schools they manage cases for, the
+    cases whose team they are on, and, for inspectors, the cases escalated or appealed to them.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    school = f"{prefix}school__in"
+    # A person's own case teams are few: spelled out too, so the OR stays index-friendly.
+    team = CaseMember.objects.filter(user=user)
+    team_cases = list(team.values_list("case_id", flat=True)[: LITERAL_UNITS + 1])
+    condition = Q(**{school: unit_ids(user, Perm.CASE_MANAGE)}) | Q(
+        **{
+            f"{prefix}pk__in": team_cases
+            if len(team_cases) <= LITERAL_UNITS
+            else team.values("case_id")
+        }
+    )
+    if paths_with(user, Perm.CASE_ESCALATED):
+        # The schools repeated in each branch, so that each branch has its own index (the
+        # escalated cases' partial index; appeals by case): SQLite then reads only escalated
+        # and appealed cases, not every case of the inspector's schools.
+        inspected = Q(**{school: unit_ids(user, Perm.CASE_ESCALATED)})
+        condition |= (inspected & Q(**{f"{prefix}escalated_at__isnull": False})) | (
+            inspected & Q(**{f"{prefix}pk__in": Appeal.objects.values("case_id")})
+        )
+    return condition
+
+
+def cases_visible(user: Any) -> QuerySet[Any]:
+    return Case.objects.filter(case_condition(user))
+
+
+def case_sees_everything(user: Any, case: Any) -> bool:
+    """False for someone only "kept informed" (a class teacher, say): they see the case's
+    step and their own measures, not the narrative, parties, notes or files."""
+    own = case.team.filter(user=user).values_list("role", flat=True).first()
+    if own in (TeamRole.LEAD, TeamRole.MEMBER) or can(user, Perm.CASE_MANAGE, case.school):
+        return True
+    inspected = paths_with(user, Perm.CASE_ESCALATED)
+    raised = case.escalated_at is not None or case.appeals.exists()
+    return raised and any(case.school.path.startswith(p) for p in inspected)
+
+
+def can_manage_case(user: Any, case: Any) -> bool:
+    """Change the case: its school's coordinators and principal, and its lead."""
+    if can(user, Perm.CASE_MANAGE, case.school):
+        return True
+    return case.team.filter(user=user, role="lead").exists()
+
+
+def case_roles(user: Any, case: Any) -> set[str]:
+    """The Haven roles the user acts in on this case (for the procedure's transitions)."""
+    if not cases_visible(user).filter(pk=case.pk).exists():
+        return set()
+    return roles_on(user, case.school)
+
+
+def referrals_for_agency(user: Any) -> QuerySet[Any]:
+    return Referral.objects.filter(agency__in=units(user, Perm.REFERRAL_ANSWER))
+
+
+def notes_visible(user: Any, case: Any) -> QuerySet[Any]:
+    """Restricted notes are their author's and the principal's."""
+    principal = Role.PRINCIPAL in roles_on(user, case.school)
+    notes = case.notes.all()
+    if principal:
+        return notes
+    return notes.filter(Q(restricted=False) | Q(author=user))
+
+
+def may_open_case(user: Any, school: Any) -> bool:
+    """Open a case at ``school`` (from a report, or by hand)."""
+    return can(user, Perm.CASE_MANAGE, school)
+
+
+def register() -> None:
+    """Rules the report page (intake, a layer below) asks by name."""
+    access.rule_register("cases.visible", cases_visible)
+    access.rule_register("cases.may_open", may_open_case)
