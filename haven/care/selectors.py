@@ -20,7 +20,7 @@ from haven.care.models import (
 from haven.cases import access as case_access
 from haven.cases.models import Case
 from haven.lib.errors import NotFound
-from haven.orgs import access
+from haven.orgs import access, calendar
 from haven.orgs.models import Membership, OrgUnit, Role, User
 
 # People and schools
@@ -50,12 +50,6 @@ def class_teacher(class_unit: OrgUnit) -> User | None:
 def care_schools(*, user: Any, perm: str) -> QuerySet[OrgUnit]:
     """Schools where the user may do ``perm``."""
     return access.units(user, perm).filter(kind=OrgUnit.Kind.SCHOOL).order_by("name")
-
-
-def school_year_start(on: dt.date) -> dt.date:
-    """The first of September that starts the school year ``on`` falls in."""
-    year = on.year if on.month >= 9 else on.year - 1
-    return dt.date(year, 9, 1)
 
 
 # Pupils of concern
@@ -246,20 +240,27 @@ def compliance_figures(*, user: Any, unit: OrgUnit, on: dt.date) -> dict[int, Ca
     schools = care_schools(user=user, perm=Perm.CARE_FIGURES).filter(
         pk__in=OrgUnit.objects.subtree_of(unit).values("pk")
     )
-    school_ids = list(schools.values_list("pk", flat=True))
-    start = school_year_start(on)
+    jurisdiction_of = dict(schools.values_list("pk", "jurisdiction__code"))
+    school_ids = list(jurisdiction_of)
+    # Each school's own school year (its jurisdiction's calendar), read once per jurisdiction.
+    starts = {code: calendar.school_year(code, on).start for code in set(jurisdiction_of.values())}
+    start_of = {pk: starts[code] for pk, code in jurisdiction_of.items()}
     rounds: dict[int, list[int]] = {pk: [0, 0] for pk in school_ids}
     year_rounds = (
         ScreeningRound.objects.filter(
-            school__in=school_ids, starts_on__gte=start, starts_on__lte=on
+            school__in=school_ids,
+            starts_on__gte=min(starts.values(), default=on),
+            starts_on__lte=on,
         )
         .annotate(
             total=Count("answers"),
             answered=Count("answers", filter=Q(answers__answered_at__isnull=False)),
         )
-        .values_list("school_id", "total", "answered")
+        .values_list("school_id", "starts_on", "total", "answered")
     )
-    for school_id, total, answered in year_rounds:
+    for school_id, starts_on, total, answered in year_rounds:
+        if starts_on < start_of[school_id]:
+            continue
         rounds[school_id][1] += 1
         if total and answered == total:
             rounds[school_id][0] += 1

@@ -24,12 +24,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from haven.care import services as care_services
+from haven.care.tests.helpers import build_world, register
 from haven.cases import services as case_services
 from haven.intake.tests.helpers import submit
 from haven.prevention import selectors as prevention_selectors
 from haven.prevention import services as prevention_services
 from haven.prevention.models import Goal
-from haven.prevention.tests.care_helpers import build_world, register
 from haven.surveys.tests import helpers as survey_helpers
 
 LANG = "ro"

@@ -9,6 +9,9 @@ from django.urls import reverse
 from haven.care import selectors, services
 from haven.care.models import ConcernEntry, ScreeningRound
 from haven.care.tests.helpers import build_world, register
+from haven.orgs import calendar
+from haven.orgs.models import OrgUnit
+from haven.orgs.tests.factories import JurisdictionFactory
 
 
 @pytest.fixture
@@ -16,10 +19,29 @@ def world(tree):
     return build_world(tree)
 
 
-def test_school_year_starts_on_the_first_of_september():
-    assert selectors.school_year_start(dt.date(2026, 11, 23)) == dt.date(2026, 9, 1)
-    assert selectors.school_year_start(dt.date(2027, 3, 1)) == dt.date(2026, 9, 1)
-    assert selectors.school_year_start(dt.date(2026, 9, 1)) == dt.date(2026, 9, 1)
+def year_start(world, on):
+    return calendar.school_year(world.tree.school_a, on).start
+
+
+def test_each_school_counts_the_rounds_of_its_own_school_year(world):
+    """On 20 September, a round of 10 August is this year's for a Dutch school (its year
+    starts on 1 August) and last year's for a Romanian one: each school's calendar decides."""
+    dutch = JurisdictionFactory(code="NL", languages=["nl"], time_zone="Europe/Amsterdam")
+    on = dt.date(2026, 9, 20)
+    OrgUnit.objects.filter(pk=world.tree.school_b.pk).update(jurisdiction=dutch)
+    for school in (world.tree.school_a, world.tree.school_b):
+        ScreeningRound.objects.create(
+            school=school,
+            name="August round",
+            starts_on=dt.date(2026, 8, 10),
+            ends_on=dt.date(2026, 8, 14),
+            created_by=world.users["coordinator"],
+        )
+    figures = selectors.compliance_figures(
+        user=world.users["inspector"], unit=world.tree.county, on=on
+    )
+    assert figures[world.tree.school_a.pk].screening_rounds_total == 0
+    assert figures[world.tree.school_b.pk].screening_rounds_total == 1
 
 
 def make_round(world, starts_on, answered):
@@ -37,7 +59,7 @@ def make_round(world, starts_on, answered):
 
 def test_figures_per_school_for_the_inspector(world, django_assert_max_num_queries):
     on = world.today
-    year = selectors.school_year_start(on)
+    year = year_start(world, on)
     make_round(world, year, answered=2)  # both classes answered: done
     make_round(world, on, answered=1)  # half answered
     last_year = make_round(world, year, answered=2)
@@ -81,7 +103,7 @@ def test_overview_indicators_agree_with_the_care_figures(world):
     from haven.prevention.selectors import calendar_of
 
     on = world.today
-    year = selectors.school_year_start(on)
+    year = year_start(world, on)
     make_round(world, year, answered=2)
     make_round(world, on, answered=1)
     register(world)
