@@ -1,9 +1,9 @@
 """Background work for reports: telling the school's coordinators that a report came in."""
 
 from django.db import transaction
-from django_tasks import task
 
 from haven.intake.models import Report
+from haven.lib.tasks import task
 from haven.notify import services as notify
 from haven.notify.recipients import recipients
 from haven.orgs.models import Role

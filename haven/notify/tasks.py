@@ -1,7 +1,6 @@
 """The sending task. It knows only the outbox (``delivery``), never the services that fill it."""
 
-from django_tasks import task
-
+from haven.lib.tasks import task
 from haven.notify import delivery
 
 
