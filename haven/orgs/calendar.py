@@ -33,8 +33,11 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from haven.lib.clock import Calendar
 from haven.lib.datafile import DataFileError, Reader, read_yaml
+from haven.lib.errors import InvalidInput
 from haven.lib.i18n import pick
 
 DATA = Path(__file__).resolve().parent / "data" / "calendars"
@@ -42,6 +45,9 @@ GENERIC = "GEN"
 TERM_KINDS = ("semester", "term", "module", "quarter")
 # ``period`` kinds: a term kind asks for the jurisdiction's own terms, whatever they are called.
 KINDS = ("day", "month", *TERM_KINDS, "school_year")
+# School years Haven places dates in: a date outside them is a typing slip (year 0001, 20260),
+# refused in words instead of failing deep in the date arithmetic.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -393,6 +399,11 @@ class SchoolCalendar(Calendar):
         return self.school_year_of(year)
 
     def school_year_of(self, year: int) -> SchoolYear:
+        if not FIRST_YEAR <= year < LAST_YEAR:
+            raise InvalidInput(
+                _("Give a date between %(first)s and %(last)s.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
         data = self.file
         return SchoolYear(
             year, data.year_start(year), data.year_start(year + 1) - dt.timedelta(days=1)

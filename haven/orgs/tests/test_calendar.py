@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -349,3 +350,11 @@ def test_a_file_whose_code_is_not_its_name_is_refused(tmp_path):
     shutil.copy(calendar.DATA / "GEN.yaml", path)
     with pytest.raises(CalendarFileError, match="does not match the file name"):
         load_file(path)
+
+
+def test_a_date_outside_the_years_haven_keeps_is_refused_in_words():
+    """A typing slip such as 0001-03-01 would need school year 0: refused, translated."""
+    with translation.override("ro"), pytest.raises(InvalidInput) as refused:
+        calendar.school_year("RO", dt.date(1, 3, 1))
+    assert str(refused.value.message) == "Dați o dată între 1900 și 2199."
+    assert calendar.school_year("RO", dt.date(1900, 9, 15)).year == 1900
