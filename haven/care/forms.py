@@ -175,7 +175,7 @@ class MeetingForm(forms.Form):
     )
     minutes = forms.CharField(label=_("Notes"), widget=forms.Textarea({"rows": 3}), required=False)
 
-    def __init__(self, *args: Any, school: OrgUnit, user: Any, **kw: Any):
+    def __init__(self, *args: Any, school: OrgUnit, user: User, **kw: Any):
         super().__init__(*args, **kw)
         self.fields["members"].queryset = school_people(school)  # type: ignore[attr-defined]
         concerns = care_access.concerns_visible(user).filter(
