@@ -49,7 +49,7 @@ def concern_condition(user: Viewer, prefix: str = "") -> Q:
     return condition
 
 
-def concerns_visible(user: Viewer) -> QuerySet[Any]:
+def concerns_visible(user: Viewer) -> QuerySet[ConcernEntry]:
     return ConcernEntry.objects.filter(concern_condition(user))
 
 

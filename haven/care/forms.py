@@ -23,13 +23,13 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs=DATE, format="%Y-%m-%d")
 
 
-class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
+class PersonChoiceField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
         return obj.full_name or obj.email
 
 
-class PeopleChoiceField(ModelMultipleChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
+class PeopleChoiceField(ModelMultipleChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
         return obj.full_name or obj.email
 
 

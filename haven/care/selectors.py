@@ -174,7 +174,7 @@ def round_item_counts(*, round_: ScreeningRound, on: dt.date) -> dict[str, int]:
 
 
 def round_done(round_: Any) -> bool:
-    return round_.classes_total > 0 and round_.classes_answered == round_.classes_total
+    return bool(round_.classes_total > 0 and round_.classes_answered == round_.classes_total)
 
 
 # Committee meetings

@@ -20,7 +20,8 @@ def cached(key: Hashable, seconds: float, compute: Callable[[], T]) -> T:
     now = time.monotonic()
     hit = _store.get(key)
     if hit is not None and hit[0] > now:
-        return hit[1]
+        found: T = hit[1]
+        return found
     value = compute()
     if value is None:
         return value  # None: an unknown key may exist a moment later: never cache absence

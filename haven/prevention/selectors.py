@@ -199,7 +199,7 @@ def staff_training(*, user: Viewer, school: OrgUnit, year: int) -> list[tuple[Us
         raise NotFound()
     start, end = calendar_of(school).year_bounds(year)
     return [
-        (member, member.sessions)  # type: ignore[attr-defined]
+        (member, member.sessions)
         for member in school_staff(school).annotate(
             sessions=Count(
                 "training_attendance",
@@ -328,10 +328,7 @@ def class_meeting_counts(
             filter=counted & Q(prevention_meetings_held__kind=MeetingKind.PUPILS),
         ),
     )
-    rows = [
-        ClassMeetings(c, c.n_parents, c.n_pupils, c.n_parents < minimum)  # type: ignore[attr-defined]
-        for c in classes
-    ]
+    rows = [ClassMeetings(c, c.n_parents, c.n_pupils, c.n_parents < minimum) for c in classes]
     return rows, minimum
 
 
