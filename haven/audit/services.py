@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 
 from haven.audit.models import AuditEvent
@@ -9,7 +10,7 @@ from haven.audit.models import AuditEvent
 
 def audit_record(
     *,
-    actor: Any,
+    actor: AbstractBaseUser | None,
     action: str,
     obj: models.Model | None = None,
     org_unit: Any = None,
@@ -24,7 +25,7 @@ def audit_record(
 
 def audit_values(
     *,
-    actor: Any,
+    actor: AbstractBaseUser | None,
     action: str,
     obj: models.Model | None = None,
     org_unit: Any = None,
@@ -33,13 +34,15 @@ def audit_values(
     """The columns of the event ``audit_record`` stores, by attribute name (for
     ``haven.lib.fastinsert.Row``: no instance). An object not saved yet leaves its id and name
     empty, for the caller to fill in once it has them."""
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    # Audit sits below orgs: it knows the user model only as Django's base (the e-mail
+    # address is the username there).
+    user = actor if actor is not None and actor.is_authenticated else None
     object_id = object_repr = ""
     if obj is not None and obj.pk is not None:
         object_id, object_repr = str(obj.pk), str(obj)[:200]
     return {
-        "actor_id": actor.pk if is_user else None,
-        "actor_label": actor.email if is_user else "system",
+        "actor_id": user.pk if user is not None else None,
+        "actor_label": user.get_username() if user is not None else "system",
         "action": action,
         "object_type": obj._meta.label_lower if obj is not None else "",
         "object_id": object_id,

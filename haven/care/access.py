@@ -14,6 +14,7 @@ from haven.cases import access as case_access
 from haven.orgs import access
 from haven.orgs.access import can, member_school_ids, unit_ids
 from haven.orgs.models import Role
+from haven.orgs.types import Viewer, signed_in
 
 
 class Perm(case_access.Perm):
@@ -33,11 +34,11 @@ access.grant(
 )
 
 
-def concern_condition(user: Any, prefix: str = "") -> Q:
+def concern_condition(user: Viewer, prefix: str = "") -> Q:
     """Which pupils of concern the user may read: every entry of the schools where they hold
     ``CONCERN_VIEW``, and the entries they are the responsible adult or mentor of, while they
     still belong to the school."""
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+    if not signed_in(user) or not getattr(user, "is_active", False):
         return Q(pk__in=[])
     condition = Q(**{f"{prefix}school__in": unit_ids(user, Perm.CONCERN_VIEW)})
     mine = member_school_ids(user)
@@ -48,24 +49,24 @@ def concern_condition(user: Any, prefix: str = "") -> Q:
     return condition
 
 
-def concerns_visible(user: Any) -> QuerySet[Any]:
+def concerns_visible(user: Viewer) -> QuerySet[ConcernEntry]:
     return ConcernEntry.objects.filter(concern_condition(user))
 
 
-def can_manage_concern(user: Any, entry: Any) -> bool:
+def can_manage_concern(user: Viewer, entry: Any) -> bool:
     """Register, reassign, close: the school's coordinator, principal and psychologist."""
     return can(user, Perm.CONCERN_VIEW, entry.school)
 
 
-def can_follow_up_concern(user: Any, entry: Any) -> bool:
+def can_follow_up_concern(user: Viewer, entry: Any) -> bool:
     """Add to the follow-up log: whoever may read the entry."""
     return concerns_visible(user).filter(pk=entry.pk).exists()
 
 
-def screening_condition(user: Any, prefix: str = "") -> Q:
+def screening_condition(user: Viewer, prefix: str = "") -> Q:
     """Screening rounds the user may see: the schools they run or oversee, and the rounds
     where they answer for a class."""
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+    if not signed_in(user) or not getattr(user, "is_active", False):
         return Q(pk__in=[])
     school = f"{prefix}school__in"
     condition = Q(**{school: unit_ids(user, Perm.CARE_MANAGE)}) | Q(
@@ -78,13 +79,13 @@ def screening_condition(user: Any, prefix: str = "") -> Q:
     return condition
 
 
-def screening_details_visible(user: Any, round_: Any) -> bool:
+def screening_details_visible(user: Viewer, round_: Any) -> bool:
     """What was found, class by class: the school's people, never the level above."""
     school = round_.school
     return can(user, Perm.CARE_MANAGE, school) or can(user, Perm.CONCERN_VIEW, school)
 
 
-def can_answer_screening(user: Any, answer: Any) -> bool:
+def can_answer_screening(user: Viewer, answer: Any) -> bool:
     """A class's findings: its responsible teacher, the coordinator and the principal."""
     school = answer.round.school
     if can(user, Perm.CARE_MANAGE, school):
@@ -92,10 +93,10 @@ def can_answer_screening(user: Any, answer: Any) -> bool:
     return answer.responsible_id == user.pk and school.pk in member_school_ids(user)
 
 
-def meeting_condition(user: Any, prefix: str = "") -> Q:
+def meeting_condition(user: Viewer, prefix: str = "") -> Q:
     """Committee meetings: the schools' coordinators, principals and psychologists, and the
     members who were present."""
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+    if not signed_in(user) or not getattr(user, "is_active", False):
         return Q(pk__in=[])
     condition = Q(**{f"{prefix}school__in": unit_ids(user, Perm.CARE_MANAGE)}) | Q(
         **{f"{prefix}school__in": unit_ids(user, Perm.CONCERN_VIEW)}

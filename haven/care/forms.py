@@ -23,13 +23,13 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs=DATE, format="%Y-%m-%d")
 
 
-class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
+class PersonChoiceField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
         return obj.full_name or obj.email
 
 
-class PeopleChoiceField(ModelMultipleChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
+class PeopleChoiceField(ModelMultipleChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
         return obj.full_name or obj.email
 
 
@@ -175,7 +175,7 @@ class MeetingForm(forms.Form):
     )
     minutes = forms.CharField(label=_("Notes"), widget=forms.Textarea({"rows": 3}), required=False)
 
-    def __init__(self, *args: Any, school: OrgUnit, user: Any, **kw: Any):
+    def __init__(self, *args: Any, school: OrgUnit, user: User, **kw: Any):
         super().__init__(*args, **kw)
         self.fields["members"].queryset = school_people(school)  # type: ignore[attr-defined]
         concerns = care_access.concerns_visible(user).filter(

@@ -22,6 +22,7 @@ from haven.cases.models import Case
 from haven.lib.errors import NotFound
 from haven.orgs import access, calendar
 from haven.orgs.models import Membership, OrgUnit, Role, User
+from haven.orgs.types import Viewer, signed_in
 
 # People and schools
 
@@ -47,7 +48,7 @@ def class_teacher(class_unit: OrgUnit) -> User | None:
     return membership.user if membership else None
 
 
-def care_schools(*, user: Any, perm: str) -> QuerySet[OrgUnit]:
+def care_schools(*, user: Viewer, perm: str) -> QuerySet[OrgUnit]:
     """Schools where the user may do ``perm``."""
     return access.units(user, perm).filter(kind=OrgUnit.Kind.SCHOOL).order_by("name")
 
@@ -56,7 +57,7 @@ def care_schools(*, user: Any, perm: str) -> QuerySet[OrgUnit]:
 
 
 def concern_list(
-    *, user: Any, school: OrgUnit | None = None, open_only: bool = True
+    *, user: Viewer, school: OrgUnit | None = None, open_only: bool = True
 ) -> QuerySet[ConcernEntry]:
     entries = care_access.concerns_visible(user).select_related(
         "pupil__class_unit", "school", "responsible", "mentor_user"
@@ -68,7 +69,7 @@ def concern_list(
     return entries.order_by("status", "review_on", "pk")
 
 
-def concern_get(*, user: Any, pk: int) -> ConcernEntry:
+def concern_get(*, user: Viewer, pk: int) -> ConcernEntry:
     entry = (
         care_access.concerns_visible(user)
         .select_related("pupil__class_unit", "school__jurisdiction", "responsible", "mentor_user")
@@ -80,7 +81,7 @@ def concern_get(*, user: Any, pk: int) -> ConcernEntry:
     return entry
 
 
-def concern_cases(*, user: Any, entry: ConcernEntry) -> QuerySet[Case]:
+def concern_cases(*, user: Viewer, entry: ConcernEntry) -> QuerySet[Case]:
     """The cases the pupil is a party to, among those the viewer may see."""
     return (
         case_access.cases_visible(user)
@@ -97,7 +98,9 @@ class ConcernCount:
     review_overdue: int
 
 
-def concern_counts(*, user: Any, on: dt.date, under: OrgUnit | None = None) -> list[ConcernCount]:
+def concern_counts(
+    *, user: Viewer, on: dt.date, under: OrgUnit | None = None
+) -> list[ConcernCount]:
     """Per school the user has figures for: open entries and reviews overdue. Counts only."""
     schools = care_schools(user=user, perm=Perm.CARE_FIGURES)
     if under is not None:
@@ -123,7 +126,7 @@ def concern_counts(*, user: Any, on: dt.date, under: OrgUnit | None = None) -> l
 # Screening rounds
 
 
-def round_list(*, user: Any, school: OrgUnit | None = None) -> QuerySet[ScreeningRound]:
+def round_list(*, user: Viewer, school: OrgUnit | None = None) -> QuerySet[ScreeningRound]:
     """Rounds with their progress: classes answered of all classes, open and overdue findings."""
     rounds = ScreeningRound.objects.filter(care_access.screening_condition(user)).select_related(
         "school"
@@ -138,14 +141,14 @@ def round_list(*, user: Any, school: OrgUnit | None = None) -> QuerySet[Screenin
     ).order_by("-starts_on", "-pk")
 
 
-def round_get(*, user: Any, pk: int) -> ScreeningRound:
+def round_get(*, user: Viewer, pk: int) -> ScreeningRound:
     found = round_list(user=user).filter(pk=pk).first()
     if found is None:
         raise NotFound()
     return found
 
 
-def round_answers(*, user: Any, round_: ScreeningRound) -> QuerySet[ScreeningAnswer]:
+def round_answers(*, user: Viewer, round_: ScreeningRound) -> QuerySet[ScreeningAnswer]:
     """The classes whose findings the user may read: all of them for the school's people who
     run screening, a teacher's own classes, none for the level above."""
     answers = ScreeningAnswer.objects.filter(round=round_).select_related(
@@ -153,7 +156,7 @@ def round_answers(*, user: Any, round_: ScreeningRound) -> QuerySet[ScreeningAns
     )
     if care_access.screening_details_visible(user, round_):
         return answers
-    if round_.school_id in access.member_school_ids(user):
+    if signed_in(user) and round_.school_id in access.member_school_ids(user):
         return answers.filter(responsible=user)
     return answers.none()
 
@@ -171,13 +174,13 @@ def round_item_counts(*, round_: ScreeningRound, on: dt.date) -> dict[str, int]:
 
 
 def round_done(round_: Any) -> bool:
-    return round_.classes_total > 0 and round_.classes_answered == round_.classes_total
+    return bool(round_.classes_total > 0 and round_.classes_answered == round_.classes_total)
 
 
 # Committee meetings
 
 
-def meeting_list(*, user: Any, school: OrgUnit | None = None) -> QuerySet[CommitteeMeeting]:
+def meeting_list(*, user: Viewer, school: OrgUnit | None = None) -> QuerySet[CommitteeMeeting]:
     meetings = CommitteeMeeting.objects.filter(care_access.meeting_condition(user)).select_related(
         "school"
     )
@@ -186,14 +189,14 @@ def meeting_list(*, user: Any, school: OrgUnit | None = None) -> QuerySet[Commit
     return meetings.order_by("-held_on", "-pk")
 
 
-def meeting_get(*, user: Any, pk: int) -> CommitteeMeeting:
+def meeting_get(*, user: Viewer, pk: int) -> CommitteeMeeting:
     meeting = meeting_list(user=user).filter(pk=pk).first()
     if meeting is None:
         raise NotFound()
     return meeting
 
 
-def meeting_concerns(*, user: Any, meeting: CommitteeMeeting) -> QuerySet[ConcernEntry]:
+def meeting_concerns(*, user: Viewer, meeting: CommitteeMeeting) -> QuerySet[ConcernEntry]:
     """The pupils of concern discussed that the viewer may see (the others stay hidden)."""
     return (
         care_access.concerns_visible(user)
@@ -202,11 +205,11 @@ def meeting_concerns(*, user: Any, meeting: CommitteeMeeting) -> QuerySet[Concer
     )
 
 
-def meeting_cases(*, user: Any, meeting: CommitteeMeeting) -> QuerySet[Case]:
+def meeting_cases(*, user: Viewer, meeting: CommitteeMeeting) -> QuerySet[Case]:
     return case_access.cases_visible(user).filter(pk__in=meeting.cases.values("pk"))
 
 
-def meeting_hidden_count(*, user: Any, meeting: CommitteeMeeting) -> int:
+def meeting_hidden_count(*, user: Viewer, meeting: CommitteeMeeting) -> int:
     """How many linked entries and cases the viewer may not open."""
     shown = (
         meeting_concerns(user=user, meeting=meeting).count()
@@ -233,7 +236,7 @@ class CareFigures:
     concerns_url_name: str = "care:concern_list"
 
 
-def compliance_figures(*, user: Any, unit: OrgUnit, on: dt.date) -> dict[int, CareFigures]:
+def compliance_figures(*, user: Viewer, unit: OrgUnit, on: dt.date) -> dict[int, CareFigures]:
     """Per school under ``unit`` (itself included) where the user has care figures: screening
     rounds of the school year containing ``on`` (done: every class answered) and the open
     pupils of concern with their reviews overdue on ``on``. Three queries whatever the size."""

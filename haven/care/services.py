@@ -34,6 +34,7 @@ from haven.cases.services import case_open
 from haven.lib.errors import AccessDenied, InvalidInput
 from haven.orgs import access
 from haven.orgs.models import OrgUnit, Pupil
+from haven.orgs.types import User
 from haven.prevention.errors import InvalidField
 
 
@@ -42,11 +43,11 @@ def school_today(school: OrgUnit) -> dt.date:
     return timezone.now().astimezone(zoneinfo.ZoneInfo(school.jurisdiction.time_zone)).date()
 
 
-def _audit(actor: Any, action: str, obj: Any, school: OrgUnit, **details: Any) -> None:
+def _audit(actor: User, action: str, obj: Any, school: OrgUnit, **details: Any) -> None:
     audit_record(actor=actor, action=action, obj=obj, org_unit=school, details=details)
 
 
-def _require_person(school: OrgUnit, user: Any, message: str, field: str) -> None:
+def _require_person(school: OrgUnit, user: User, message: str, field: str) -> None:
     if user is not None and not school_people(school).filter(pk=user.pk).exists():
         raise InvalidField(message, field=field)
 
@@ -71,8 +72,8 @@ def _clean_review(school: OrgUnit, review_on: dt.date | None, field: str = "revi
 
 
 def _clean_mentor(
-    school: OrgUnit, mentor_user: Any, mentor_kind: str, mentor_name: str, mentor_role: str
-) -> tuple[Any, str, str, str]:
+    school: OrgUnit, mentor_user: User | None, mentor_kind: str, mentor_name: str, mentor_role: str
+) -> tuple[User | None, str, str, str]:
     mentor_name, mentor_role = mentor_name.strip(), mentor_role.strip()
     if mentor_kind and mentor_kind not in MentorKind.values:
         raise InvalidField(_("Unknown kind of mentor."), field="mentor_kind")
@@ -97,12 +98,12 @@ def _clean_mentor(
 
 def concern_register(
     *,
-    actor: Any,
+    actor: User,
     pupil: Pupil,
     reasons: list[str],
     reason_note: str = "",
     responsible: Any = None,
-    mentor_user: Any = None,
+    mentor_user: User | None = None,
     mentor_kind: str = "",
     mentor_name: str = "",
     mentor_role: str = "",
@@ -149,12 +150,12 @@ def concern_register(
 
 def concern_update(
     *,
-    actor: Any,
+    actor: User,
     entry: ConcernEntry,
     reasons: list[str],
     reason_note: str = "",
     responsible: Any,
-    mentor_user: Any = None,
+    mentor_user: User | None = None,
     mentor_kind: str = "",
     mentor_name: str = "",
     mentor_role: str = "",
@@ -198,7 +199,7 @@ def concern_update(
 
 def concern_follow_up(
     *,
-    actor: Any,
+    actor: User,
     entry: ConcernEntry,
     on: dt.date,
     note: str,
@@ -224,7 +225,7 @@ def concern_follow_up(
     return follow_up
 
 
-def concern_close(*, actor: Any, entry: ConcernEntry, reason: str) -> ConcernEntry:
+def concern_close(*, actor: User, entry: ConcernEntry, reason: str) -> ConcernEntry:
     if not care_access.can_manage_concern(actor, entry):
         raise AccessDenied()
     if entry.status != ConcernEntry.Status.OPEN:
@@ -240,13 +241,13 @@ def concern_close(*, actor: Any, entry: ConcernEntry, reason: str) -> ConcernEnt
     return entry
 
 
-def concern_record_view(*, actor: Any, entry: ConcernEntry) -> None:
+def concern_record_view(*, actor: User, entry: ConcernEntry) -> None:
     """Every read of an entry is audited."""
     with transaction.atomic():
         _audit(actor, "concern.view", entry, entry.school)
 
 
-def concern_record_list(*, actor: Any, entries: list[ConcernEntry]) -> None:
+def concern_record_list(*, actor: User, entries: list[ConcernEntry]) -> None:
     """A list of entries names pupils: which entries were shown, to whom, is audited."""
     if not entries:
         return
@@ -265,7 +266,7 @@ def concern_record_list(*, actor: Any, entries: list[ConcernEntry]) -> None:
 
 def screening_round_create(
     *,
-    actor: Any,
+    actor: User,
     school: OrgUnit,
     name: str,
     starts_on: dt.date,
@@ -301,7 +302,7 @@ def screening_round_create(
     return round_
 
 
-def screening_assign(*, actor: Any, answer: ScreeningAnswer, responsible: Any) -> None:
+def screening_assign(*, actor: User, answer: ScreeningAnswer, responsible: Any) -> None:
     school = answer.round.school
     access.require(actor, Perm.CARE_MANAGE, school)
     if responsible is None:
@@ -315,12 +316,12 @@ def screening_assign(*, actor: Any, answer: ScreeningAnswer, responsible: Any) -
         _audit(actor, "screening.assign", answer.round, school, answer=answer.pk)
 
 
-def _require_answer(actor: Any, answer: ScreeningAnswer) -> None:
+def _require_answer(actor: User, answer: ScreeningAnswer) -> None:
     if not care_access.can_answer_screening(actor, answer):
         raise AccessDenied()
 
 
-def screening_none_found(*, actor: Any, answer: ScreeningAnswer) -> None:
+def screening_none_found(*, actor: User, answer: ScreeningAnswer) -> None:
     """ "Nothing found" is an answer, recorded like any other."""
     _require_answer(actor, answer)
     if answer.items.exists():
@@ -335,7 +336,7 @@ def screening_none_found(*, actor: Any, answer: ScreeningAnswer) -> None:
 
 def screening_item_add(
     *,
-    actor: Any,
+    actor: User,
     answer: ScreeningAnswer,
     description: str,
     responsible: Any,
@@ -375,7 +376,7 @@ def screening_item_add(
     return item
 
 
-def _require_item(actor: Any, item: ScreeningItem) -> None:
+def _require_item(actor: User, item: ScreeningItem) -> None:
     if item.responsible_id != getattr(actor, "pk", None) and not care_access.can_answer_screening(
         actor, item.answer
     ):
@@ -384,7 +385,7 @@ def _require_item(actor: Any, item: ScreeningItem) -> None:
         raise InvalidInput(_("This finding is already dealt with."))
 
 
-def screening_item_resolve(*, actor: Any, item: ScreeningItem, resolution: str) -> None:
+def screening_item_resolve(*, actor: User, item: ScreeningItem, resolution: str) -> None:
     _require_item(actor, item)
     if not resolution.strip():
         raise InvalidField(_("Say how it was resolved."), field="resolution")
@@ -396,7 +397,7 @@ def screening_item_resolve(*, actor: Any, item: ScreeningItem, resolution: str) 
         _audit(actor, "screening.item_resolve", item, item.answer.round.school)
 
 
-def screening_item_open_case(*, actor: Any, item: ScreeningItem, title: str) -> Case:
+def screening_item_open_case(*, actor: User, item: ScreeningItem, title: str) -> Case:
     """Open a case from the finding (the case services check who may) and link it."""
     _require_item(actor, item)
     school = item.answer.round.school
@@ -406,7 +407,7 @@ def screening_item_open_case(*, actor: Any, item: ScreeningItem, title: str) -> 
     return case
 
 
-def screening_item_link_case(*, actor: Any, item: ScreeningItem, case: Case) -> None:
+def screening_item_link_case(*, actor: User, item: ScreeningItem, case: Case) -> None:
     """Link a case already open at the school, which the actor may see."""
     _require_item(actor, item)
     school = item.answer.round.school
@@ -419,7 +420,7 @@ def screening_item_link_case(*, actor: Any, item: ScreeningItem, case: Case) -> 
         _link(actor, item, case)
 
 
-def _link(actor: Any, item: ScreeningItem, case: Case) -> None:
+def _link(actor: User, item: ScreeningItem, case: Case) -> None:
     item.status = ItemStatus.CASE
     item.case = case
     item.closed_at = timezone.now()
@@ -432,7 +433,7 @@ def _link(actor: Any, item: ScreeningItem, case: Case) -> None:
 
 def meeting_record(
     *,
-    actor: Any,
+    actor: User,
     school: OrgUnit,
     body: str,
     held_on: dt.date,
@@ -486,14 +487,14 @@ def meeting_record(
     return meeting
 
 
-def meeting_record_view(*, actor: Any, meeting: CommitteeMeeting) -> None:
+def meeting_record_view(*, actor: User, meeting: CommitteeMeeting) -> None:
     with transaction.atomic():
         _audit(actor, "meeting.view", meeting, meeting.school)
 
 
 def decision_add(
     *,
-    actor: Any,
+    actor: User,
     meeting: CommitteeMeeting,
     text: str,
     responsible: Any = None,
@@ -520,7 +521,7 @@ def decision_add(
     return decision
 
 
-def decision_done(*, actor: Any, decision: CommitteeDecision) -> None:
+def decision_done(*, actor: User, decision: CommitteeDecision) -> None:
     school = decision.meeting.school
     if decision.responsible_id != getattr(actor, "pk", None) and not access.can(
         actor, Perm.CARE_MANAGE, school

@@ -25,6 +25,7 @@ from haven.lib.errors import HavenError, InvalidInput, NotFound
 from haven.lib.forms import parse_id
 from haven.orgs import access
 from haven.orgs.models import OrgUnit
+from haven.orgs.types import AuthedRequest
 from haven.prevention.errors import add_refusal
 
 
@@ -68,7 +69,7 @@ def _filter_school(request: HttpRequest) -> OrgUnit | None:
 
 
 @login_required
-def concern_list(request: HttpRequest) -> HttpResponse:
+def concern_list(request: AuthedRequest) -> HttpResponse:
     """Entries the user may read (names); for the level above, counts per school only."""
     school = _filter_school(request)
     today = services.school_today(school) if school else timezone.localdate()
@@ -104,7 +105,7 @@ def concern_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def concern_create(request: HttpRequest) -> HttpResponse:
+def concern_create(request: AuthedRequest) -> HttpResponse:
     school = _school(request, Perm.CONCERN_VIEW)
     if school is None:
         return _choose_school(request, Perm.CONCERN_VIEW, _("Register a pupil of concern"))
@@ -129,11 +130,11 @@ def _concern_or_404(request: HttpRequest, pk: int) -> ConcernEntry:
 
 
 @login_required
-def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def concern_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """The entry, its log and, for whoever may, the forms that change it. Refused input
     shows the page again with the form as typed and what needs a change."""
     entry = _concern_or_404(request, pk)
-    user: Any = request.user
+    user = request.user
     if request.method != "POST":
         return _concern_page(request, entry)
     manage = care_access.can_manage_concern(user, entry)
@@ -169,10 +170,10 @@ def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _concern_page(
-    request: HttpRequest, entry: ConcernEntry, refused: dict[str, Any] | None = None
+    request: AuthedRequest, entry: ConcernEntry, refused: dict[str, Any] | None = None
 ) -> HttpResponse:
     """The entry's page; ``refused`` holds the one form sent back with its errors."""
-    user: Any = request.user
+    user = request.user
     refused = refused or {}
     manage = care_access.can_manage_concern(user, entry)
     services.concern_record_view(actor=user, entry=entry)
@@ -211,7 +212,7 @@ def _concern_page(
 
 
 @login_required
-def round_list(request: HttpRequest) -> HttpResponse:
+def round_list(request: AuthedRequest) -> HttpResponse:
     school = _filter_school(request)
     rounds = list(selectors.round_list(user=request.user, school=school)[:300])
     for round_ in rounds:
@@ -228,7 +229,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def round_create(request: HttpRequest) -> HttpResponse:
+def round_create(request: AuthedRequest) -> HttpResponse:
     school = _school(request, Perm.CARE_MANAGE)
     if school is None:
         return _choose_school(request, Perm.CARE_MANAGE, _("New screening round"))
@@ -252,7 +253,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         round_ = selectors.round_get(user=request.user, pk=pk)
     except NotFound as exc:
@@ -272,7 +273,7 @@ def _round_page(
 ) -> HttpResponse:
     """The round's page. ``refused`` is what was sent back: ``answer`` and ``action`` with the
     bound ``form``, or ``item`` and ``action`` with the ``message`` and the typed ``value``."""
-    user: Any = request.user
+    user = request.user
     refused = refused or {}
     school = round_.school
     today = services.school_today(school)
@@ -322,7 +323,7 @@ def _round_page(
 
 @login_required
 @require_POST
-def round_answer(request: HttpRequest, pk: int, answer_id: int) -> HttpResponse:
+def round_answer(request: AuthedRequest, pk: int, answer_id: int) -> HttpResponse:
     """Record a class's findings: nothing found, a finding, or who answers for the class."""
     try:
         round_ = selectors.round_get(user=request.user, pk=pk)
@@ -336,7 +337,7 @@ def round_answer(request: HttpRequest, pk: int, answer_id: int) -> HttpResponse:
     )
     if answer is None:
         raise Http404()
-    user: Any = request.user
+    user = request.user
     action = request.POST.get("action", "")
     if action in ("item", "assign"):
         form_class = forms.ItemForm if action == "item" else forms.AssignForm
@@ -370,7 +371,7 @@ def round_answer(request: HttpRequest, pk: int, answer_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_act(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+def item_act(request: AuthedRequest, pk: int, item_id: int) -> HttpResponse:
     """Resolve a finding, open a case from it, or link it to a case already open."""
     try:
         round_ = selectors.round_get(user=request.user, pk=pk)
@@ -384,7 +385,7 @@ def item_act(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     )
     if item is None:
         raise Http404()
-    user: Any = request.user
+    user = request.user
     action = request.POST.get("action", "")
     typed = {"resolve": "resolution", "open_case": "title", "link_case": "case"}
     try:
@@ -430,7 +431,7 @@ def item_act(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
 
 
 @login_required
-def meeting_list(request: HttpRequest) -> HttpResponse:
+def meeting_list(request: AuthedRequest) -> HttpResponse:
     school = _filter_school(request)
     return render(
         request,
@@ -444,7 +445,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def meeting_create(request: HttpRequest) -> HttpResponse:
+def meeting_create(request: AuthedRequest) -> HttpResponse:
     school = _school(request, Perm.CARE_MANAGE)
     if school is None:
         return _choose_school(request, Perm.CARE_MANAGE, _("Record a committee meeting"))
@@ -474,12 +475,12 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         meeting = selectors.meeting_get(user=request.user, pk=pk)
     except NotFound as exc:
         raise Http404() from exc
-    user: Any = request.user
+    user = request.user
     decision_form = forms.DecisionForm(school=meeting.school)
     if request.method == "POST":
         action = request.POST.get("action", "")

@@ -4,14 +4,13 @@ Every page, API route, case file (PDF) and list of cases asks these rules; nothi
 decides who sees a case.
 """
 
-from typing import Any
-
 from django.db.models import Q, QuerySet
 
-from haven.cases.models import Appeal, Case, CaseMember, Referral, TeamRole
+from haven.cases.models import Appeal, Case, CaseMember, CaseNote, Referral, TeamRole
 from haven.orgs import access
 from haven.orgs.access import LITERAL_UNITS, can, paths_with, roles_on, unit_ids, units
-from haven.orgs.models import Role
+from haven.orgs.models import OrgUnit, Role
+from haven.orgs.types import Viewer, signed_in
 
 
 class Perm(access.Perm):
@@ -30,12 +29,12 @@ access.grant(
 )
 
 
-def case_condition(user: Any, prefix: str = "") -> Q:
+def case_condition(user: Viewer, prefix: str = "") -> Q:
     """Which cases the user may read, as a condition on ``<prefix>`` case fields (so lists of
     timers or referrals can join it): every case of the schools they manage cases for, the
     cases whose team they are on, and, for inspectors, the cases escalated or appealed to them.
     """
-    if not getattr(user, "is_authenticated", False):
+    if not signed_in(user):
         return Q(pk__in=[])
     school = f"{prefix}school__in"
     # A person's own case teams are few: spelled out too, so the OR stays index-friendly.
@@ -59,14 +58,18 @@ def case_condition(user: Any, prefix: str = "") -> Q:
     return condition
 
 
-def cases_visible(user: Any) -> QuerySet[Any]:
+def cases_visible(user: Viewer) -> QuerySet[Case]:
     return Case.objects.filter(case_condition(user))
 
 
-def case_sees_everything(user: Any, case: Any) -> bool:
+def case_sees_everything(user: Viewer, case: Case) -> bool:
     """False for someone only "kept informed" (a class teacher, say): they see the case's
     step and their own measures, not the narrative, parties, notes or files."""
-    own = case.team.filter(user=user).values_list("role", flat=True).first()
+    own = (
+        case.team.filter(user=user).values_list("role", flat=True).first()
+        if signed_in(user)
+        else None
+    )
     if own in (TeamRole.LEAD, TeamRole.MEMBER) or can(user, Perm.CASE_MANAGE, case.school):
         return True
     inspected = paths_with(user, Perm.CASE_ESCALATED)
@@ -74,25 +77,25 @@ def case_sees_everything(user: Any, case: Any) -> bool:
     return raised and any(case.school.path.startswith(p) for p in inspected)
 
 
-def can_manage_case(user: Any, case: Any) -> bool:
+def can_manage_case(user: Viewer, case: Case) -> bool:
     """Change the case: its school's coordinators and principal, and its lead."""
     if can(user, Perm.CASE_MANAGE, case.school):
         return True
-    return case.team.filter(user=user, role="lead").exists()
+    return signed_in(user) and case.team.filter(user=user, role="lead").exists()
 
 
-def case_roles(user: Any, case: Any) -> set[str]:
+def case_roles(user: Viewer, case: Case) -> set[str]:
     """The Haven roles the user acts in on this case (for the procedure's transitions)."""
     if not cases_visible(user).filter(pk=case.pk).exists():
         return set()
     return roles_on(user, case.school)
 
 
-def referrals_for_agency(user: Any) -> QuerySet[Any]:
+def referrals_for_agency(user: Viewer) -> QuerySet[Referral]:
     return Referral.objects.filter(agency__in=units(user, Perm.REFERRAL_ANSWER))
 
 
-def notes_visible(user: Any, case: Any) -> QuerySet[Any]:
+def notes_visible(user: Viewer, case: Case) -> QuerySet[CaseNote]:
     """Restricted notes are their author's and the principal's."""
     principal = Role.PRINCIPAL in roles_on(user, case.school)
     notes = case.notes.all()
@@ -101,7 +104,7 @@ def notes_visible(user: Any, case: Any) -> QuerySet[Any]:
     return notes.filter(Q(restricted=False) | Q(author=user))
 
 
-def may_open_case(user: Any, school: Any) -> bool:
+def may_open_case(user: Viewer, school: OrgUnit) -> bool:
     """Open a case at ``school`` (from a report, or by hand)."""
     return can(user, Perm.CASE_MANAGE, school)
 

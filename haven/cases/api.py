@@ -11,6 +11,7 @@ from ninja.security import django_auth
 from haven.cases import access as case_access
 from haven.cases import selectors, services
 from haven.cases.models import Case, Referral
+from haven.orgs.types import AuthedRequest
 
 router = Router(tags=["cases"], auth=django_auth)
 
@@ -81,7 +82,7 @@ class ReferralAnswerIn(Schema):
 
 @router.get("", response=list[CaseOut], summary="Cases the caller may see")
 @paginate
-def case_list(request: HttpRequest, open_only: bool = False) -> Any:
+def case_list(request: AuthedRequest, open_only: bool = False) -> Any:
     return selectors.case_list(user=request.user, open_only=open_only)
 
 
@@ -101,14 +102,14 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
 
 
 @router.get("/{case_id}", response=CaseDetailOut, summary="One case")
-def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
+def case_detail(request: AuthedRequest, case_id: int) -> dict[str, Any]:
     case = selectors.case_get(user=request.user, pk=case_id)
     services.case_record_view(actor=request.user, case=case)
     return _detail(request, case)
 
 
 @router.get("/{case_id}/timeline", response=list[EventOut], summary="The case's timeline")
-def case_timeline(request: HttpRequest, case_id: int) -> Any:
+def case_timeline(request: AuthedRequest, case_id: int) -> Any:
     case = selectors.case_get(user=request.user, pk=case_id)
     if not case_access.case_sees_everything(request.user, case):
         return []
@@ -120,20 +121,20 @@ def case_timeline(request: HttpRequest, case_id: int) -> Any:
     response=list[TimerOut],
     summary="The case's deadlines: its steps' and its mandatory notifications'",
 )
-def case_deadlines(request: HttpRequest, case_id: int) -> Any:
+def case_deadlines(request: AuthedRequest, case_id: int) -> Any:
     case = selectors.case_get(user=request.user, pk=case_id)
     return selectors.case_deadlines(case=case, procedure=services.procedure_of(case))
 
 
 @router.post("/{case_id}/steps", response=CaseDetailOut, summary="Take a procedure step")
-def case_step(request: HttpRequest, case_id: int, payload: StepIn) -> dict[str, Any]:
+def case_step(request: AuthedRequest, case_id: int, payload: StepIn) -> dict[str, Any]:
     case = selectors.case_get(user=request.user, pk=case_id)
     case = services.case_transition(actor=request.user, case=case, code=payload.step)
     return _detail(request, case)
 
 
 @router.get("/referrals/", response=list[ReferralOut], summary="Referrals to the caller's agency")
-def referral_list(request: HttpRequest) -> Any:
+def referral_list(request: AuthedRequest) -> Any:
     return selectors.referral_list(user=request.user)
 
 
@@ -143,7 +144,7 @@ def referral_list(request: HttpRequest) -> Any:
     summary="Accept, reject or complete a referral",
 )
 def referral_answer(
-    request: HttpRequest, referral_id: int, payload: ReferralAnswerIn
+    request: AuthedRequest, referral_id: int, payload: ReferralAnswerIn
 ) -> Status[Referral]:
     referral = selectors.referral_get(user=request.user, pk=referral_id)
     answered = services.referral_answer(

@@ -1,8 +1,6 @@
 """The printable case file: for hand-over to an agency or an inspector, holding only what the
 recipient may see, in the recipient's language."""
 
-from typing import Any
-
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -14,11 +12,12 @@ from haven.cases.services import procedure_of
 from haven.lib.errors import AccessDenied, InvalidInput
 from haven.lib.pdf import html_to_pdf
 from haven.orgs.models import Role
+from haven.orgs.types import User, Viewer
 
 AUDIENCES = ("school", "inspector", "agency")
 
 
-def allowed_audiences(user: Any, case: Case) -> list[str]:
+def allowed_audiences(user: Viewer, case: Case) -> list[str]:
     """Case managers may hand the file to anyone; others get the version they may see."""
     if case_access.can_manage_case(user, case):
         return list(AUDIENCES)
@@ -63,7 +62,7 @@ def case_file_html(
         return render_to_string("cases/case_file.html", context)
 
 
-def case_file_pdf(*, actor: Any, case: Case, audience: str, language: str) -> bytes:
+def case_file_pdf(*, actor: User, case: Case, audience: str, language: str) -> bytes:
     if audience not in AUDIENCES:
         raise InvalidInput()
     if audience not in allowed_audiences(actor, case):
@@ -80,7 +79,7 @@ def case_file_pdf(*, actor: Any, case: Case, audience: str, language: str) -> by
     return pdf
 
 
-def referral_file_pdf(*, actor: Any, referral: Referral, language: str) -> bytes:
+def referral_file_pdf(*, actor: User, referral: Referral, language: str) -> bytes:
     """What the agency itself may download: its referral."""
     if not case_access.referrals_for_agency(actor).filter(pk=referral.pk).exists():
         raise AccessDenied()

@@ -8,16 +8,17 @@ from django.utils import timezone
 from haven.cases import access as case_access
 from haven.cases.models import Case, CaseTimer, Referral
 from haven.lib.errors import NotFound
+from haven.orgs.types import Viewer
 
 
-def case_list(*, user: Any, open_only: bool = False) -> QuerySet[Case]:
+def case_list(*, user: Viewer, open_only: bool = False) -> QuerySet[Case]:
     cases = case_access.cases_visible(user).select_related("school")
     if open_only:
         cases = cases.filter(closed_at__isnull=True)
     return cases.order_by("closed_at", "-opened_at")
 
 
-def case_get(*, user: Any, pk: int) -> Case:
+def case_get(*, user: Viewer, pk: int) -> Case:
     case = (
         case_access.cases_visible(user)
         .select_related("school__jurisdiction", "opened_by")
@@ -29,7 +30,7 @@ def case_get(*, user: Any, pk: int) -> Case:
     return case
 
 
-def overdue_timers(*, user: Any) -> QuerySet[CaseTimer]:
+def overdue_timers(*, user: Viewer) -> QuerySet[CaseTimer]:
     """Running deadlines already missed, in the cases the user may see."""
     return (
         CaseTimer.objects.filter(stopped_at__isnull=True, due_at__lt=timezone.now())
@@ -39,14 +40,14 @@ def overdue_timers(*, user: Any) -> QuerySet[CaseTimer]:
     )
 
 
-def referral_list(*, user: Any) -> QuerySet[Referral]:
+def referral_list(*, user: Viewer) -> QuerySet[Referral]:
     """What was referred to the user's agency: only the referral, never the whole case."""
     return (
         case_access.referrals_for_agency(user).select_related("case__school").order_by("-sent_at")
     )
 
 
-def referral_get(*, user: Any, pk: int) -> Referral:
+def referral_get(*, user: Viewer, pk: int) -> Referral:
     referral = referral_list(user=user).filter(pk=pk).first()
     if referral is None:
         raise NotFound()
@@ -97,7 +98,7 @@ def case_deadlines(
     return sorted(rows, key=lambda row: (row["stopped_at"] is not None, row["due_at"]))
 
 
-def pupil_chronology(*, user: Any, pupil: Any) -> list[dict[str, Any]]:
+def pupil_chronology(*, user: Viewer, pupil: Any) -> list[dict[str, Any]]:
     """What happened to and around a pupil, oldest first, from the cases the viewer may see."""
     from haven.cases.models import CaseParty
 

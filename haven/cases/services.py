@@ -49,7 +49,7 @@ def procedure_of(case: Case) -> Procedure:
     return loader.get(case.procedure_code, case.procedure_version)
 
 
-def _event(case: Case, kind: str, actor: Any, **details: Any) -> None:
+def _event(case: Case, kind: str, actor: User | None, **details: Any) -> None:
     CaseEvent.objects.create(
         case=case,
         kind=kind,
@@ -58,7 +58,7 @@ def _event(case: Case, kind: str, actor: Any, **details: Any) -> None:
     )
 
 
-def _audit(actor: Any, action: str, case: Case, **details: Any) -> None:
+def _audit(actor: User | None, action: str, case: Case, **details: Any) -> None:
     audit_record(actor=actor, action=action, obj=case, org_unit=case.school, details=details)
 
 
@@ -118,7 +118,7 @@ def _happened(case: Case, event: str) -> bool:
     return kind == "notification" and case.notifications.filter(code=ref).exists()
 
 
-def _resync_conditional_timers(case: Case, procedure: Procedure, actor: Any) -> None:
+def _resync_conditional_timers(case: Case, procedure: Procedure, actor: User) -> None:
     """After the severity or the case type changed: a deadline with a condition starts now if
     the case newly meets it (and its starting event already happened), and is dropped if the
     case no longer does. One that was already reminded or escalated is kept, stopped."""
@@ -159,7 +159,7 @@ def _stop_timers(case: Case, procedure: Procedure, event: str, now: dt.datetime)
 
 def case_open(
     *,
-    actor: Any,
+    actor: User,
     school: OrgUnit,
     title: str,
     narrative: str = "",
@@ -209,12 +209,12 @@ def case_open(
     return case
 
 
-def _require_manage(actor: Any, case: Case) -> None:
+def _require_manage(actor: User, case: Case) -> None:
     if not case_access.can_manage_case(actor, case):
         raise AccessDenied()
 
 
-def case_update(*, actor: Any, case: Case, changes: dict[str, Any]) -> Case:
+def case_update(*, actor: User, case: Case, changes: dict[str, Any]) -> Case:
     """Change the case's facts; codes must be the procedure's own."""
     _require_manage(actor, case)
     unknown = set(changes) - EDITABLE
@@ -257,7 +257,7 @@ def filled_fields(case: Case) -> set[str]:
     return filled
 
 
-def case_transition(*, actor: Any, case: Case, code: str) -> Case:
+def case_transition(*, actor: User, case: Case, code: str) -> Case:
     """Take the procedure step ``code``: the engine checks who, from where and what it needs."""
     procedure = procedure_of(case)
     roles = case_access.case_roles(actor, case)
@@ -305,7 +305,7 @@ def case_transition(*, actor: Any, case: Case, code: str) -> Case:
 
 def case_notification_record(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     code: str,
     recipient: str,
@@ -343,7 +343,7 @@ def case_notification_record(
 
 def case_party_add(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     role: str,
     description: str = "",
@@ -365,7 +365,7 @@ def case_party_add(
     return party
 
 
-def case_member_add(*, actor: Any, case: Case, user: Any, role: str) -> CaseMember:
+def case_member_add(*, actor: User, case: Case, user: User, role: str) -> CaseMember:
     """The coordinator chooses who needs to know; only people of the school or above."""
     _require_manage(actor, case)
     if role not in TeamRole.values:
@@ -381,7 +381,7 @@ def case_member_add(*, actor: Any, case: Case, user: Any, role: str) -> CaseMemb
     return member
 
 
-def case_note_add(*, actor: Any, case: Case, body: str, restricted: bool = False) -> CaseNote:
+def case_note_add(*, actor: User, case: Case, body: str, restricted: bool = False) -> CaseNote:
     if not case_access.cases_visible(actor).filter(pk=case.pk).exists():
         raise AccessDenied()
     if not case_access.case_sees_everything(actor, case):
@@ -399,7 +399,7 @@ def case_note_add(*, actor: Any, case: Case, body: str, restricted: bool = False
     return note
 
 
-def referral_send(*, actor: Any, case: Case, kind: str, agency: OrgUnit, message: str) -> Referral:
+def referral_send(*, actor: User, case: Case, kind: str, agency: OrgUnit, message: str) -> Referral:
     _require_manage(actor, case)
     procedure = procedure_of(case)
     if kind not in {r.code for r in procedure.referrals}:
@@ -423,7 +423,7 @@ ANSWERS: dict[str, set[str]] = {
 }
 
 
-def referral_answer(*, actor: Any, referral: Referral, status: str, answer: str = "") -> Referral:
+def referral_answer(*, actor: User, referral: Referral, status: str, answer: str = "") -> Referral:
     """The agency accepts, rejects with a reason, or reports the referral done."""
     if not case_access.referrals_for_agency(actor).filter(pk=referral.pk).exists():
         raise AccessDenied()
@@ -514,13 +514,13 @@ def _tell(users: list[User], template: str, timer: CaseTimer) -> list[int]:
     )
 
 
-def case_record_view(*, actor: Any, case: Case) -> None:
+def case_record_view(*, actor: User, case: Case) -> None:
     """Who opened which case is audited."""
     with transaction.atomic():
         _audit(actor, "case.view", case)
 
 
-def appeal_file(*, actor: Any, case: Case, filed_by: str, grounds: str) -> Appeal:
+def appeal_file(*, actor: User, case: Case, filed_by: str, grounds: str) -> Appeal:
     """Record a family's appeal of the determination; the procedure says who decides, by when."""
     _require_manage(actor, case)
     procedure = procedure_of(case)
@@ -550,7 +550,7 @@ def appeal_file(*, actor: Any, case: Case, filed_by: str, grounds: str) -> Appea
 
 
 def appeal_decide(
-    *, actor: Any, appeal: Appeal, outcome: str, decision: str, determination: str = ""
+    *, actor: User, appeal: Appeal, outcome: str, decision: str, determination: str = ""
 ) -> Appeal:
     """The reviewer the procedure names (the county inspector in China) decides."""
     case = appeal.case
@@ -588,7 +588,7 @@ def escalation_role(timer: CaseTimer) -> str:
 
 
 def measure_add(
-    *, actor: Any, case: Case, what: str, responsible: Any, due_on: dt.date, party: Any = None
+    *, actor: User, case: Case, what: str, responsible: Any, due_on: dt.date, party: Any = None
 ) -> CaseMeasure:
     _require_manage(actor, case)
     if not what.strip():
@@ -606,7 +606,7 @@ def measure_add(
     return measure
 
 
-def measure_done(*, actor: Any, measure: CaseMeasure) -> CaseMeasure:
+def measure_done(*, actor: User, measure: CaseMeasure) -> CaseMeasure:
     """The person responsible, or whoever runs the case, marks a measure done."""
     case = measure.case
     if actor.pk != measure.responsible_id:
@@ -621,7 +621,7 @@ def measure_done(*, actor: Any, measure: CaseMeasure) -> CaseMeasure:
     return measure
 
 
-def case_file_add(*, actor: Any, case: Case, upload: Any, description: str) -> CaseAttachment:
+def case_file_add(*, actor: User, case: Case, upload: Any, description: str) -> CaseAttachment:
     """Keep a file with the case: type read from its content, image metadata removed."""
     from haven.intake.files import clean_upload
 
@@ -647,6 +647,6 @@ def case_file_add(*, actor: Any, case: Case, upload: Any, description: str) -> C
     return attachment
 
 
-def case_file_record_view(*, actor: Any, attachment: CaseAttachment) -> None:
+def case_file_record_view(*, actor: User, attachment: CaseAttachment) -> None:
     with transaction.atomic():
         _audit(actor, "case.file_view", attachment.case, attachment=attachment.pk)

@@ -17,9 +17,10 @@ from haven.cases import casefile, forms, selectors, services
 from haven.cases.models import Case, Referral
 from haven.intake import selectors as intake_selectors
 from haven.lib.downloads import private_file
-from haven.lib.errors import HavenError, NotFound
+from haven.lib.errors import HavenError, InvalidInput, NotFound
 from haven.lib.forms import parse_id
 from haven.orgs.models import Role
+from haven.orgs.types import AuthedRequest
 from haven.procedures import engine
 
 
@@ -31,7 +32,7 @@ def _case_or_404(request: HttpRequest, pk: int) -> Case:
 
 
 @login_required
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthedRequest) -> HttpResponse:
     """Every signed-in user's own list: what they may see, which may be nothing."""
     cases = selectors.case_list(user=request.user)[:200]
     overdue = [
@@ -128,7 +129,7 @@ def _named_steps(events: list[Any], procedure: Any) -> list[Any]:
 
 
 @login_required
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _case_or_404(request, pk)
     services.case_record_view(actor=request.user, case=case)
     if not case_access.case_sees_everything(request.user, case):
@@ -151,10 +152,10 @@ def _form_error(form: Any) -> str:
 
 @login_required
 @require_POST
-def case_act(request: HttpRequest, pk: int) -> HttpResponse:
+def case_act(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _case_or_404(request, pk)
     action = request.POST.get("action", "")
-    user: Any = request.user
+    user = request.user
     procedure = services.procedure_of(case)
     form: Any
     try:
@@ -163,40 +164,40 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "facts":
             form = forms.CaseFactsForm(request.POST, procedure=procedure)
             if not form.is_valid():
-                raise services.InvalidInput(_form_error(form))
+                raise InvalidInput(_form_error(form))
             services.case_update(actor=user, case=case, changes=form.cleaned_data)
         elif action == "notification":
             form = forms.NotificationForm(request.POST, procedure=procedure)
             if not form.is_valid():
-                raise services.InvalidInput(_form_error(form))
+                raise InvalidInput(_form_error(form))
             services.case_notification_record(actor=user, case=case, **form.cleaned_data)
         elif action == "party":
             form = forms.PartyForm(request.POST, school=case.school)
             if not form.is_valid():
-                raise services.InvalidInput(_form_error(form))
+                raise InvalidInput(_form_error(form))
             services.case_party_add(actor=user, case=case, **form.cleaned_data)
         elif action == "referral":
             form = forms.ReferralForm(request.POST, procedure=procedure, school=case.school)
             if not form.is_valid():
-                raise services.InvalidInput(_form_error(form))
+                raise InvalidInput(_form_error(form))
             services.referral_send(actor=user, case=case, **form.cleaned_data)
         elif action == "team":
             form = forms.TeamForm(request.POST, school=case.school)
             if not form.is_valid():
-                raise services.InvalidInput(_form_error(form))
+                raise InvalidInput(_form_error(form))
             services.case_member_add(actor=user, case=case, **form.cleaned_data)
         elif action == "appeal":
             form = forms.AppealForm(request.POST)
             if not form.is_valid():
-                raise services.InvalidInput(_form_error(form))
+                raise InvalidInput(_form_error(form))
             services.appeal_file(actor=user, case=case, **form.cleaned_data)
         elif action == "appeal_decide":
             form = forms.AppealDecisionForm(request.POST, procedure=procedure)
             if not form.is_valid():
-                raise services.InvalidInput(_form_error(form))
+                raise InvalidInput(_form_error(form))
             appeal = case.appeals.filter(pk=form.cleaned_data["appeal"]).first()
             if appeal is None:
-                raise services.InvalidInput(_("Unknown appeal."))
+                raise InvalidInput(_("Unknown appeal."))
             services.appeal_decide(
                 actor=user,
                 appeal=appeal,
@@ -207,17 +208,17 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "measure":
             form = forms.MeasureForm(request.POST, case=case)
             if not form.is_valid():
-                raise services.InvalidInput(_form_error(form))
+                raise InvalidInput(_form_error(form))
             services.measure_add(actor=user, case=case, **form.cleaned_data)
         elif action == "measure_done":
             measure = case.measures.filter(pk=parse_id(request.POST.get("measure")) or 0).first()
             if measure is None:
-                raise services.InvalidInput(_("Unknown measure."))
+                raise InvalidInput(_("Unknown measure."))
             services.measure_done(actor=user, measure=measure)
         elif action == "file":
             upload = request.FILES.get("file")
             if upload is None:
-                raise services.InvalidInput(_("Choose a file."))
+                raise InvalidInput(_("Choose a file."))
             services.case_file_add(
                 actor=user,
                 case=case,
@@ -227,10 +228,10 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "note":
             form = forms.NoteForm(request.POST)
             if not form.is_valid():
-                raise services.InvalidInput(_form_error(form))
+                raise InvalidInput(_form_error(form))
             services.case_note_add(actor=user, case=case, **form.cleaned_data)
         else:
-            raise services.InvalidInput(_("Unknown action."))
+            raise InvalidInput(_("Unknown action."))
         messages.success(request, _("Saved."))
     except HavenError as exc:
         messages.error(request, str(exc.message))
@@ -239,7 +240,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_open_from_report(request: HttpRequest, report_id: int) -> HttpResponse:
+def case_open_from_report(request: AuthedRequest, report_id: int) -> HttpResponse:
     try:
         report = intake_selectors.report_get(user=request.user, pk=report_id)
     except NotFound as exc:
@@ -260,7 +261,7 @@ def case_open_from_report(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @login_required
-def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         referral = selectors.referral_get(user=request.user, pk=pk)
     except NotFound as exc:
@@ -291,7 +292,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_file(request: HttpRequest, pk: int) -> HttpResponse:
+def case_file(request: AuthedRequest, pk: int) -> HttpResponse:
     """The case file as PDF, for the audience and in the language asked for."""
     case = _case_or_404(request, pk)
     language = request.POST.get("language", "")
@@ -313,7 +314,7 @@ def case_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def referral_file(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_file(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         referral = selectors.referral_get(user=request.user, pk=pk)
     except NotFound as exc:
@@ -332,7 +333,7 @@ def _pdf(pdf: bytes, filename: str) -> HttpResponse:
 
 
 @login_required
-def case_attachment(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+def case_attachment(request: AuthedRequest, pk: int, attachment_id: int) -> FileResponse:
     case = _case_or_404(request, pk)
     attachment = case.attachments.filter(pk=attachment_id).first()
     if attachment is None:

@@ -18,6 +18,7 @@ from haven.intake.models import Channel, Report
 from haven.intake.rules import report_clean
 from haven.lib.errors import NotFound, shape_refusal
 from haven.orgs.models import OrgUnit
+from haven.orgs.types import AuthedRequest
 
 router = Router(tags=["reports"])
 
@@ -197,7 +198,7 @@ class ReportOut(Schema):
 @router.get("", response=list[ReportOut], auth=django_auth, summary="Inbox (staff)")
 @paginate
 def report_list(
-    request: HttpRequest,
+    request: AuthedRequest,
     status: str = "",
     harm: str = "",
     channel: str = "",
@@ -215,7 +216,7 @@ def _get(request: HttpRequest, report_id: int) -> Report:
 
 
 @router.get("/{report_id}", response=ReportOut, auth=django_auth, summary="One report (staff)")
-def report_detail(request: HttpRequest, report_id: int) -> Report:
+def report_detail(request: AuthedRequest, report_id: int) -> Report:
     report = _get(request, report_id)
     services.report_record_view(actor=request.user, report=report)
     return report
@@ -239,13 +240,13 @@ class DismissIn(Schema):
 
 
 @router.post("/{report_id}/urgent", response=ReportOut, auth=django_auth)
-def report_urgent(request: HttpRequest, report_id: int, payload: UrgentIn) -> Report:
+def report_urgent(request: AuthedRequest, report_id: int, payload: UrgentIn) -> Report:
     report = _get(request, report_id)
     return services.report_set_urgent(actor=request.user, report=report, urgent=payload.urgent)
 
 
 @router.post("/{report_id}/messages", response={201: MessageOut}, auth=django_auth)
-def report_message(request: HttpRequest, report_id: int, payload: StaffMessageIn) -> Status[Any]:
+def report_message(request: AuthedRequest, report_id: int, payload: StaffMessageIn) -> Status[Any]:
     report = _get(request, report_id)
     message = services.report_staff_write(
         actor=request.user,
@@ -257,12 +258,12 @@ def report_message(request: HttpRequest, report_id: int, payload: StaffMessageIn
 
 
 @router.post("/{report_id}/merge", response=ReportOut, auth=django_auth)
-def report_merge(request: HttpRequest, report_id: int, payload: MergeIn) -> Report:
+def report_merge(request: AuthedRequest, report_id: int, payload: MergeIn) -> Report:
     report, into = _get(request, report_id), _get(request, payload.into)
     return services.report_merge(actor=request.user, report=report, into=into)
 
 
 @router.post("/{report_id}/dismiss", response=ReportOut, auth=django_auth)
-def report_dismiss(request: HttpRequest, report_id: int, payload: DismissIn) -> Report:
+def report_dismiss(request: AuthedRequest, report_id: int, payload: DismissIn) -> Report:
     report = _get(request, report_id)
     return services.report_dismiss(actor=request.user, report=report, reason=payload.reason)

@@ -39,7 +39,7 @@ EXTENSIONS = {
 
 @dataclass
 class CleanFile:
-    content: ContentFile
+    content: ContentFile[bytes]
     content_type: str
     size: int
     sha256: str

@@ -3,6 +3,7 @@
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from haven.lib.i18n import pick
 from haven.lib.ttlcache import cached
@@ -12,8 +13,9 @@ DATA = Path(__file__).resolve().parent / "data" / "places.json"
 
 
 @cache
-def default_places() -> list[dict]:
-    return json.loads(DATA.read_text(encoding="utf-8"))["places"]
+def default_places() -> list[dict[str, Any]]:
+    places: list[dict[str, Any]] = json.loads(DATA.read_text(encoding="utf-8"))["places"]
+    return places
 
 
 def _own_places(school: OrgUnit) -> list[tuple[str, str]]:

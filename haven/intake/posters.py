@@ -25,6 +25,7 @@ from haven.lib.pdf import html_to_pdf
 from haven.orgs import access
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
+from haven.orgs.types import User
 
 ClassChoice = OrgUnit | Literal["all"] | None
 
@@ -107,7 +108,7 @@ def poster_html(*, school: OrgUnit, classes: list[OrgUnit] | None, base_url: str
 
 
 def poster_produce(
-    *, actor: Any, school: OrgUnit, class_unit: ClassChoice = None, base_url: str
+    *, actor: User, school: OrgUnit, class_unit: ClassChoice = None, base_url: str
 ) -> bytes:
     """The PDF of the school's poster, of one class's, or of all its classes' (``"all"``)."""
     access.require(actor, Perm.POSTER_MAKE, school)

@@ -14,6 +14,7 @@ from haven.lib.ttlcache import cached
 from haven.orgs import access
 from haven.orgs.access import Perm
 from haven.orgs.models import Jurisdiction, OrgUnit
+from haven.orgs.types import Viewer
 
 
 @dataclass
@@ -26,11 +27,11 @@ class InboxFilter:
     school: int | None = None
 
 
-def report_visible(*, user: Any) -> QuerySet[Report]:
+def report_visible(*, user: Viewer) -> QuerySet[Report]:
     return Report.objects.filter(school__in=access.units(user, Perm.REPORT_VIEW))
 
 
-def report_inbox(*, user: Any, filters: InboxFilter) -> QuerySet[Report]:
+def report_inbox(*, user: Viewer, filters: InboxFilter) -> QuerySet[Report]:
     """New reports first, urgent before others, then newest first."""
     reports = report_visible(user=user).select_related("school", "class_unit")
     if filters.status:
@@ -52,7 +53,7 @@ def report_inbox(*, user: Any, filters: InboxFilter) -> QuerySet[Report]:
     return reports.order_by(new_first, "-urgent", "-created_at")
 
 
-def report_get(*, user: Any, pk: int) -> Report:
+def report_get(*, user: Viewer, pk: int) -> Report:
     report = (
         report_visible(user=user)
         .select_related("school__jurisdiction", "class_unit", "merged_into", "entered_by")
@@ -74,15 +75,15 @@ def report_timeline(*, report: Report) -> list[Any]:
     return sorted(events + messages, key=lambda item: (item.created_at, item.pk))
 
 
-def schools_for_entry(*, user: Any) -> QuerySet[OrgUnit]:
+def schools_for_entry(*, user: Viewer) -> QuerySet[OrgUnit]:
     return access.units(user, Perm.REPORT_CREATE).filter(kind=OrgUnit.Kind.SCHOOL).order_by("name")
 
 
-def schools_for_triage(*, user: Any) -> QuerySet[OrgUnit]:
+def schools_for_triage(*, user: Viewer) -> QuerySet[OrgUnit]:
     return access.units(user, Perm.REPORT_VIEW).filter(kind=OrgUnit.Kind.SCHOOL).order_by("name")
 
 
-def merge_candidates(*, user: Any, report: Report) -> QuerySet[Report]:
+def merge_candidates(*, user: Viewer, report: Report) -> QuerySet[Report]:
     return (
         report_visible(user=user)
         .filter(school=report.school)
@@ -92,7 +93,7 @@ def merge_candidates(*, user: Any, report: Report) -> QuerySet[Report]:
     )
 
 
-def poster_school_get(*, user: Any, pk: int) -> OrgUnit:
+def poster_school_get(*, user: Viewer, pk: int) -> OrgUnit:
     """A school the user may make posters for; any other is not found (not forbidden)."""
     school = (
         access.units(user, Perm.POSTER_MAKE)
@@ -105,7 +106,7 @@ def poster_school_get(*, user: Any, pk: int) -> OrgUnit:
     return school
 
 
-def poster_class_get(*, user: Any, school: OrgUnit, pk: int) -> OrgUnit:
+def poster_class_get(*, user: Viewer, school: OrgUnit, pk: int) -> OrgUnit:
     """A class of ``school`` the user may make posters for."""
     class_unit = (
         access.units(user, Perm.POSTER_MAKE)
@@ -118,7 +119,7 @@ def poster_class_get(*, user: Any, school: OrgUnit, pk: int) -> OrgUnit:
     return class_unit
 
 
-def poster_coverage(*, user: Any, school: OrgUnit) -> tuple[int, int]:
+def poster_coverage(*, user: Viewer, school: OrgUnit) -> tuple[int, int]:
     """(classes with a poster produced, all classes) of a school the user may see."""
     if not access.can(user, Perm.UNIT_VIEW, school):
         raise NotFound()
@@ -144,7 +145,7 @@ def _school_sql(one: bool) -> str:
     return sql + f" AND UPPER({qn('code')}) = %s" if one else sql  # the unique index's expression
 
 
-def _school_directory() -> dict[str, tuple]:
+def _school_directory() -> dict[str, tuple[Any, ...]]:
     """Every school's row by its code in capitals, read at most once a minute per process.
 
     A country's reports spread over thousands of schools, so a process asked for one school
@@ -153,7 +154,7 @@ def _school_directory() -> dict[str, tuple]:
     a few hundred single reads do, and the rows (no model instances) stay small.
     """
 
-    def load() -> dict[str, tuple]:
+    def load() -> dict[str, tuple[Any, ...]]:
         with connection.cursor() as cursor:
             cursor.execute(_school_sql(False), [OrgUnit.Kind.SCHOOL.value])
             return {row[_CODE].upper(): tuple(row) for row in cursor.fetchall()}

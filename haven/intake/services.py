@@ -36,6 +36,7 @@ from haven.lib.ttlcache import cached
 from haven.orgs import access
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
+from haven.orgs.types import User
 from haven.security.services import throttle_count, throttle_hit
 
 OPEN_STATUSES = (Status.NEW, Status.IN_TRIAGE, Status.NEEDS_INFO)
@@ -61,12 +62,12 @@ class AlreadyReceived(HavenError):
 
 
 def _audit(
-    *, actor: Any, action: str, report: Report, details: dict[str, Any] | None = None
+    *, actor: User | None, action: str, report: Report, details: dict[str, Any] | None = None
 ) -> None:
     audit_record(actor=actor, action=action, obj=report, org_unit=report.school, details=details)
 
 
-def _event(*, report: Report, kind: str, actor: Any = None, **details: Any) -> ReportEvent:
+def _event(*, report: Report, kind: str, actor: User | None = None, **details: Any) -> ReportEvent:
     return ReportEvent.objects.create(
         report=report,
         kind=kind,
@@ -125,7 +126,7 @@ def _overall_throttle(now: dt.datetime) -> None:
         raise TooManyAttempts()
 
 
-def _recent_sql(school_id: int | None, since: dt.datetime, limit: int) -> tuple[str, list]:
+def _recent_sql(school_id: int | None, since: dt.datetime, limit: int) -> tuple[str, list[Any]]:
     # Plain SQL: this runs on every public report, and building the ORM query cost more than
     # running it. The count stops at the limit, so its cost does not grow with the traffic.
     if school_id is None:
@@ -317,7 +318,7 @@ def report_reporter_write(
     return message
 
 
-def _require_triage(actor: Any, report: Report) -> None:
+def _require_triage(actor: User, report: Report) -> None:
     if not access.can(actor, Perm.REPORT_TRIAGE, report.school):
         raise AccessDenied()
 
@@ -366,7 +367,7 @@ def _update(report: Report, fields: dict[str, Any]) -> None:
         _public_set([report], public)
 
 
-def report_set_urgent(*, actor: Any, report: Report, urgent: bool) -> Report:
+def report_set_urgent(*, actor: User, report: Report, urgent: bool) -> Report:
     _require_triage(actor, report)
     if report.urgent == urgent:
         return report
@@ -382,7 +383,7 @@ def report_set_urgent(*, actor: Any, report: Report, urgent: bool) -> Report:
 
 
 def report_staff_write(
-    *, actor: Any, report: Report, body: str, ask_for_information: bool = False
+    *, actor: User, report: Report, body: str, ask_for_information: bool = False
 ) -> ReportMessage:
     """A reply the reporter will read with their receipt; optionally asking for more."""
     _require_triage(actor, report)
@@ -408,7 +409,7 @@ def report_staff_write(
     return message
 
 
-def report_merge(*, actor: Any, report: Report, into: Report) -> Report:
+def report_merge(*, actor: User, report: Report, into: Report) -> Report:
     """``report`` tells of the same thing as ``into``: it follows ``into`` from now on."""
     _require_triage(actor, report)
     if into.pk == report.pk or into.school_id != report.school_id:
@@ -427,7 +428,7 @@ def report_merge(*, actor: Any, report: Report, into: Report) -> Report:
     return report
 
 
-def report_dismiss(*, actor: Any, report: Report, reason: str) -> Report:
+def report_dismiss(*, actor: User, report: Report, reason: str) -> Report:
     _require_triage(actor, report)
     reason = reason.strip()
     if not reason:
@@ -443,7 +444,7 @@ def report_dismiss(*, actor: Any, report: Report, reason: str) -> Report:
     return report
 
 
-def report_record_view(*, actor: Any, report: Report, attachment: int | None = None) -> None:
+def report_record_view(*, actor: User, report: Report, attachment: int | None = None) -> None:
     """Who opened which report or file is audited: reading a child's report is an act too."""
     with transaction.atomic():
         if attachment is None:
@@ -454,7 +455,7 @@ def report_record_view(*, actor: Any, report: Report, attachment: int | None = N
             )
 
 
-def report_link_to_case(*, actor: Any, report: Report, case: Any, reporter_sees: str) -> None:
+def report_link_to_case(*, actor: User, report: Report, case: Any, reporter_sees: str) -> None:
     """``report`` is handled in ``case`` from now on (cases calls this when it opens a case
     from reports; the link itself is the case's). ``reporter_sees``: what the case's state
     lets the reporter know (its procedure's ``reporter_sees``). Inside the caller's

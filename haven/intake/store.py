@@ -47,7 +47,7 @@ _MARKER = 987_654_321_987_654_321
 
 
 @cache
-def _fields(model: type[models.Model]) -> tuple[models.Field, ...]:
+def _fields(model: type[models.Model]) -> tuple[models.Field[Any, Any], ...]:
     meta = model._meta
     return tuple(
         f
@@ -58,7 +58,7 @@ def _fields(model: type[models.Model]) -> tuple[models.Field, ...]:
 
 # Fields whose stored value is the Python value itself when it has exactly one of these types
 # (their preparation only converts other types): a third of the preparation time skipped.
-_AS_IS: dict[type[models.Field], tuple[type, ...]] = {
+_AS_IS: dict[type[models.Field[Any, Any]], tuple[type, ...]] = {
     models.CharField: (str,),
     models.TextField: (str,),
     models.BooleanField: (bool,),
@@ -69,7 +69,9 @@ _AS_IS: dict[type[models.Field], tuple[type, ...]] = {
 
 
 @cache
-def _plan(model: type[models.Model]) -> tuple[tuple[models.Field, str, tuple[type, ...]], ...]:
+def _plan(
+    model: type[models.Model],
+) -> tuple[tuple[models.Field[Any, Any], str, tuple[type, ...]], ...]:
     """Each field with its attribute and the value types it stores as they are."""
     for f in _fields(model):
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):

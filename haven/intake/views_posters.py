@@ -8,7 +8,7 @@ posters for is "not found", so that its existence is not told.
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from haven.intake import posters, selectors
 from haven.lib.errors import AccessDenied, HavenError, NotFound
 from haven.orgs.models import OrgUnit
+from haven.orgs.types import AuthedRequest
 
 
 def _pdf(pdf: bytes, filename: str) -> HttpResponse:
@@ -26,7 +27,7 @@ def _pdf(pdf: bytes, filename: str) -> HttpResponse:
 
 
 def _produce(
-    request: HttpRequest, school: OrgUnit, class_unit: posters.ClassChoice, filename: str
+    request: AuthedRequest, school: OrgUnit, class_unit: posters.ClassChoice, filename: str
 ) -> HttpResponse:
     try:
         pdf = posters.poster_produce(
@@ -45,7 +46,7 @@ def _produce(
 
 @login_required
 @require_POST
-def poster_school(request: HttpRequest, school_id: int) -> HttpResponse:
+def poster_school(request: AuthedRequest, school_id: int) -> HttpResponse:
     """The school's poster, or with ``classes=all`` every class's poster in one PDF."""
     try:
         school = selectors.poster_school_get(user=request.user, pk=school_id)
@@ -58,7 +59,7 @@ def poster_school(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def poster_class(request: HttpRequest, school_id: int, class_id: int) -> HttpResponse:
+def poster_class(request: AuthedRequest, school_id: int, class_id: int) -> HttpResponse:
     try:
         school = selectors.poster_school_get(user=request.user, pk=school_id)
         class_unit = selectors.poster_class_get(user=request.user, school=school, pk=class_id)

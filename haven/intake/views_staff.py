@@ -21,6 +21,7 @@ from haven.lib.forms import parse_id
 from haven.orgs import access
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
+from haven.orgs.types import AuthedRequest, User
 
 
 class InboxFilterForm(forms.Form):
@@ -46,7 +47,7 @@ class InboxFilterForm(forms.Form):
         label=gettext_lazy("Class"), queryset=OrgUnit.objects.none(), required=False
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any):
+    def __init__(self, *args: Any, user: User, **kwargs: Any):
         super().__init__(*args, **kwargs)
         schools = selectors.schools_for_triage(user=user)[:2]
         if len(schools) == 1:
@@ -77,7 +78,7 @@ def _report_or_404(request: HttpRequest, pk: int) -> Report:
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthedRequest) -> HttpResponse:
     if not access.has_anywhere(request.user, Perm.REPORT_VIEW):
         raise Http404()
     filter_form = InboxFilterForm(request.GET or None, user=request.user)
@@ -95,7 +96,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     report = _report_or_404(request, pk)
     services.report_record_view(actor=request.user, report=report)
     can_triage = access.can(request.user, Perm.REPORT_TRIAGE, report.school)
@@ -122,10 +123,10 @@ ACTIONS = {"urgent", "not_urgent", "reply", "ask", "merge", "dismiss"}
 
 @login_required
 @require_POST
-def report_act(request: HttpRequest, pk: int) -> HttpResponse:
+def report_act(request: AuthedRequest, pk: int) -> HttpResponse:
     report = _report_or_404(request, pk)
     action = request.POST.get("action", "")
-    user: Any = request.user
+    user = request.user
     try:
         if action in ("urgent", "not_urgent"):
             services.report_set_urgent(actor=user, report=report, urgent=action == "urgent")
@@ -162,7 +163,7 @@ def report_act(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def report_enter(request: HttpRequest) -> HttpResponse:
+def report_enter(request: AuthedRequest) -> HttpResponse:
     """A staff member records a report that came by phone, letter box, in person..."""
     schools = selectors.schools_for_entry(user=request.user)
     if not schools.exists():
@@ -206,7 +207,7 @@ def _token() -> str:
 
 
 @login_required
-def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+def attachment_download(request: AuthedRequest, pk: int, attachment_id: int) -> FileResponse:
     report = _report_or_404(request, pk)
     attachment = report.attachments.filter(pk=attachment_id).first()
     if attachment is None:

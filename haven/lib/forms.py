@@ -1,12 +1,15 @@
 """Parsing ids sent in forms, so that no value a browser can send becomes a server error."""
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 
 # Ids are 64-bit integers on every database; SQLite raises OverflowError on a larger one.
 LARGEST_ID = 2**63 - 1
+
+M = TypeVar("M", bound=models.Model)
 
 
 def parse_id(value: Any) -> int | None:
@@ -20,7 +23,7 @@ def parse_id(value: Any) -> int | None:
     return number if 0 < number <= LARGEST_ID else None
 
 
-class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField[M]):
     """Django's, but an id too large for the database is refused as a wrong choice (Django
     looks the ids up with ``pk__in``, where SQLite raises OverflowError: a 500)."""
 

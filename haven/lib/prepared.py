@@ -21,12 +21,14 @@ def fetch_one(sql: str, params: list[Any], using: str = "default") -> tuple[Any,
     with connection.cursor() as cursor:  # Django's checks: connection open, transaction usable
         if connection.vendor != "postgresql":
             cursor.execute(sql, params)
-            return cursor.fetchone()
+            row: tuple[Any, ...] | None = cursor.fetchone()
+            return row
         import psycopg  # only installed where PostgreSQL is used
 
         with connection.wrap_database_errors, psycopg.Cursor(cursor.connection) as bound:
             bound.execute(sql, params)
-            return bound.fetchone()
+            found: tuple[Any, ...] | None = bound.fetchone()
+            return found
 
 
 def fetch_batch(

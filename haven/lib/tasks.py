@@ -88,7 +88,8 @@ def task(function: Callable[P, T] | None = None, **kwargs: Any) -> Any:
         # A coroutine body is passed on as it is: a sync wrapper would hide that it is one.
         is_async = iscoroutinefunction(f)
         body = f if is_async else retry_on_lock(f)
-        return django_tasks.task(**kwargs)(body)
+        task: Task[P, T] = django_tasks.task(**kwargs)(body)
+        return task
 
     if function is not None:
         return wrapper(function)

@@ -8,20 +8,23 @@ place).
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 _lock = threading.Lock()
 _store: dict[Hashable, tuple[float, Any]] = {}
 
 
-def cached(key: Hashable, seconds: float, compute: Callable[[], Any]) -> Any:
+def cached(key: Hashable, seconds: float, compute: Callable[[], T]) -> T:
     now = time.monotonic()
     hit = _store.get(key)
     if hit is not None and hit[0] > now:
-        return hit[1]
+        found: T = hit[1]
+        return found
     value = compute()
     if value is None:
-        return None  # an unknown key may exist a moment later: never cache absence
+        return value  # None: an unknown key may exist a moment later: never cache absence
     with _lock:
         if len(_store) > 10_000:
             _store.clear()

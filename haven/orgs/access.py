@@ -24,6 +24,7 @@ from haven.orgs.models import (
     Role,
     subtree_condition,
 )
+from haven.orgs.types import Viewer, signed_in
 
 
 class Perm:
@@ -125,9 +126,9 @@ class Grant:
     time_zone: str
 
 
-def grants(user: Any) -> list[Grant]:
+def grants(user: Viewer) -> list[Grant]:
     """The user's memberships as (role, path), read once per user object."""
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+    if not signed_in(user) or not getattr(user, "is_active", False):
         return []
     cached: list[Grant] | None = getattr(user, "_haven_grants", None)
     if cached is None:
@@ -141,13 +142,13 @@ def grants(user: Any) -> list[Grant]:
     return cached
 
 
-def forget(user: Any) -> None:
+def forget(user: Viewer) -> None:
     """Drop the cached grants (after memberships change)."""
     if hasattr(user, "_haven_grants"):
-        del user._haven_grants  # type: ignore[attr-defined]
+        del user._haven_grants
 
 
-def is_operator(user: Any) -> bool:
+def is_operator(user: Viewer) -> bool:
     return bool(
         getattr(user, "is_authenticated", False)
         and getattr(user, "is_active", False)
@@ -155,45 +156,45 @@ def is_operator(user: Any) -> bool:
     )
 
 
-def paths_with(user: Any, perm: str) -> list[str]:
+def paths_with(user: Viewer, perm: str) -> list[str]:
     return [g.path for g in grants(user) if perm in ROLE_PERMS.get(g.role, frozenset())]
 
 
-def _operator_may(user: Any, perm: str) -> bool:
+def _operator_may(user: Viewer, perm: str) -> bool:
     return perm in OPERATOR_PERMS and is_operator(user)
 
 
-def has_anywhere(user: Any, perm: str) -> bool:
+def has_anywhere(user: Viewer, perm: str) -> bool:
     return _operator_may(user, perm) or bool(paths_with(user, perm))
 
 
-def can(user: Any, perm: str, unit: OrgUnit) -> bool:
+def can(user: Viewer, perm: str, unit: OrgUnit) -> bool:
     """May ``user`` do ``perm`` on ``unit``? True when a granting role sits on it or above."""
     if _operator_may(user, perm):
         return True
     return any(unit.path.startswith(path) for path in paths_with(user, perm))
 
 
-def require(user: Any, perm: str, unit: OrgUnit) -> None:
+def require(user: Viewer, perm: str, unit: OrgUnit) -> None:
     if not can(user, perm, unit):
         raise AccessDenied()
 
 
-def units(user: Any, perm: str = Perm.UNIT_VIEW) -> OrgUnitQuerySet:
+def units(user: Viewer, perm: str = Perm.UNIT_VIEW) -> OrgUnitQuerySet:
     """All units where ``user`` may do ``perm``: one indexed query."""
     if _operator_may(user, perm):
         return OrgUnit.objects.all()
     return OrgUnit.objects.subtree_of(*paths_with(user, perm))
 
 
-def memberships(user: Any, perm: str = Perm.MEMBER_VIEW) -> QuerySet[Membership]:
+def memberships(user: Viewer, perm: str = Perm.MEMBER_VIEW) -> QuerySet[Membership]:
     """Memberships on units where ``user`` may do ``perm``."""
     if _operator_may(user, perm):
         return Membership.objects.all()
     return Membership.objects.filter(unit__in=units(user, perm))
 
 
-def can_manage_jurisdiction(user: Any, jurisdiction: Any) -> bool:
+def can_manage_jurisdiction(user: Viewer, jurisdiction: Any) -> bool:
     """Its calendar and deadline defaults: operators, and administrators of a country (a unit
     at the top of the tree) under that jurisdiction."""
     if is_operator(user):
@@ -202,12 +203,12 @@ def can_manage_jurisdiction(user: Any, jurisdiction: Any) -> bool:
     return OrgUnit.objects.filter(pk__in=top, depth=0, jurisdiction=jurisdiction).exists()
 
 
-def roles_on(user: Any, unit: OrgUnit) -> set[str]:
+def roles_on(user: Viewer, unit: OrgUnit) -> set[str]:
     """Roles the user holds on ``unit`` or any unit above it."""
     return {g.role for g in grants(user) if unit.path.startswith(g.path)}
 
 
-def time_zone(user: Any) -> str | None:
+def time_zone(user: Viewer) -> str | None:
     """The time zone of the user's first unit's jurisdiction: where their schools are."""
     found = grants(user)
     return found[0].time_zone if found else None
@@ -216,7 +217,7 @@ def time_zone(user: Any) -> str | None:
 LITERAL_UNITS = 5000
 
 
-def unit_ids(user: Any, perm: str) -> Any:
+def unit_ids(user: Viewer, perm: str) -> Any:
     """The units of ``units(user, perm)`` as a list of ids when there are few (a school, a
     county), else as a subquery. With the ids spelled out both SQLite and PostgreSQL plan a
     school's case inbox from the (school, closed, opened) index instead of scanning cases."""
@@ -224,7 +225,7 @@ def unit_ids(user: Any, perm: str) -> Any:
     return ids if len(ids) <= LITERAL_UNITS else units(user, perm).values("pk")
 
 
-def member_school_ids(user: Any) -> list[int]:
+def member_school_ids(user: Viewer) -> list[int]:
     """Schools the user belongs to: a role on the school, on one of its classes or above it
     (partner agencies excluded: they see only what is referred to them)."""
     own = [g for g in grants(user) if g.role != Role.AGENCY]

@@ -26,9 +26,10 @@ from haven.orgs.models import (
     User,
     normalize_email,
 )
+from haven.orgs.types import acting_user
 
 
-class OrgUnitForm(forms.ModelForm):
+class OrgUnitForm(forms.ModelForm[OrgUnit]):
     class Meta:
         model = OrgUnit
         fields = ["parent", "kind", "code", "name", "jurisdiction", "calendar_region"]
@@ -99,7 +100,7 @@ class OrgUnitAdmin(ScopedAdmin):
         data = form.cleaned_data
         if change:
             saved = services.orgunit_update(
-                actor=request.user,
+                actor=acting_user(request),
                 unit=obj,
                 code=data["code"],
                 name=data["name"],
@@ -108,7 +109,7 @@ class OrgUnitAdmin(ScopedAdmin):
             )
         else:
             saved = services.orgunit_create(
-                actor=request.user,
+                actor=acting_user(request),
                 parent=data["parent"],
                 kind=data["kind"],
                 code=data["code"],
@@ -119,7 +120,7 @@ class OrgUnitAdmin(ScopedAdmin):
         obj.pk, obj.path = saved.pk, saved.path
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, User]):
     model = Membership
     extra = 0
     fields = ["unit", "role", "created_at"]
@@ -133,7 +134,7 @@ class MembershipInline(admin.TabularInline):
         return access.memberships(request.user, Perm.MEMBER_VIEW).select_related("unit")
 
 
-class UserInviteForm(forms.ModelForm):
+class UserInviteForm(forms.ModelForm[User]):
     """A new account always starts with one role, so it is inside someone's reach."""
 
     unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), label=_("unit"))
@@ -191,13 +192,13 @@ class UserAdmin(ScopedAdmin):
         data = form.cleaned_data
         if change:
             services.user_update(
-                actor=request.user,
+                actor=acting_user(request),
                 user=obj,
                 changes={field: data[field] for field in form.changed_data},
             )
             return
         created = services.user_invite(
-            actor=request.user,
+            actor=acting_user(request),
             email=data["email"],
             full_name=data["full_name"],
             language=data.get("language", ""),
@@ -209,7 +210,7 @@ class UserAdmin(ScopedAdmin):
         obj._state.adding = False
 
 
-class MembershipForm(forms.ModelForm):
+class MembershipForm(forms.ModelForm[Membership]):
     class Meta:
         model = Membership
         fields = ["user", "unit", "role"]
@@ -245,19 +246,19 @@ class MembershipAdmin(ScopedAdmin):
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         data = form.cleaned_data
         saved = services.membership_grant(
-            actor=request.user, user=data["user"], unit=data["unit"], role=data["role"]
+            actor=acting_user(request), user=data["user"], unit=data["unit"], role=data["role"]
         )
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: Membership) -> None:
-        services.membership_revoke(actor=request.user, membership=obj)
+        services.membership_revoke(actor=acting_user(request), membership=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
         for membership in queryset.select_related("unit", "user"):
-            services.membership_revoke(actor=request.user, membership=membership)
+            services.membership_revoke(actor=acting_user(request), membership=membership)
 
 
-class HolidayInline(admin.TabularInline):
+class HolidayInline(admin.TabularInline[Holiday, Jurisdiction]):
     model = Holiday
     extra = 1
     fields = ["date", "name"]
@@ -313,7 +314,7 @@ class JurisdictionAdmin(ScopedAdmin):
     def save_model(self, request: HttpRequest, obj: Jurisdiction, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         audit_record(
-            actor=request.user,
+            actor=acting_user(request),
             action="jurisdiction.update" if change else "jurisdiction.create",
             obj=obj,
             details={"changed": form.changed_data},
@@ -323,7 +324,7 @@ class JurisdictionAdmin(ScopedAdmin):
         super().save_formset(request, form, formset, change)
         if formset.has_changed():
             audit_record(
-                actor=request.user,
+                actor=acting_user(request),
                 action="jurisdiction.holidays",
                 obj=form.instance,
                 details={"rows": len(formset.forms)},

@@ -26,7 +26,7 @@ class HavenAdminSite(admin.AdminSite):
 site = HavenAdminSite(name="admin")
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class ScopedAdmin(admin.ModelAdmin[Any]):
     """Permissions from the access module; subclasses say which perm governs them."""
 
     perm_view: str = Perm.UNIT_MANAGE

@@ -79,7 +79,8 @@ def jurisdictions_read(path: Path = DATA / "jurisdictions.json") -> list[dict[st
     if len(set(codes)) != len(codes):
         raise reader.fail(root, "a jurisdiction code is used twice")
     # Plain values (not the reader's line-remembering mappings), as stored in the database.
-    return json.loads(json.dumps(found))
+    plain: list[dict[str, Any]] = json.loads(json.dumps(found))
+    return plain
 
 
 def jurisdictions_load(path: Path = DATA / "jurisdictions.json") -> int:

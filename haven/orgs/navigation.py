@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.orgs import access
 from haven.orgs.access import Perm
+from haven.orgs.types import Viewer, signed_in
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,9 @@ def register(entry: Entry) -> None:
         ENTRIES.sort(key=lambda e: e.order)
 
 
-def entries_for(user: Any, path: str = "") -> list[dict[str, Any]]:
+def entries_for(user: Viewer, path: str = "") -> list[dict[str, Any]]:
     """The user's entries; the one whose address is the longest start of ``path`` is current."""
-    if not getattr(user, "is_authenticated", False):
+    if not signed_in(user):
         return []
     entries: list[dict[str, Any]] = [
         {"label": e.label, "url": reverse(e.url_name), "current": False}

@@ -14,6 +14,7 @@ from haven.lib.errors import InvalidInput
 from haven.orgs import access
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit, Pupil
+from haven.orgs.types import User
 
 COLUMNS = ("class", "number", "given_name", "family_name")
 
@@ -27,7 +28,7 @@ class ImportResult:
 
 
 def pupil_add(
-    *, actor: Any, class_unit: OrgUnit, external_id: str, given_name: str, family_name: str
+    *, actor: User, class_unit: OrgUnit, external_id: str, given_name: str, family_name: str
 ) -> Pupil:
     result = pupils_import(
         actor=actor,
@@ -59,7 +60,7 @@ def read_csv(text: str) -> list[dict[str, str]]:
 
 def pupils_import(
     *,
-    actor: Any,
+    actor: User | None,
     school: OrgUnit,
     rows: Iterable[dict[str, str]],
     progress: Callable[[int], None] | None = None,
@@ -139,11 +140,11 @@ def pupils_import(
     return result
 
 
-def pupils_visible(user: Any) -> Any:
+def pupils_visible(user: User) -> Any:
     return Pupil.objects.filter(school__in=access.units(user, Perm.PUPIL_VIEW))
 
 
-def pupil_record_view(*, actor: Any, pupil: Pupil) -> None:
+def pupil_record_view(*, actor: User, pupil: Pupil) -> None:
     """Who opened which pupil's chronology is audited."""
     with transaction.atomic():
         audit_record(actor=actor, action="pupil.view", obj=pupil, org_unit=pupil.school)
@@ -162,7 +163,7 @@ def timeline_register(provider: TimelineProvider) -> None:
         TIMELINE_PROVIDERS.append(provider)
 
 
-def pupil_timeline(*, user: Any, pupil: Pupil) -> list[dict[str, Any]]:
+def pupil_timeline(*, user: User, pupil: Pupil) -> list[dict[str, Any]]:
     """The pupil's chronology from every registered app, oldest first."""
     entries = [e for provider in TIMELINE_PROVIDERS for e in provider(user=user, pupil=pupil)]
     return sorted(entries, key=lambda entry: entry["at"])

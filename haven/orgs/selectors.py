@@ -1,16 +1,15 @@
 """Reads of the organisation tree. Every selector takes the acting user."""
 
-from typing import Any
-
 from django.db.models import Count, QuerySet
 
 from haven.lib.errors import NotFound
 from haven.orgs import access
 from haven.orgs.access import Perm
 from haven.orgs.models import Membership, OrgUnit
+from haven.orgs.types import Viewer, signed_in
 
 
-def orgunit_roots_visible(*, user: Any) -> QuerySet[OrgUnit]:
+def orgunit_roots_visible(*, user: Viewer) -> QuerySet[OrgUnit]:
     """The top units of the user's reach: units they may see whose parent they may not."""
     visible = access.units(user, Perm.UNIT_VIEW)
     return (
@@ -21,7 +20,7 @@ def orgunit_roots_visible(*, user: Any) -> QuerySet[OrgUnit]:
     )
 
 
-def orgunit_get(*, user: Any, pk: int) -> OrgUnit:
+def orgunit_get(*, user: Viewer, pk: int) -> OrgUnit:
     """One unit the user may see; others are reported as not found, not as forbidden."""
     unit = (
         access.units(user, Perm.UNIT_VIEW)
@@ -34,7 +33,7 @@ def orgunit_get(*, user: Any, pk: int) -> OrgUnit:
     return unit
 
 
-def orgunit_children(*, user: Any, unit: OrgUnit) -> QuerySet[OrgUnit]:
+def orgunit_children(*, user: Viewer, unit: OrgUnit) -> QuerySet[OrgUnit]:
     return (
         access.units(user, Perm.UNIT_VIEW)
         .filter(parent=unit)
@@ -43,21 +42,21 @@ def orgunit_children(*, user: Any, unit: OrgUnit) -> QuerySet[OrgUnit]:
     )
 
 
-def orgunit_breadcrumbs(*, user: Any, unit: OrgUnit) -> list[OrgUnit]:
+def orgunit_breadcrumbs(*, user: Viewer, unit: OrgUnit) -> list[OrgUnit]:
     """Ancestors of ``unit`` that the user may see, root first."""
     return list(unit.ancestors() & access.units(user, Perm.UNIT_VIEW))
 
 
-def membership_list(*, user: Any, unit: OrgUnit) -> QuerySet[Membership]:
+def membership_list(*, user: Viewer, unit: OrgUnit) -> QuerySet[Membership]:
     """People holding a role directly on ``unit``, if the user may see members there."""
     if not access.can(user, Perm.MEMBER_VIEW, unit):
         return Membership.objects.none()
     return Membership.objects.filter(unit=unit).select_related("user").order_by("role")
 
 
-def membership_own(*, user: Any) -> QuerySet[Membership]:
+def membership_own(*, user: Viewer) -> QuerySet[Membership]:
     """The user's own roles, for their home page."""
-    if not getattr(user, "is_authenticated", False):
+    if not signed_in(user):
         return Membership.objects.none()
     return (
         Membership.objects.filter(user=user)

@@ -34,7 +34,7 @@ from haven.orgs.models import (
 )
 
 
-def _require(actor: Any, perm: str, unit: OrgUnit | None) -> None:
+def _require(actor: User | None, perm: str, unit: OrgUnit | None) -> None:
     if actor is None:
         return
     if unit is None:
@@ -46,7 +46,7 @@ def _require(actor: Any, perm: str, unit: OrgUnit | None) -> None:
 
 def orgunit_create(
     *,
-    actor: Any,
+    actor: User | None,
     parent: OrgUnit | None,
     kind: str,
     code: str,
@@ -105,7 +105,7 @@ def _calendar_region(jurisdiction: Jurisdiction, region: str) -> str:
 
 def orgunit_update(
     *,
-    actor: Any,
+    actor: User | None,
     unit: OrgUnit,
     code: str,
     name: str,
@@ -152,7 +152,7 @@ def orgunit_update(
 
 def user_create(
     *,
-    actor: Any,
+    actor: User | None,
     email: str,
     full_name: str,
     password: str | None = None,
@@ -181,7 +181,7 @@ def user_create(
 
 def user_invite(
     *,
-    actor: Any,
+    actor: User | None,
     email: str,
     full_name: str,
     language: str,
@@ -212,7 +212,7 @@ def invitation_send(*, user: User, base_url: str) -> None:
     send_mail(subject, body, None, [user.email])
 
 
-def user_update(*, actor: Any, user: User, changes: dict[str, Any]) -> User:
+def user_update(*, actor: User, user: User, changes: dict[str, Any]) -> User:
     """Change an account's name, language or active flag (as an administrator)."""
     allowed = {"email", "full_name", "language", "is_active"}
     if not access.is_operator(actor) and not any(
@@ -247,7 +247,7 @@ def user_set_language(*, user: User, language: str) -> None:
         audit_record(actor=user, action="user.language", obj=user, details={"language": language})
 
 
-def membership_grant(*, actor: Any, user: User, unit: OrgUnit, role: str) -> Membership:
+def membership_grant(*, actor: User | None, user: User, unit: OrgUnit, role: str) -> Membership:
     """Give ``user`` ``role`` on ``unit`` (and so on everything below it). Idempotent."""
     _require(actor, Perm.MEMBER_MANAGE, unit)
     if role not in access.ROLE_PERMS:
@@ -266,7 +266,7 @@ def membership_grant(*, actor: Any, user: User, unit: OrgUnit, role: str) -> Mem
     return membership
 
 
-def membership_revoke(*, actor: Any, membership: Membership) -> None:
+def membership_revoke(*, actor: User | None, membership: Membership) -> None:
     _require(actor, Perm.MEMBER_MANAGE, membership.unit)
     with transaction.atomic():
         audit_record(
@@ -280,7 +280,7 @@ def membership_revoke(*, actor: Any, membership: Membership) -> None:
     access.forget(membership.user)
 
 
-def auth_event_record(*, user: Any, action: str) -> None:
+def auth_event_record(*, user: User, action: str) -> None:
     """Log-ins, log-outs and password changes; no client address is kept."""
     with transaction.atomic():
         audit_record(actor=user, action=action, obj=user)

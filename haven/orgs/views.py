@@ -10,6 +10,7 @@ from haven.orgs import access, selectors, services
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
 from haven.orgs.pupils import pupil_record_view, pupil_timeline, pupils_visible
+from haven.orgs.types import AuthedRequest
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -23,18 +24,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthedRequest) -> HttpResponse:
     return render(request, "orgs/account.html", {})
 
 
 @login_required
-def orgunit_list(request: HttpRequest) -> HttpResponse:
+def orgunit_list(request: AuthedRequest) -> HttpResponse:
     roots = selectors.orgunit_roots_visible(user=request.user)
     return render(request, "orgs/orgunit_list.html", {"units": roots})
 
 
 @login_required
-def orgunit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def orgunit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         unit = selectors.orgunit_get(user=request.user, pk=pk)
     except NotFound as exc:
@@ -62,7 +63,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     known = language in dict(settings.LANGUAGES)
     if request.user.is_authenticated and known and response.status_code == 302:
-        services.user_set_language(user=request.user, language=language)  # type: ignore[arg-type]
+        services.user_set_language(user=request.user, language=language)
     return response
 
 
@@ -72,7 +73,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 @login_required
-def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def pupil_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """A pupil's chronology: only what the viewer may see of each case."""
     pupil = (
         pupils_visible(request.user).select_related("class_unit", "school").filter(pk=pk).first()

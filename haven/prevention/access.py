@@ -1,11 +1,10 @@
 """Who sees and keeps a school's prevention registers: plan, trainings, pledges, meetings,
 channels."""
 
-from typing import Any
-
 from haven.orgs import access
 from haven.orgs.access import can
 from haven.orgs.models import OrgUnit, Role
+from haven.orgs.types import Viewer
 
 
 class Perm(access.Perm):
@@ -39,7 +38,7 @@ access.grant(
 )
 
 
-def can_manage_prevention(user: Any, unit: OrgUnit) -> bool:
+def can_manage_prevention(user: Viewer, unit: OrgUnit) -> bool:
     """Change ``unit``'s plan, trainings and registers: a school's coordinators and principal;
     for a district or county (not a school, not a class) also its own inspectors."""
     if can(user, Perm.PREVENTION_MANAGE, unit):

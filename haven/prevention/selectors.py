@@ -13,6 +13,7 @@ from haven.lib.errors import NotFound
 from haven.orgs import access
 from haven.orgs.calendar import Period
 from haven.orgs.models import OrgUnit, User
+from haven.orgs.types import Viewer
 from haven.prevention import datafiles
 from haven.prevention.access import Perm
 from haven.prevention.models import (
@@ -61,7 +62,7 @@ def school_classes(school: OrgUnit) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.filter(parent=school, kind=OrgUnit.Kind.CLASS).order_by("name")
 
 
-def unit_get(*, user: Any, pk: int, perm: str = Perm.PREVENTION_VIEW) -> OrgUnit:
+def unit_get(*, user: Viewer, pk: int, perm: str = Perm.PREVENTION_VIEW) -> OrgUnit:
     """A unit the user may read the registers of; any other is not found."""
     unit = (
         access.units(user, perm)
@@ -75,14 +76,14 @@ def unit_get(*, user: Any, pk: int, perm: str = Perm.PREVENTION_VIEW) -> OrgUnit
     return unit
 
 
-def school_get(*, user: Any, pk: int, perm: str = Perm.PREVENTION_VIEW) -> OrgUnit:
+def school_get(*, user: Viewer, pk: int, perm: str = Perm.PREVENTION_VIEW) -> OrgUnit:
     unit = unit_get(user=user, pk=pk, perm=perm)
     if unit.kind != OrgUnit.Kind.SCHOOL:
         raise NotFound()
     return unit
 
 
-def top_unit(*, user: Any, perm: str) -> OrgUnit | None:
+def top_unit(*, user: Viewer, perm: str) -> OrgUnit | None:
     """The highest unit the user may read with ``perm`` (their natural starting page)."""
     return (
         access.units(user, perm)
@@ -93,7 +94,7 @@ def top_unit(*, user: Any, perm: str) -> OrgUnit | None:
     )
 
 
-def schools_for_pledge(*, user: Any) -> QuerySet[OrgUnit]:
+def schools_for_pledge(*, user: Viewer) -> QuerySet[OrgUnit]:
     """Schools where the user is on the staff (a pledge is signed for one's own school)."""
     return (
         OrgUnit.objects.filter(
@@ -110,7 +111,7 @@ def schools_for_pledge(*, user: Any) -> QuerySet[OrgUnit]:
 # The plan
 
 
-def plan_get(*, user: Any, unit: OrgUnit, year: int) -> PreventionPlan | None:
+def plan_get(*, user: Viewer, unit: OrgUnit, year: int) -> PreventionPlan | None:
     if not access.can(user, Perm.PREVENTION_VIEW, unit):
         raise NotFound()
     return PreventionPlan.objects.filter(unit=unit, year=year).first()
@@ -129,14 +130,14 @@ def plan_activities_by_goal(*, plan: PreventionPlan) -> list[tuple[str, str, lis
     return grouped
 
 
-def activity_get(*, user: Any, pk: int) -> PlanActivity:
+def activity_get(*, user: Viewer, pk: int) -> PlanActivity:
     activity = PlanActivity.objects.select_related("plan__unit__jurisdiction").filter(pk=pk).first()
     if activity is None or not access.can(user, Perm.PREVENTION_VIEW, activity.plan.unit):
         raise NotFound()
     return activity
 
 
-def plans_below(*, user: Any, unit: OrgUnit, year: int) -> list[dict[str, Any]]:
+def plans_below(*, user: Viewer, unit: OrgUnit, year: int) -> list[dict[str, Any]]:
     """Every plan of the year below ``unit`` (the unit's own included), with its completion."""
     if not access.can(user, Perm.PREVENTION_REVIEW, unit):
         raise NotFound()
@@ -155,7 +156,7 @@ def plans_below(*, user: Any, unit: OrgUnit, year: int) -> list[dict[str, Any]]:
 # Trainings
 
 
-def trainings_for(*, user: Any, unit: OrgUnit, year: int) -> QuerySet[Training]:
+def trainings_for(*, user: Viewer, unit: OrgUnit, year: int) -> QuerySet[Training]:
     """Trainings of the year held for the unit, the units above it (a zone's sessions for its
     principals) and the units below it."""
     if not access.can(user, Perm.PREVENTION_VIEW, unit):
@@ -172,7 +173,7 @@ def trainings_for(*, user: Any, unit: OrgUnit, year: int) -> QuerySet[Training]:
     )
 
 
-def training_get(*, user: Any, pk: int) -> Training:
+def training_get(*, user: Viewer, pk: int) -> Training:
     training = Training.objects.select_related("unit__jurisdiction").filter(pk=pk).first()
     if training is None or not access.can(user, Perm.PREVENTION_VIEW, training.unit):
         raise NotFound()
@@ -192,13 +193,13 @@ def training_eligible(*, training: Training) -> QuerySet[User]:
     )
 
 
-def staff_training(*, user: Any, school: OrgUnit, year: int) -> list[tuple[User, int]]:
+def staff_training(*, user: Viewer, school: OrgUnit, year: int) -> list[tuple[User, int]]:
     """Each staff member of the school and how many trainings they attended this year."""
     if not access.can(user, Perm.PREVENTION_VIEW, school):
         raise NotFound()
     start, end = calendar_of(school).year_bounds(year)
     return [
-        (member, member.sessions)  # type: ignore[attr-defined]
+        (member, member.sessions)
         for member in school_staff(school).annotate(
             sessions=Count(
                 "training_attendance",
@@ -233,7 +234,7 @@ def pledge_signed_late(pledge: Pledge, school: OrgUnit) -> bool:
     return signed_on.date() > calendar_of(school).pledge_deadline_in(pledge.year)
 
 
-def pledge_status(*, user: Any, school: OrgUnit, year: int) -> tuple[list[PledgeRow], dt.date]:
+def pledge_status(*, user: Viewer, school: OrgUnit, year: int) -> tuple[list[PledgeRow], dt.date]:
     """Every staff member and their pledge of the year; who has not signed by the deadline,
     and who signed after it."""
     if not access.can(user, Perm.PREVENTION_REVIEW, school):
@@ -255,11 +256,11 @@ def pledge_status(*, user: Any, school: OrgUnit, year: int) -> tuple[list[Pledge
     return rows, deadline
 
 
-def pledge_own(*, user: Any, school: OrgUnit, year: int) -> Pledge | None:
+def pledge_own(*, user: User, school: OrgUnit, year: int) -> Pledge | None:
     return Pledge.objects.filter(school=school, user=user, year=year).first()
 
 
-def commitments(*, user: Any, school: OrgUnit, year: int) -> dict[str, Any]:
+def commitments(*, user: Viewer, school: OrgUnit, year: int) -> dict[str, Any]:
     if not access.can(user, Perm.PREVENTION_REVIEW, school):
         raise NotFound()
     by_class = {
@@ -289,7 +290,7 @@ def semester_for(unit: OrgUnit, year: int) -> tuple[dt.date, dt.date]:
     return term.start, term.end
 
 
-def meetings_for(*, user: Any, school: OrgUnit, year: int) -> QuerySet[Meeting]:
+def meetings_for(*, user: Viewer, school: OrgUnit, year: int) -> QuerySet[Meeting]:
     if not access.can(user, Perm.PREVENTION_VIEW, school):
         raise NotFound()
     start, end = calendar_of(school).year_bounds(year)
@@ -309,7 +310,7 @@ class ClassMeetings:
 
 
 def class_meeting_counts(
-    *, user: Any, school: OrgUnit, year: int
+    *, user: Viewer, school: OrgUnit, year: int
 ) -> tuple[list[ClassMeetings], int]:
     """Per class, meetings held this semester; flagged below the jurisdiction's minimum."""
     if not access.can(user, Perm.PREVENTION_VIEW, school):
@@ -327,10 +328,7 @@ def class_meeting_counts(
             filter=counted & Q(prevention_meetings_held__kind=MeetingKind.PUPILS),
         ),
     )
-    rows = [
-        ClassMeetings(c, c.n_parents, c.n_pupils, c.n_parents < minimum)  # type: ignore[attr-defined]
-        for c in classes
-    ]
+    rows = [ClassMeetings(c, c.n_parents, c.n_pupils, c.n_parents < minimum) for c in classes]
     return rows, minimum
 
 
@@ -348,7 +346,7 @@ class ClassChannels:
         return self.poster_at is not None or bool(self.channels)
 
 
-def channel_status(*, user: Any, school: OrgUnit) -> tuple[list[ClassChannels], list[Any]]:
+def channel_status(*, user: Viewer, school: OrgUnit) -> tuple[list[ClassChannels], list[Any]]:
     """Per class: its poster's last print (from intake) and other channels made known; and
     the channels made known to the whole school."""
     if not access.can(user, Perm.PREVENTION_VIEW, school):

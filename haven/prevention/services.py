@@ -41,12 +41,12 @@ from haven.prevention.models import (
 from haven.prevention.selectors import STAFF_ROLES, school_staff, school_year_now, today_at
 
 
-def _require_manage(actor: Any, unit: OrgUnit) -> None:
+def _require_manage(actor: User, unit: OrgUnit) -> None:
     if not prevention_access.can_manage_prevention(actor, unit):
         raise AccessDenied()
 
 
-def _audit(actor: Any, action: str, obj: Any, unit: OrgUnit, **details: Any) -> None:
+def _audit(actor: User, action: str, obj: Any, unit: OrgUnit, **details: Any) -> None:
     audit_record(actor=actor, action=action, obj=obj, org_unit=unit, details=details)
 
 
@@ -58,7 +58,7 @@ def _clean_text(value: str, limit: int) -> str:
 
 
 def plan_create(
-    *, actor: Any, unit: OrgUnit, year: int, template: str = "", copy_previous: bool = False
+    *, actor: User, unit: OrgUnit, year: int, template: str = "", copy_previous: bool = False
 ) -> PreventionPlan:
     """A unit's plan for ``year``: empty, from a template, or a copy of last year's."""
     _require_manage(actor, unit)
@@ -162,7 +162,7 @@ def _check_activity(what: str, lead: str, goal: str, starts_on: Any, ends_on: An
 
 def activity_add(
     *,
-    actor: Any,
+    actor: User,
     plan: PreventionPlan,
     goal: str,
     what: str,
@@ -191,7 +191,7 @@ def activity_add(
 
 def activity_update(
     *,
-    actor: Any,
+    actor: User,
     activity: PlanActivity,
     status: str,
     evidence_note: str = "",
@@ -243,7 +243,7 @@ def activity_update(
     return activity
 
 
-def activity_record_evidence_view(*, actor: Any, activity: PlanActivity) -> None:
+def activity_record_evidence_view(*, actor: User, activity: PlanActivity) -> None:
     """Opening an evidence file is logged (it may show people)."""
     with transaction.atomic():
         _audit(actor, "prevention.evidence_viewed", activity, activity.plan.unit)
@@ -254,7 +254,7 @@ def activity_record_evidence_view(*, actor: Any, activity: PlanActivity) -> None
 
 def training_record(
     *,
-    actor: Any,
+    actor: User,
     unit: OrgUnit,
     topic: str,
     held_on: dt.date,
@@ -281,7 +281,7 @@ def training_record(
     return training
 
 
-def training_attendance_set(*, actor: Any, training: Training, user_ids: Iterable[int]) -> int:
+def training_attendance_set(*, actor: User, training: Training, user_ids: Iterable[int]) -> int:
     """Who attended: staff of the training's unit and below. Returns how many."""
     _require_manage(actor, training.unit)
     wanted = {int(pk) for pk in user_ids}
@@ -316,7 +316,7 @@ def _already_signed(pledge: Pledge) -> str:
     return formats.date_format(timezone.localtime(pledge.signed_at).date(), "SHORT_DATE_FORMAT")
 
 
-def pledge_sign(*, actor: Any, school: OrgUnit, text_version: int | None = None) -> Pledge:
+def pledge_sign(*, actor: User, school: OrgUnit, text_version: int | None = None) -> Pledge:
     """The actor accepts this school year's pledge text, as shown in their language."""
     access.require(actor, Perm.PLEDGE_SIGN, school)
     if school.kind != OrgUnit.Kind.SCHOOL:
@@ -354,7 +354,7 @@ def pledge_sign(*, actor: Any, school: OrgUnit, text_version: int | None = None)
     return pledge
 
 
-def pledge_record_paper(*, actor: Any, school: OrgUnit, user: User, signed_on: dt.date) -> Pledge:
+def pledge_record_paper(*, actor: User, school: OrgUnit, user: User, signed_on: dt.date) -> Pledge:
     """A coordinator records a pledge signed on paper."""
     _require_manage(actor, school)
     if not school_staff(school).filter(pk=user.pk).exists():
@@ -396,7 +396,7 @@ def pledge_record_paper(*, actor: Any, school: OrgUnit, user: User, signed_on: d
 
 
 def class_commitment_record(
-    *, actor: Any, class_unit: OrgUnit, signed_on: dt.date, note: str = ""
+    *, actor: User, class_unit: OrgUnit, signed_on: dt.date, note: str = ""
 ) -> ClassCommitment:
     school = class_unit.parent
     if class_unit.kind != OrgUnit.Kind.CLASS or school is None:
@@ -424,7 +424,7 @@ def class_commitment_record(
 
 
 def school_commitment_record(
-    *, actor: Any, school: OrgUnit, submitted_on: dt.date, note: str = ""
+    *, actor: User, school: OrgUnit, submitted_on: dt.date, note: str = ""
 ) -> SchoolCommitment:
     _require_manage(actor, school)
     if school.kind != OrgUnit.Kind.SCHOOL:
@@ -455,7 +455,7 @@ def school_commitment_record(
 
 def meeting_record(
     *,
-    actor: Any,
+    actor: User,
     school: OrgUnit,
     kind: str,
     held_on: dt.date,
@@ -495,7 +495,7 @@ def meeting_record(
 
 
 def channel_record(
-    *, actor: Any, school: OrgUnit, unit: OrgUnit, kind: str, detail: str, published_on: dt.date
+    *, actor: User, school: OrgUnit, unit: OrgUnit, kind: str, detail: str, published_on: dt.date
 ) -> ChannelPublication:
     """A channel (hotline, letter box, chat bot) made known to a class or the whole school."""
     _require_manage(actor, school)

@@ -22,6 +22,7 @@ from haven.lib.errors import HavenError, InvalidInput, NotFound
 from haven.lib.forms import parse_id
 from haven.orgs import access
 from haven.orgs.models import OrgUnit
+from haven.orgs.types import AuthedRequest, User
 from haven.prevention import access as prevention_access
 from haven.prevention import compliance, datafiles, forms, selectors, services
 from haven.prevention.access import Perm
@@ -69,7 +70,7 @@ def _with_year(url_name: str, pk: int, year: int) -> str:
     return f"{reverse(url_name, args=[pk])}?year={year}"
 
 
-def _tabs(user: Any, unit: OrgUnit, year: int | None) -> list[dict[str, Any]]:
+def _tabs(user: User, unit: OrgUnit, year: int | None) -> list[dict[str, Any]]:
     """The register pages of ``unit`` this user may open."""
     school = unit.kind == OrgUnit.Kind.SCHOOL
     review = access.can(user, Perm.PREVENTION_REVIEW, unit)
@@ -99,7 +100,7 @@ def _tabs(user: Any, unit: OrgUnit, year: int | None) -> list[dict[str, Any]]:
 
 
 def _render(
-    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+    request: AuthedRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     unit = context.get("unit")
     if unit is not None:
@@ -110,7 +111,7 @@ def _render(
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """The user's starting page: the overview of their highest unit, or their school's plan."""
     top = selectors.top_unit(user=request.user, perm=Perm.PREVENTION_REVIEW)
     if top is not None:
@@ -125,7 +126,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @not_found_on_refusal
-def overview(request: HttpRequest, unit_id: int) -> HttpResponse:
+def overview(request: AuthedRequest, unit_id: int) -> HttpResponse:
     """The compliance overview: one row per school at or below the unit, and the total."""
     unit = selectors.unit_get(user=request.user, pk=unit_id, perm=Perm.PREVENTION_REVIEW)
     year = _year(request, unit)
@@ -186,13 +187,13 @@ def overview(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 @login_required
 @not_found_on_refusal
-def plan(request: HttpRequest, unit_id: int) -> HttpResponse:
+def plan(request: AuthedRequest, unit_id: int) -> HttpResponse:
     unit = selectors.unit_get(user=request.user, pk=unit_id)
     return _plan_page(request, unit, _year(request, unit))
 
 
 def _plan_page(
-    request: HttpRequest, unit: OrgUnit, year: int, activity_form: Any = None
+    request: AuthedRequest, unit: OrgUnit, year: int, activity_form: Any = None
 ) -> HttpResponse:
     """The plan page; ``activity_form`` is a refused new activity, shown again as typed."""
     found = selectors.plan_get(user=request.user, unit=unit, year=year)
@@ -227,7 +228,7 @@ def _plan_page(
 @login_required
 @require_POST
 @not_found_on_refusal
-def plan_create(request: HttpRequest, unit_id: int) -> HttpResponse:
+def plan_create(request: AuthedRequest, unit_id: int) -> HttpResponse:
     unit = selectors.unit_get(user=request.user, pk=unit_id)
     year = _year(request, unit)
     source = request.POST.get("source", "")
@@ -250,7 +251,7 @@ def plan_create(request: HttpRequest, unit_id: int) -> HttpResponse:
 @login_required
 @require_POST
 @not_found_on_refusal
-def activity_add(request: HttpRequest, unit_id: int) -> HttpResponse:
+def activity_add(request: AuthedRequest, unit_id: int) -> HttpResponse:
     unit = selectors.unit_get(user=request.user, pk=unit_id)
     year = _year(request, unit)
     found = selectors.plan_get(user=request.user, unit=unit, year=year)
@@ -273,7 +274,7 @@ def activity_add(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 @login_required
 @not_found_on_refusal
-def activity(request: HttpRequest, pk: int) -> HttpResponse:
+def activity(request: AuthedRequest, pk: int) -> HttpResponse:
     """One activity: its progress, evidence and result; managers record them here."""
     found = selectors.activity_get(user=request.user, pk=pk)
     unit = found.plan.unit
@@ -322,7 +323,7 @@ def activity(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @not_found_on_refusal
-def activity_evidence(request: HttpRequest, pk: int) -> FileResponse:
+def activity_evidence(request: AuthedRequest, pk: int) -> FileResponse:
     found: PlanActivity = selectors.activity_get(user=request.user, pk=pk)
     if not found.evidence_file:
         raise Http404()
@@ -335,7 +336,7 @@ def activity_evidence(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @not_found_on_refusal
-def trainings(request: HttpRequest, unit_id: int) -> HttpResponse:
+def trainings(request: AuthedRequest, unit_id: int) -> HttpResponse:
     unit = selectors.unit_get(user=request.user, pk=unit_id)
     year = _year(request, unit)
     manage = prevention_access.can_manage_prevention(request.user, unit)
@@ -375,7 +376,7 @@ def trainings(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 @login_required
 @not_found_on_refusal
-def training(request: HttpRequest, pk: int) -> HttpResponse:
+def training(request: AuthedRequest, pk: int) -> HttpResponse:
     found = selectors.training_get(user=request.user, pk=pk)
     manage = prevention_access.can_manage_prevention(request.user, found.unit)
     if request.method == "POST":
@@ -413,7 +414,7 @@ def training(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @not_found_on_refusal
-def pledge_sign(request: HttpRequest) -> HttpResponse:
+def pledge_sign(request: AuthedRequest) -> HttpResponse:
     """A staff member reads this year's pledge text and signs it."""
     schools = list(selectors.schools_for_pledge(user=request.user))
     if not schools:
@@ -457,7 +458,7 @@ def pledge_sign(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @not_found_on_refusal
-def pledges(request: HttpRequest, unit_id: int) -> HttpResponse:
+def pledges(request: AuthedRequest, unit_id: int) -> HttpResponse:
     """Who signed this year's pledge and who has not by the deadline; the class and school
     commitments. Coordinators record paper signatures and commitments here."""
     school = selectors.school_get(user=request.user, pk=unit_id, perm=Perm.PREVENTION_REVIEW)
@@ -535,7 +536,7 @@ def pledges(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 @login_required
 @not_found_on_refusal
-def meetings(request: HttpRequest, unit_id: int) -> HttpResponse:
+def meetings(request: AuthedRequest, unit_id: int) -> HttpResponse:
     school = selectors.school_get(user=request.user, pk=unit_id)
     year = _year(request, school)
     manage = prevention_access.can_manage_prevention(request.user, school)
@@ -583,7 +584,7 @@ def meetings(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 @login_required
 @not_found_on_refusal
-def channels(request: HttpRequest, unit_id: int) -> HttpResponse:
+def channels(request: AuthedRequest, unit_id: int) -> HttpResponse:
     school = selectors.school_get(user=request.user, pk=unit_id)
     manage = prevention_access.can_manage_prevention(request.user, school)
     classes = selectors.school_classes(school)

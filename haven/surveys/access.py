@@ -1,11 +1,10 @@
 """Who sees survey campaigns and results: a school's results are for the staff of that school
 only; the levels above see sums over their schools, never a class."""
 
-from typing import Any
-
 from haven.orgs import access
 from haven.orgs.access import ROLE_PERMS, grants, paths_with
 from haven.orgs.models import OrgUnit, OrgUnitQuerySet, Role
+from haven.orgs.types import Viewer
 
 
 class Perm(access.Perm):
@@ -24,7 +23,7 @@ access.grant(
 )
 
 
-def survey_school_staff(user: Any, school: OrgUnit, perm: str = Perm.SURVEY_RESULTS) -> bool:
+def survey_school_staff(user: Viewer, school: OrgUnit, perm: str = Perm.SURVEY_RESULTS) -> bool:
     """Does the user hold ``perm`` through a role on this school itself (or one of its
     classes)? A role higher up the tree does not count: class results stay in the school."""
     return any(
@@ -33,7 +32,7 @@ def survey_school_staff(user: Any, school: OrgUnit, perm: str = Perm.SURVEY_RESU
     )
 
 
-def survey_schools(user: Any, perm: str = Perm.SURVEY_RESULTS) -> OrgUnitQuerySet:
+def survey_schools(user: Viewer, perm: str = Perm.SURVEY_RESULTS) -> OrgUnitQuerySet:
     """The schools whose campaigns the user may see as their own staff."""
     paths = [g.path for g in grants(user) if perm in ROLE_PERMS.get(g.role, frozenset())]
     # A role on a class counts for its school.
@@ -42,6 +41,6 @@ def survey_schools(user: Any, perm: str = Perm.SURVEY_RESULTS) -> OrgUnitQuerySe
     return OrgUnit.objects.filter(pk__in=ids, kind="school")
 
 
-def survey_rollup_units(user: Any) -> OrgUnitQuerySet:
+def survey_rollup_units(user: Viewer) -> OrgUnitQuerySet:
     """The units (above schools) whose summed results the user may read."""
     return OrgUnit.objects.filter(path__in=paths_with(user, Perm.SURVEY_ROLLUP))

@@ -12,30 +12,31 @@ from django.db.models import QuerySet
 from haven.lib.errors import NotFound
 from haven.orgs import access
 from haven.orgs.models import OrgUnit
+from haven.orgs.types import Viewer
 from haven.surveys import access as survey_access
 from haven.surveys.access import Perm
 from haven.surveys.models import Campaign, UnitAggregate
 
 
-def campaigns_visible(user: Any) -> QuerySet[Campaign]:
+def campaigns_visible(user: Viewer) -> QuerySet[Campaign]:
     schools = survey_access.survey_schools(
         user, Perm.SURVEY_RESULTS
     ) | survey_access.survey_schools(user, Perm.SURVEY_MANAGE)
     return Campaign.objects.filter(school__in=schools.values("pk")).select_related("school")
 
 
-def schools_managed(user: Any) -> QuerySet[OrgUnit]:
+def schools_managed(user: Viewer) -> QuerySet[OrgUnit]:
     return survey_access.survey_schools(user, Perm.SURVEY_MANAGE).order_by("name")
 
 
-def school_managed_get(*, user: Any, pk: int) -> OrgUnit:
+def school_managed_get(*, user: Viewer, pk: int) -> OrgUnit:
     school = schools_managed(user).filter(pk=pk).first()
     if school is None:
         raise NotFound()
     return school
 
 
-def campaign_get(*, user: Any, pk: int, perm: str = Perm.SURVEY_RESULTS) -> Campaign:
+def campaign_get(*, user: Viewer, pk: int, perm: str = Perm.SURVEY_RESULTS) -> Campaign:
     """The campaign, if the user holds ``perm`` as staff of its school; else NotFound."""
     campaign = Campaign.objects.select_related("school__jurisdiction").filter(pk=pk).first()
     if campaign is None or not survey_access.survey_school_staff(user, campaign.school, perm):
@@ -43,12 +44,12 @@ def campaign_get(*, user: Any, pk: int, perm: str = Perm.SURVEY_RESULTS) -> Camp
     return campaign
 
 
-def rollup_units(user: Any) -> QuerySet[OrgUnit]:
+def rollup_units(user: Viewer) -> QuerySet[OrgUnit]:
     """The units above schools whose summed results the user reads."""
     return survey_access.survey_rollup_units(user).exclude(kind__in=["school", "class"])
 
 
-def rollup_unit_get(*, user: Any, pk: int) -> OrgUnit:
+def rollup_unit_get(*, user: Viewer, pk: int) -> OrgUnit:
     """A unit at or below one of the user's roll-up units (and above the schools)."""
     unit = OrgUnit.objects.filter(pk=pk).exclude(kind__in=["school", "class"]).first()
     if unit is None or not access.can(user, Perm.SURVEY_ROLLUP, unit):

@@ -21,6 +21,7 @@ from haven.audit.services import audit_record
 from haven.lib.errors import HavenError, InvalidInput
 from haven.orgs import access
 from haven.orgs.models import OrgUnit, Pupil
+from haven.orgs.types import User
 from haven.security.services import throttle_count, throttle_hit
 from haven.surveys import codes, instruments, scoring
 from haven.surveys.access import Perm
@@ -101,7 +102,7 @@ def _school_questions(raw: Any) -> list[Item]:
 
 def campaign_create(
     *,
-    actor: Any,
+    actor: User,
     school: OrgUnit,
     title: str,
     classes: list[OrgUnit] | None,
@@ -163,7 +164,7 @@ def campaign_create(
     return campaign
 
 
-def campaign_close(*, actor: Any, campaign: Campaign) -> Campaign:
+def campaign_close(*, actor: User, campaign: Campaign) -> Campaign:
     """Close a campaign early (or confirm its end); its results are refreshed."""
     access.require(actor, Perm.SURVEY_MANAGE, campaign.school)
     if campaign.status == Campaign.Status.CLOSED:
@@ -184,7 +185,7 @@ def campaign_close(*, actor: Any, campaign: Campaign) -> Campaign:
 
 
 def codes_generate(
-    *, actor: Any, campaign: Campaign, class_unit: OrgUnit, count: int | None = None
+    *, actor: User, campaign: Campaign, class_unit: OrgUnit, count: int | None = None
 ) -> list[str]:
     """New one-time codes for a class: as many as pupils on its roster, or ``count``.
 

@@ -21,6 +21,7 @@ from haven.audit.services import audit_record
 from haven.lib.errors import HavenError, NotFound
 from haven.lib.pdf import html_to_pdf
 from haven.orgs.models import OrgUnit
+from haven.orgs.types import AuthedRequest, User
 from haven.surveys import exports, results, selectors, services, slips
 from haven.surveys.access import Perm
 from haven.surveys.aggregates import campaign_aggregate
@@ -49,7 +50,7 @@ def _download(content: bytes | str, filename: str, content_type: str) -> HttpRes
 
 
 @login_required
-def campaign_list(request: HttpRequest) -> HttpResponse:
+def campaign_list(request: AuthedRequest) -> HttpResponse:
     campaigns = selectors.campaigns_visible(request.user).order_by("-opens_at")[:200]
     context = {
         "campaigns": campaigns,
@@ -61,7 +62,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def campaign_create(request: HttpRequest, school_id: int) -> HttpResponse:
+def campaign_create(request: AuthedRequest, school_id: int) -> HttpResponse:
     try:
         school = selectors.school_managed_get(user=request.user, pk=school_id)
     except NotFound as exc:
@@ -93,7 +94,7 @@ def campaign_create(request: HttpRequest, school_id: int) -> HttpResponse:
 
 
 @login_required
-def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """Progress: codes made, started and sent per class, with the response rate."""
     campaign = _campaign_or_404(request, pk, Perm.SURVEY_MANAGE)
     rows = services.progress(campaign)
@@ -111,7 +112,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def campaign_codes(request: HttpRequest, pk: int, class_id: int) -> HttpResponse:
+def campaign_codes(request: AuthedRequest, pk: int, class_id: int) -> HttpResponse:
     """New codes for one class, straight into a PDF of slips (the only time they exist)."""
     campaign = _campaign_or_404(request, pk, Perm.SURVEY_MANAGE)
     class_unit = OrgUnit.objects.filter(pk=class_id, kind=OrgUnit.Kind.CLASS).first()
@@ -142,7 +143,7 @@ def campaign_codes(request: HttpRequest, pk: int, class_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_close(request: AuthedRequest, pk: int) -> HttpResponse:
     campaign = _campaign_or_404(request, pk, Perm.SURVEY_MANAGE)
     services.campaign_close(actor=request.user, campaign=campaign)
     messages.success(request, _("The campaign is closed."))
@@ -153,7 +154,7 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
 # Results
 
 
-def _school_context(campaign: Campaign, user: Any) -> dict[str, Any]:
+def _school_context(campaign: Campaign, user: User) -> dict[str, Any]:
     """The school's protected results for one campaign, its classes, trend and benchmark."""
     own = campaign_aggregate(campaign)
     earlier = (
@@ -227,7 +228,7 @@ def _school_context(campaign: Campaign, user: Any) -> dict[str, Any]:
 
 
 @login_required
-def campaign_results(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_results(request: AuthedRequest, pk: int) -> HttpResponse:
     campaign = _campaign_or_404(request, pk, Perm.SURVEY_RESULTS)
     context = _school_context(campaign, request.user)
     audit_record(
@@ -237,7 +238,7 @@ def campaign_results(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def campaign_results_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_results_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     from django.template.loader import render_to_string
 
     campaign = _campaign_or_404(request, pk, Perm.SURVEY_RESULTS)
@@ -251,7 +252,7 @@ def campaign_results_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def campaign_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def campaign_export(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
     campaign = _campaign_or_404(request, pk, Perm.SURVEY_RESULTS)
     shown = results.build_results(
         campaign_aggregate(campaign), min_group=min_group(), salt=_salt("campaign", campaign.pk)
@@ -334,7 +335,7 @@ def _unit_context(request: HttpRequest, unit: OrgUnit) -> dict[str, Any]:
 
 
 @login_required
-def unit_results(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_results(request: AuthedRequest, pk: int) -> HttpResponse:
     """The level above: the unit's summed results and each unit or school below it."""
     try:
         unit = selectors.rollup_unit_get(user=request.user, pk=pk)
@@ -352,7 +353,7 @@ def unit_results(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def unit_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def unit_export(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
     """The Dutch inspectorate's three domains as school means, one line per school below."""
     try:
         unit = selectors.rollup_unit_get(user=request.user, pk=pk)
