@@ -13,7 +13,8 @@ database did: about a millisecond of Python per row):
   Python's own ``str()`` gives, with the key put in by SQL (``_key_text``): nothing of
   ``Report.__str__`` is written again here.
 
-Both run as one transaction (``prepared.fetch_batch``: on PostgreSQL in one round trip).
+Both run as one transaction (``prepared.fetch_last``: on PostgreSQL in one round trip); the
+audit row returns the report's new key, so only its result is read.
 Values go through the fields' own preparation (``pre_save``, ``get_db_prep_save``, skipped
 only where it would return the value unchanged), so defaults, JSON and time zones behave as in
 ``save()``; signals and ``save()`` overrides are skipped (Report and AuditEvent have none but
@@ -125,6 +126,7 @@ def insert_sql(
     source: str = "",
     condition: str = "",
     using: str = "default",
+    returning: str = "",
 ) -> str:
     """``INSERT INTO <table> (<every field>) SELECT %s, ... RETURNING <pk>``, from the model's
     fields. ``derived``: (field name, SQL) for fields computed in SQL, after the others;
@@ -139,7 +141,7 @@ def insert_sql(
     sql += f" SELECT {', '.join(sources)}"
     sql += f" FROM {source}" if source else ""
     sql += f" WHERE {condition}" if condition else ""
-    return sql + f" RETURNING {qn(model._meta.pk.column)}"
+    return sql + f" RETURNING {qn(returning or model._meta.pk.column)}"
 
 
 def _key_text(instance: models.Model, text: Any, key_sql: str) -> tuple[str, list[str]]:
@@ -186,6 +188,8 @@ def report_store(
         source=f"{qn(Report._meta.db_table)}",
         condition=f"{qn('receipt_lookup')} = %s",
         using=using,
+        # The report's key: the audit row exists only if the report was stored.
+        returning=AuditEvent._meta.get_field("object_id").column,
     )
     audit_params = [
         *values(AuditEvent, audit, connection, skip=("object_id", "object_repr")),
@@ -195,12 +199,12 @@ def report_store(
     ]
     # Files are stored by the ORM (the storage writes them) once the report has its key.
     with transaction.atomic(using=using) if files else contextlib.nullcontext():
-        stored, _audit = prepared.fetch_batch(
+        stored = prepared.fetch_last(
             [(report_sql, report_params), (audit_sql, audit_params)], using
         )
         if stored is None:
             return False
-        report.pk = stored[0]
+        report.pk = int(stored[0])
         report._state.adding, report._state.db = False, using
         for item in files:
             ReportAttachment.objects.using(using).create(

@@ -31,30 +31,30 @@ def fetch_one(sql: str, params: list[Any], using: str = "default") -> tuple[Any,
             return found
 
 
-def fetch_batch(
+def fetch_last(
     statements: Sequence[tuple[str, list[Any]]], using: str = "default"
-) -> list[tuple[Any, ...] | None]:
-    """Run ``statements`` in order as one transaction; the first row of each (or None).
+) -> tuple[Any, ...] | None:
+    """Run ``statements`` in order as one transaction; the first row of the last (or None).
 
-    On PostgreSQL in one round trip: in pipeline mode, statements sent before the pipeline's
-    sync are one transaction (implicit, or a savepoint of the caller's), and an error in any
-    of them leaves none stored. Elsewhere one after the other inside ``atomic``. Each statement
-    must return rows (``RETURNING``)."""
+    On PostgreSQL in one round trip, through one cursor: in pipeline mode, statements sent
+    before the pipeline's sync are one transaction (implicit, or a savepoint of the caller's),
+    and an error in any of them leaves none stored. Elsewhere one after the other inside
+    ``atomic``. The last statement must return rows (``RETURNING``); the earlier ones' rows are
+    not read (the last one can tell from them whether they stored anything)."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         with transaction.atomic(using=using):
-            return [fetch_one(sql, params, using) for sql, params in statements]
+            row = None
+            for sql, params in statements:
+                row = fetch_one(sql, params, using)
+            return row
     import psycopg
 
     outer = transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()
     with outer, connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.connection
-        cursors = [psycopg.Cursor(raw) for _ in statements]
-        try:
+        with psycopg.Cursor(raw) as bound:
             with raw.pipeline():
-                for bound, (sql, params) in zip(cursors, statements, strict=True):
+                for sql, params in statements:
                     bound.execute(sql, params)
-            return [bound.fetchone() for bound in cursors]
-        finally:
-            for bound in cursors:
-                bound.close()
+            return bound.fetchone()
