@@ -39,7 +39,7 @@ from haven.orgs import access
 from haven.orgs.calendar import calendar_for
 from haven.orgs.models import OrgUnit, Role, User
 from haven.procedures import engine, loader
-from haven.procedures.loader import Procedure, Timer
+from haven.procedures.loader import PUPIL_SIDES, Procedure, Timer
 
 EDITABLE = {"title", "narrative", "case_type", "severity", "determination", "determination_reason"}
 
@@ -81,8 +81,14 @@ def _deadline(
 
 
 def case_facts(case: Case) -> dict[str, str]:
-    """The facts a procedure's conditions (``when``) look at."""
-    return {"severity": case.severity, "case_type": case.case_type}
+    """The facts a procedure's conditions (``when``) look at; ``pupils``: the sides (victim,
+    aggressor) on which the case has a pupil, i.e. a party who is not staff."""
+    sides = case.parties.filter(is_staff=False, role__in=PUPIL_SIDES).values_list("role", flat=True)
+    return {
+        "severity": case.severity,
+        "case_type": case.case_type,
+        "pupils": " ".join(sorted(set(sides))),
+    }
 
 
 def _already_met(case: Case, timer: Timer) -> bool:
@@ -362,6 +368,8 @@ def case_party_add(
         )
         _event(case, "party", actor, role=role)
         _audit(actor, "case.party", case, role=role)
+        # A pupil on a new side may make a notification due (Romania: that side's parents).
+        _resync_conditional_timers(case, procedure_of(case), actor)
     return party
 
 

@@ -1,6 +1,7 @@
 """The one engine every case change goes through: the procedure file decides, this applies it."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -75,8 +76,13 @@ def timer_applies(timer: Timer, facts: dict[str, str]) -> bool:
     return applies(timer, **_condition_facts(facts))
 
 
-def _condition_facts(facts: dict[str, str]) -> dict[str, str]:
-    return {"severity": facts.get("severity", ""), "case_type": facts.get("case_type", "")}
+def _condition_facts(facts: dict[str, str]) -> dict[str, Any]:
+    """``facts["pupils"]`` is the space-separated sides (victim, aggressor) with a pupil."""
+    return {
+        "severity": facts.get("severity", ""),
+        "case_type": facts.get("case_type", ""),
+        "pupils": frozenset(facts.get("pupils", "").split()),
+    }
 
 
 def field_label(name: str) -> str:

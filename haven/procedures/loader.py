@@ -11,10 +11,12 @@ missed, each exactly once (haven.cases.services.clock_sweep). They come from two
   stopped when the notification is recorded with its proof; ``remind_before`` and
   ``escalate_to`` (default ``inspector``) as for timers. Their clock code is ``notify:<code>``.
 
-Either may carry ``when: {severity: [...], case_type: [...]}``: it then applies only to cases
-whose facts match (any listed code; every fact given). A notification that does not apply is
-not asked for by the steps that list it, and its deadline does not run; when a case's
-severity or type changes, its conditional deadlines start (from then) or are dropped.
+Either may carry ``when: {severity: [...], case_type: [...], pupils: [...]}``: it then applies
+only to cases whose facts match (any listed code; every fact given). ``pupils`` lists party roles
+(``victim``, ``aggressor``): the case has a pupil (a party who is not staff) in one of them.
+A notification that does not apply is not asked for by the steps that list it, and its deadline
+does not run; when a case's severity, type or pupils change, its conditional deadlines start
+(from then) or are dropped.
 """
 
 from dataclasses import dataclass, field
@@ -32,7 +34,9 @@ CASE_FIELDS = {"case_type", "severity", "determination", "categories", "narrativ
 DURATION_UNITS = {"hours", "calendar_days", "school_days"}
 REPORTER_VIEWS = {"received", "handling", "closed"}
 # What a condition (`when:`) may look at: the case's facts, as codes of the procedure's lists.
-CONDITION_FACTS = {"severity": "severities", "case_type": "case_types"}
+CONDITION_FACTS = {"severity": "severities", "case_type": "case_types", "pupils": "party roles"}
+# The sides of a case a condition may ask for a pupil on (haven.cases.models.PartyRole).
+PUPIL_SIDES = {"victim", "aggressor"}
 # A notification's deadline runs as a case timer named after it (CaseTimer.code is 40 long).
 NOTIFY_PREFIX = "notify:"
 CODE_MAX = 40 - len(NOTIFY_PREFIX)
@@ -66,15 +70,26 @@ class Condition:
 
     severity: frozenset[str] | None = None
     case_type: frozenset[str] | None = None
+    pupils: frozenset[str] | None = None
 
-    def holds(self, *, severity: str, case_type: str) -> bool:
+    def holds(self, *, severity: str, case_type: str, pupils: frozenset[str] = frozenset()) -> bool:
         if self.severity is not None and severity not in self.severity:
+            return False
+        if self.pupils is not None and not self.pupils & pupils:
             return False
         return self.case_type is None or case_type in self.case_type
 
 
-def applies(item: "Timer | Notification", *, severity: str, case_type: str) -> bool:
-    return item.when is None or item.when.holds(severity=severity, case_type=case_type)
+def applies(
+    item: "Timer | Notification",
+    *,
+    severity: str,
+    case_type: str,
+    pupils: frozenset[str] = frozenset(),
+) -> bool:
+    return item.when is None or item.when.holds(
+        severity=severity, case_type=case_type, pupils=pupils
+    )
 
 
 @dataclass(frozen=True)
@@ -248,7 +263,11 @@ class _Reader(Reader):
             codes = when[fact]
             if not isinstance(codes, list) or not codes:
                 raise self.fail(when, f"'when': {fact} must be a list of {kind} codes")
-            known = {item.code for item in getattr(procedure, kind)}
+            known = (
+                PUPIL_SIDES
+                if fact == "pupils"
+                else {item.code for item in getattr(procedure, kind)}
+            )
             wrong = sorted(str(code) for code in codes if code not in known)
             if wrong:
                 raise self.fail(

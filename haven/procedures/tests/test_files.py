@@ -129,9 +129,13 @@ def _notice(tmp_path: Path, extra: str) -> Path:
     [
         ("    when: {severity: [apocalyptic]}\n", "'when': unknown severity ['apocalyptic']"),
         ("    when: {case_type: [space]}\n", "'when': unknown case_type ['space']"),
-        ("    when: {colour: [red]}\n", "'when' may test case_type, severity (unexpected: colour)"),
+        (
+            "    when: {colour: [red]}\n",
+            "'when' may test case_type, pupils, severity (unexpected: colour)",
+        ),
         ("    when: {severity: high}\n", "'when': severity must be a list of severities codes"),
         ("    when: {}\n", "'when' may test"),
+        ("    when: {pupils: [bystander]}\n", "'when': unknown pupils ['bystander']"),
     ],
 )
 def test_bad_condition_names_its_line(tmp_path, extra, message):

@@ -1,0 +1,106 @@
+"""The procedure files follow the law as checked point by point (issue 19,
+/work/shared/domain/procedures-checked.md): each test here fails on the file before the fix."""
+
+import pytest
+from django.utils import timezone
+
+from haven.cases import services
+from haven.procedures import engine, loader
+from haven.procedures.engine import ProcedureError
+
+
+def use(tree, code):
+    jurisdiction = tree.school_a.jurisdiction
+    jurisdiction.procedure_code = code
+    jurisdiction.save()
+
+
+def record(tree, case, code):
+    return services.case_notification_record(
+        actor=tree.users["coordinator"],
+        case=case,
+        code=code,
+        recipient="Secretariat",
+        method="official",
+        notified_at=timezone.now(),
+        proof="Registration no. 123",
+    )
+
+
+def step(tree, case, code, who="coordinator"):
+    return services.case_transition(actor=tree.users[who], case=case, code=code)
+
+
+def party(tree, case, role, is_staff=False):
+    services.case_party_add(
+        actor=tree.users["coordinator"],
+        case=case,
+        role=role,
+        description=f"the {role}",
+        is_staff=is_staff,
+    )
+
+
+def ro_in_investigation(tree, case_type="child_child"):
+    use(tree, "RO")
+    coordinator = tree.users["coordinator"]
+    case = services.case_open(actor=coordinator, school=tree.school_a, title="Hol")
+    step(tree, case, "intervene")
+    services.case_update(
+        actor=coordinator,
+        case=case,
+        changes={"case_type": case_type, "severity": "light", "determination": "violence"},
+    )
+    step(tree, case, "classify")
+    step(tree, case, "investigate")
+    return case
+
+
+# --- Romania: both sides' parents ---
+
+
+def test_ro_case_cannot_leave_investigation_with_only_the_aggressors_parents_told(tree):
+    case = ro_in_investigation(tree)
+    party(tree, case, "victim")
+    party(tree, case, "aggressor")
+    record(tree, case, "parents_aggressor")
+    for code in ("decide", "close_unfounded"):
+        with pytest.raises(ProcedureError, match="Parents of the pupil harmed"):
+            step(tree, case, code, who="principal")
+    record(tree, case, "parents_victim")
+    assert step(tree, case, "decide", who="principal").state == "decision"
+
+
+def test_ro_each_sides_parents_have_their_own_deadline(tree):
+    case = ro_in_investigation(tree)
+    assert not case.timers.filter(code__startswith="notify:parents").exists()  # no pupils yet
+    party(tree, case, "victim")
+    party(tree, case, "aggressor")
+    running = set(case.timers.filter(stopped_at__isnull=True).values_list("code", flat=True))
+    assert {"notify:parents_victim", "notify:parents_aggressor"} <= running
+    record(tree, case, "parents_aggressor")  # meets its own deadline, not the other side's
+    running = set(case.timers.filter(stopped_at__isnull=True).values_list("code", flat=True))
+    assert "notify:parents_victim" in running and "notify:parents_aggressor" not in running
+    assert "notify:dgaspc" not in running  # DGASPC is a separate duty (outside school)
+
+
+def test_ro_staff_aggressor_has_no_parents_to_tell(tree):
+    case = ro_in_investigation(tree, case_type="staff_child")
+    party(tree, case, "victim")
+    party(tree, case, "aggressor", is_staff=True)
+    with pytest.raises(ProcedureError) as refused:
+        step(tree, case, "decide", who="principal")
+    assert "alleged aggressor" not in str(refused.value)
+    record(tree, case, "parents_victim")
+    assert step(tree, case, "decide", who="principal").state == "decision"
+
+
+def test_ro_parents_of_both_sides_are_required_by_every_way_out_of_investigation():
+    procedure = loader.get("RO")
+    both = {"parents_victim", "parents_aggressor"}
+    for transition in procedure.transitions_from("investigation"):
+        assert both <= set(transition.notifications), transition.code
+    facts = {"severity": "light", "case_type": "child_child", "pupils": "aggressor victim"}
+    assert {"parents_victim", "parents_aggressor"} <= {
+        n.code for n in engine.required_notifications(procedure, facts)
+    }
