@@ -104,3 +104,29 @@ def test_ro_parents_of_both_sides_are_required_by_every_way_out_of_investigation
     assert {"parents_victim", "parents_aggressor"} <= {
         n.code for n in engine.required_notifications(procedure, facts)
     }
+
+
+# --- Romania: the police for offences ---
+
+
+@pytest.mark.parametrize("case_type", ["theft", "dangerous_objects", "substances"])
+def test_ro_offence_waits_for_the_police_before_the_commission(tree, case_type):
+    use(tree, "RO")
+    coordinator = tree.users["coordinator"]
+    case = services.case_open(actor=coordinator, school=tree.school_a, title="Hol")
+    step(tree, case, "intervene")
+    services.case_update(
+        actor=coordinator, case=case, changes={"case_type": case_type, "severity": "light"}
+    )
+    step(tree, case, "classify")
+    assert case.timers.filter(code="notify:police", stopped_at__isnull=True).exists()
+    with pytest.raises(ProcedureError, match="Police"):
+        step(tree, case, "investigate")
+    record(tree, case, "police")
+    assert step(tree, case, "investigate").state == "investigation"
+
+
+def test_ro_violence_between_pupils_does_not_call_the_police_by_default():
+    police = loader.get("RO").notification("police")
+    assert police is not None and police.default and police.when is not None
+    assert police.when.case_type == {"theft", "dangerous_objects", "substances"}
