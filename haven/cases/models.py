@@ -138,6 +138,7 @@ EVENT_LABELS = {
     "deadline_dropped": _("deadline no longer applies"),
     "appeal": _("appeal made"),
     "appeal_decided": _("appeal decided"),
+    "appeal_extended": _("appeal's deadline extended"),
     "measure": _("measure planned"),
     "measure_done": _("measure done"),
     "file": _("file added"),

@@ -237,6 +237,9 @@ def case_update(*, actor: User, case: Case, changes: dict[str, Any]) -> Case:
             raise InvalidInput(_("This choice is not part of the case's procedure."))
     if "title" in changes and not str(changes["title"]).strip():
         raise InvalidInput(_("Give the case a short title (no names)."))
+    if not procedure.is_graded(changes.get("case_type", case.case_type)):
+        # Only the graded types have a severity (Romania: violence between pupils).
+        changes = {**changes, "severity": ""}
     changed = {k: v for k, v in changes.items() if getattr(case, k) != v}
     if not changed:
         return case
@@ -260,6 +263,8 @@ def filled_fields(case: Case) -> set[str]:
         filled.add("categories")
     if case.parties.exists():
         filled.add("parties")
+    if case.case_type and not procedure_of(case).is_graded(case.case_type):
+        filled.add("severity")  # a type the procedure does not grade needs no severity
     return filled
 
 
@@ -554,6 +559,30 @@ def appeal_file(*, actor: User, case: Case, filed_by: str, grounds: str) -> Appe
         )
         _event(case, "appeal", actor, appeal=appeal.pk)
         _audit(actor, "case.appeal", case, appeal=appeal.pk)
+    return appeal
+
+
+def appeal_extend(*, actor: User, appeal: Appeal) -> Appeal:
+    """The reviewer extends the decision's deadline, once, by what the procedure allows
+    (Romania: 30 days for a petition, extendable by up to 15, OG 27/2002 art. 8)."""
+    case = appeal.case
+    procedure = procedure_of(case)
+    rule = procedure.appeal
+    if rule is None or rule.reviewer not in case_access.case_roles(actor, case):
+        raise AccessDenied()
+    if rule.extension is None:
+        raise InvalidInput(_("This procedure does not allow extending the appeal's deadline."))
+    if appeal.outcome != Appeal.Outcome.PENDING:
+        raise InvalidInput(_("This appeal was already decided."))
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        if case.events.filter(kind="appeal_extended", details__appeal=appeal.pk).exists():
+            raise InvalidInput(_("The appeal's deadline was already extended once."))
+        ext = rule.extension
+        appeal.due_at = clock.add(appeal.due_at, ext.amount, ext.unit, calendar_for(case.school))
+        Appeal.objects.filter(pk=appeal.pk).update(due_at=appeal.due_at)
+        _event(case, "appeal_extended", actor, appeal=appeal.pk)
+        _audit(actor, "case.appeal_extend", case, appeal=appeal.pk)
     return appeal
 
 

@@ -106,6 +106,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         if procedure.appeal and case.determination and manage
         else None,
         "reviewer": bool(procedure.appeal and procedure.appeal.reviewer in roles),
+        "appeal_extension": procedure.appeal.extension if procedure.appeal else None,
         "decision_form": forms.AppealDecisionForm(procedure=procedure),
         "file_audiences": casefile.allowed_audiences(request.user, case),
         "measures": case.measures.select_related("party", "responsible"),
@@ -205,6 +206,11 @@ def case_act(request: AuthedRequest, pk: int) -> HttpResponse:
                 decision=form.cleaned_data["decision"],
                 determination=form.cleaned_data["determination"],
             )
+        elif action == "appeal_extend":
+            appeal = case.appeals.filter(pk=parse_id(request.POST.get("appeal")) or 0).first()
+            if appeal is None:
+                raise InvalidInput(_("Unknown appeal."))
+            services.appeal_extend(actor=user, appeal=appeal)
         elif action == "measure":
             form = forms.MeasureForm(request.POST, case=case)
             if not form.is_valid():

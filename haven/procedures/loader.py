@@ -162,6 +162,7 @@ class Appeal:
     reviewer: str
     deadline: Duration
     default: bool = False
+    extension: Duration | None = None  # the reviewer may extend the deadline once, by this much
 
 
 @dataclass(eq=False)
@@ -179,6 +180,8 @@ class Procedure:
     notifications: list[Notification] = field(default_factory=list)
     referrals: list[Named] = field(default_factory=list)
     appeal: Appeal | None = None
+    # The case types graded by severity (``graded: [...]``); None: every type is.
+    graded: frozenset[str] | None = None
 
     @property
     def name(self) -> str:
@@ -199,6 +202,11 @@ class Procedure:
 
     def transition(self, code: str) -> Transition | None:
         return next((t for t in self.transitions if t.code == code), None)
+
+    def is_graded(self, case_type: str) -> bool:
+        """Whether a case of this type is graded by severity (Romania grades only violence
+        between pupils). A type not chosen yet may be."""
+        return self.graded is None or not case_type or case_type in self.graded
 
     def label(self, kind: str, code: str) -> str:
         """The translated name of a case type, severity, determination... by its code."""
@@ -320,6 +328,12 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
         determinations=r.named_list(root, "determinations"),
         referrals=r.named_list(root, "referrals", required=False),
     )
+    graded = r.get(root, "graded", list, required=False)
+    if graded is not None:
+        wrong = sorted(str(c) for c in graded if c not in {t.code for t in procedure.case_types})
+        if wrong or not graded:
+            raise r.fail(root, f"graded: unknown case type(s) {wrong}; list the graded types")
+        procedure.graded = frozenset(graded)
     for item in r.get(root, "states", list):
         reporter_sees = r.get(item, "reporter_sees", str, required=False) or "handling"
         if reporter_sees not in REPORTER_VIEWS:
@@ -425,6 +439,7 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
             reviewer=reviewer,
             deadline=r.duration(appeal, "deadline"),  # type: ignore[arg-type]
             default=bool(r.get(appeal, "default", bool, required=False)),
+            extension=r.duration(appeal, "extension", required=False),
         )
     return procedure
 

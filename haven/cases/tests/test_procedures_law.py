@@ -130,3 +130,70 @@ def test_ro_violence_between_pupils_does_not_call_the_police_by_default():
     police = loader.get("RO").notification("police")
     assert police is not None and police.default and police.when is not None
     assert police.when.case_type == {"theft", "dangerous_objects", "substances"}
+
+
+# --- Romania: grading and complaints ---
+
+
+def test_ro_grades_only_violence_between_pupils(tree):
+    use(tree, "RO")
+    coordinator = tree.users["coordinator"]
+    case = services.case_open(actor=coordinator, school=tree.school_a, title="Hol")
+    step(tree, case, "intervene")
+    services.case_update(
+        actor=coordinator, case=case, changes={"case_type": "theft", "severity": "grave"}
+    )
+    case.refresh_from_db()
+    assert case.severity == ""  # theft is not graded light/grave
+    record(tree, case, "police")
+    assert step(tree, case, "classify").state == "classified"  # no severity asked for
+    procedure = loader.get("RO")
+    assert procedure.is_graded("child_child") and not procedure.is_graded("staff_child")
+
+
+def test_ro_classifying_violence_between_pupils_still_needs_the_grade(tree):
+    use(tree, "RO")
+    case = services.case_open(actor=tree.users["coordinator"], school=tree.school_a, title="Hol")
+    step(tree, case, "intervene")
+    services.case_update(
+        actor=tree.users["coordinator"], case=case, changes={"case_type": "child_child"}
+    )
+    with pytest.raises(ProcedureError, match="severity"):
+        step(tree, case, "classify")
+
+
+def test_ro_complaint_gets_30_days_extendable_once_by_15(tree):
+    from haven.lib.errors import InvalidInput
+
+    case = ro_in_investigation(tree)
+    appeal = services.appeal_file(
+        actor=tree.users["coordinator"], case=case, filed_by="Parents", grounds="Unfair"
+    )
+    assert (appeal.due_at - appeal.filed_at).days == 30
+    with pytest.raises(services.AccessDenied):
+        services.appeal_extend(actor=tree.users["coordinator"], appeal=appeal)
+    extended = services.appeal_extend(actor=tree.users["inspector"], appeal=appeal)
+    assert (extended.due_at - appeal.filed_at).days == 45
+    with pytest.raises(InvalidInput, match="already extended once"):
+        services.appeal_extend(actor=tree.users["inspector"], appeal=appeal)
+    rule = loader.get("RO").appeal
+    assert rule is not None and not rule.default  # OG 27/2002 art. 8: the law's own numbers
+
+
+def test_reviewer_extends_the_appeal_on_the_case_page(client, tree):
+    from django.urls import reverse
+
+    case = ro_in_investigation(tree)
+    appeal = services.appeal_file(
+        actor=tree.users["coordinator"], case=case, filed_by="Parents", grounds="Unfair"
+    )
+    before = appeal.due_at
+    client.force_login(tree.users["inspector"])
+    page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert "Extend the deadline once" in page
+    client.post(
+        reverse("cases:case_act", args=[case.pk]),
+        {"action": "appeal_extend", "appeal": appeal.pk},
+    )
+    appeal.refresh_from_db()
+    assert appeal.due_at > before
