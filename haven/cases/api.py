@@ -62,6 +62,8 @@ class TimerOut(Schema):
 
 class StepIn(Schema):
     step: str
+    # For a body's decision (China's bullying committee): who of it took part.
+    members_present: str = ""
 
 
 class ReferralOut(Schema):
@@ -129,7 +131,9 @@ def case_deadlines(request: AuthedRequest, case_id: int) -> Any:
 @router.post("/{case_id}/steps", response=CaseDetailOut, summary="Take a procedure step")
 def case_step(request: AuthedRequest, case_id: int, payload: StepIn) -> dict[str, Any]:
     case = selectors.case_get(user=request.user, pk=case_id)
-    case = services.case_transition(actor=request.user, case=case, code=payload.step)
+    case = services.case_transition(
+        actor=request.user, case=case, code=payload.step, members_present=payload.members_present
+    )
     return _detail(request, case)
 
 

@@ -268,8 +268,9 @@ def filled_fields(case: Case) -> set[str]:
     return filled
 
 
-def case_transition(*, actor: User, case: Case, code: str) -> Case:
-    """Take the procedure step ``code``: the engine checks who, from where and what it needs."""
+def case_transition(*, actor: User, case: Case, code: str, members_present: str = "") -> Case:
+    """Take the procedure step ``code``: the engine checks who, from where and what it needs.
+    A body's decision (``members_present: true`` in the file) records who of it took part."""
     procedure = procedure_of(case)
     roles = case_access.case_roles(actor, case)
     if not roles:
@@ -288,6 +289,7 @@ def case_transition(*, actor: User, case: Case, code: str) -> Case:
             filled=filled_fields(case),
             notified=notified,
             facts=case_facts(case),
+            members_present=members_present,
         )
         now = timezone.now()
         before = case.state
@@ -309,7 +311,10 @@ def case_transition(*, actor: User, case: Case, code: str) -> Case:
         event = f"state:{transition.target}"
         _stop_timers(case, procedure, event, now)
         _start_timers(case, procedure, event, now)
-        _event(case, "transition", actor, step=code, before=before, after=transition.target)
+        extra = {"members": members_present.strip()} if transition.members_present else {}
+        _event(
+            case, "transition", actor, step=code, before=before, after=transition.target, **extra
+        )
         _audit(actor, "case.transition", case, step=code, before=before, after=transition.target)
     return case
 

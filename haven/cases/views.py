@@ -60,6 +60,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         if t.roles & roles
     ]
     timers = list(case.timers.all())
+    steps_need_members = any(step[0].members_present for step in steps)
     facts = {
         "title": case.title,
         "case_type": case.case_type,
@@ -105,6 +106,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "appeal_form": forms.AppealForm()
         if procedure.appeal and case.determination and manage
         else None,
+        "steps_need_members": steps_need_members,
         "reviewer": bool(procedure.appeal and procedure.appeal.reviewer in roles),
         "appeal_extension": procedure.appeal.extension if procedure.appeal else None,
         "decision_form": forms.AppealDecisionForm(procedure=procedure),
@@ -161,7 +163,12 @@ def case_act(request: AuthedRequest, pk: int) -> HttpResponse:
     form: Any
     try:
         if action == "step":
-            services.case_transition(actor=user, case=case, code=request.POST.get("step", ""))
+            services.case_transition(
+                actor=user,
+                case=case,
+                code=request.POST.get("step", ""),
+                members_present=request.POST.get("members_present", ""),
+            )
         elif action == "facts":
             form = forms.CaseFactsForm(request.POST, procedure=procedure)
             if not form.is_valid():

@@ -22,9 +22,10 @@ def check_transition(
     filled: set[str],
     notified: set[str],
     facts: dict[str, str] | None = None,
+    members_present: str = "",
 ) -> Transition:
     """The transition ``code`` if it may be taken now by someone in ``roles``; otherwise a
-    translated refusal saying why."""
+    translated refusal saying why. A body's decision names its ``members_present``."""
     transition = procedure.transition(code)
     if transition is None or state not in transition.sources:
         raise ProcedureError(
@@ -43,6 +44,10 @@ def check_transition(
         raise ProcedureError(
             _("Before “%(step)s”, record these notifications: %(names)s.")
             % {"step": transition.name, "names": ", ".join(notifications)}
+        )
+    if transition.members_present and not members_present.strip():
+        raise ProcedureError(
+            _("Before “%(step)s”, name the members present.") % {"step": transition.name}
         )
     return transition
 

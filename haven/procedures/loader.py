@@ -106,6 +106,8 @@ class Transition(Named):
     roles: frozenset[str] = frozenset()
     requires: tuple[str, ...] = ()
     notifications: tuple[str, ...] = ()  # notifications that must be recorded first
+    # A body's decision (China's bullying committee): the step records who of it took part.
+    members_present: bool = False
 
 
 @dataclass(frozen=True)
@@ -402,6 +404,7 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
                 roles=r.roles(item, "roles"),
                 requires=tuple(requires),
                 notifications=tuple(needs),
+                members_present=bool(r.get(item, "members_present", bool, required=False)),
             )
         )
     r.unique(root, "transitions", [t.code for t in procedure.transitions])

@@ -1,6 +1,8 @@
 """The procedure files follow the law as checked point by point (issue 19,
 /work/shared/domain/procedures-checked.md): each test here fails on the file before the fix."""
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
@@ -197,3 +199,101 @@ def test_reviewer_extends_the_appeal_on_the_case_page(client, tree):
     )
     appeal.refresh_from_db()
     assert appeal.due_at > before
+
+
+# --- China: mandatory reports and the committee ---
+
+
+@pytest.mark.parametrize("case_type", ["staff_harm", "sexual_abuse"])
+def test_cn_harm_by_staff_and_sexual_abuse_are_reported_at_once(tree, case_type):
+    use(tree, "CN")
+    coordinator = tree.users["coordinator"]
+    case = services.case_open(
+        actor=coordinator, school=tree.school_a, title="x", case_type=case_type
+    )
+    timers = {t.code: t for t in case.timers.all()}
+    for code in ("notify:police_at_once", "notify:bureau_at_once"):
+        assert (timers[code].due_at - timers[code].started_at).total_seconds() == 3600
+    with pytest.raises(ProcedureError, match="mandatory report"):
+        step(tree, case, "investigate")
+    # missed: escalated to the county education department
+    services.clock_sweep(now=timers["notify:police_at_once"].due_at + dt.timedelta(minutes=1))
+    assert case.timers.get(code="notify:police_at_once").escalated_at is not None
+    record(tree, case, "police_at_once")
+    record(tree, case, "bureau_at_once")
+    assert step(tree, case, "investigate").state == "investigating"
+
+
+def test_cn_bullying_does_not_need_the_mandatory_reports(tree):
+    use(tree, "CN")
+    case = services.case_open(
+        actor=tree.users["coordinator"], school=tree.school_a, title="x", case_type="on_campus"
+    )
+    assert not case.timers.filter(code__endswith="_at_once").exists()
+    assert step(tree, case, "investigate").state == "investigating"
+
+
+def cn_before_the_committee(tree):
+    use(tree, "CN")
+    coordinator = tree.users["coordinator"]
+    case = services.case_open(
+        actor=coordinator, school=tree.school_a, title="x", case_type="on_campus"
+    )
+    step(tree, case, "investigate")
+    services.case_update(
+        actor=coordinator,
+        case=case,
+        changes={"narrative": "n", "determination": "bullying", "severity": "minor"},
+    )
+    party(tree, case, "victim")
+    record(tree, case, "parents_both")
+    step(tree, case, "submit")
+    return case
+
+
+def test_cn_the_committee_determines_with_its_members_present(tree):
+    case = cn_before_the_committee(tree)
+    with pytest.raises(ProcedureError, match="members present"):
+        step(tree, case, "determine_bullying")
+    services.case_transition(
+        actor=tree.users["coordinator"],  # recording for the committee, not the principal alone
+        case=case,
+        code="determine_bullying",
+        members_present="Principal Li, teacher Wang, parent rep. Zhao",
+    )
+    event = case.events.filter(kind="transition").last()
+    assert event.details["members"] == "Principal Li, teacher Wang, parent rep. Zhao"
+
+
+def test_cn_committee_members_are_asked_on_the_page_and_shown_in_the_timeline(client, tree):
+    from django.urls import reverse
+
+    case = cn_before_the_committee(tree)
+    client.force_login(tree.users["coordinator"])
+    detail = reverse("cases:case_detail", args=[case.pk])
+    assert 'name="members_present"' in client.get(detail).content.decode()
+    client.post(
+        reverse("cases:case_act", args=[case.pk]),
+        {"action": "step", "step": "determine_bullying", "members_present": "Li, Wang"},
+    )
+    case.refresh_from_db()
+    assert case.state == "handling"
+    page = client.get(detail).content.decode()
+    assert "Members present: Li, Wang" in page
+    assert 'name="members_present"' not in page  # no step waiting for it now
+
+
+def test_cn_api_step_takes_the_members_present(client, tree):
+    case = cn_before_the_committee(tree)
+    client.force_login(tree.users["coordinator"])
+    path = f"/api/v1/cases/{case.pk}/steps"
+    refused = client.post(path, {"step": "determine_bullying"}, content_type="application/json")
+    assert refused.status_code == 409 and "members present" in refused.content.decode()
+    taken = client.post(
+        path,
+        {"step": "determine_bullying", "members_present": "Li, Wang"},
+        content_type="application/json",
+    )
+    assert taken.status_code == 200
+    case.refresh_from_db()
+    assert case.state == "handling"
