@@ -64,6 +64,8 @@ class StepIn(Schema):
     step: str
     # For a body's decision (China's bullying committee): who of it took part.
     members_present: str = ""
+    # Codes of the statements the step asks to confirm (the Dutch meldcode's questions).
+    confirmed: list[str] = []
 
 
 class ReferralOut(Schema):
@@ -132,7 +134,11 @@ def case_deadlines(request: AuthedRequest, case_id: int) -> Any:
 def case_step(request: AuthedRequest, case_id: int, payload: StepIn) -> dict[str, Any]:
     case = selectors.case_get(user=request.user, pk=case_id)
     case = services.case_transition(
-        actor=request.user, case=case, code=payload.step, members_present=payload.members_present
+        actor=request.user,
+        case=case,
+        code=payload.step,
+        members_present=payload.members_present,
+        confirmed=payload.confirmed,
     )
     return _detail(request, case)
 

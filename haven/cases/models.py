@@ -139,6 +139,7 @@ EVENT_LABELS = {
     "appeal": _("appeal made"),
     "appeal_decided": _("appeal decided"),
     "appeal_extended": _("appeal's deadline extended"),
+    "appeal_judgment": _("committee's judgment recorded"),
     "measure": _("measure planned"),
     "measure_done": _("measure done"),
     "file": _("file added"),

@@ -268,9 +268,17 @@ def filled_fields(case: Case) -> set[str]:
     return filled
 
 
-def case_transition(*, actor: User, case: Case, code: str, members_present: str = "") -> Case:
+def case_transition(
+    *,
+    actor: User,
+    case: Case,
+    code: str,
+    members_present: str = "",
+    confirmed: list[str] | None = None,
+) -> Case:
     """Take the procedure step ``code``: the engine checks who, from where and what it needs.
-    A body's decision (``members_present: true`` in the file) records who of it took part."""
+    A body's decision (``members_present: true`` in the file) records who of it took part; a
+    step with statements to ``confirm`` records that they were."""
     procedure = procedure_of(case)
     roles = case_access.case_roles(actor, case)
     if not roles:
@@ -290,6 +298,7 @@ def case_transition(*, actor: User, case: Case, code: str, members_present: str 
             notified=notified,
             facts=case_facts(case),
             members_present=members_present,
+            confirmed=confirmed or [],
         )
         now = timezone.now()
         before = case.state
@@ -311,7 +320,11 @@ def case_transition(*, actor: User, case: Case, code: str, members_present: str 
         event = f"state:{transition.target}"
         _stop_timers(case, procedure, event, now)
         _start_timers(case, procedure, event, now)
-        extra = {"members": members_present.strip()} if transition.members_present else {}
+        extra: dict[str, Any] = {}
+        if transition.members_present:
+            extra["members"] = members_present.strip()
+        if transition.confirm:
+            extra["confirmed"] = [item.code for item in transition.confirm]
         _event(
             case, "transition", actor, step=code, before=before, after=transition.target, **extra
         )
@@ -591,6 +604,35 @@ def appeal_extend(*, actor: User, appeal: Appeal) -> Appeal:
     return appeal
 
 
+def appeal_judgment(appeal: Appeal) -> str:
+    """The judgment recorded for ``appeal`` by the body the procedure names, or ""."""
+    event = (
+        appeal.case.events.filter(kind="appeal_judgment", details__appeal=appeal.pk)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return str(event.details.get("judgment", "")) if event else ""
+
+
+def appeal_judgment_record(*, actor: User, appeal: Appeal, judgment: str) -> Appeal:
+    """The reviewer records the judgment of the body that hears the complaint first (a Dutch
+    complaints committee, WPO art. 14); the decision comes after it."""
+    case = appeal.case
+    rule = procedure_of(case).appeal
+    if rule is None or rule.reviewer not in case_access.case_roles(actor, case):
+        raise AccessDenied()
+    if rule.judged_by is None:
+        raise InvalidInput(_("This procedure has no committee's judgment to record."))
+    if appeal.outcome != Appeal.Outcome.PENDING:
+        raise InvalidInput(_("This appeal was already decided."))
+    if not judgment.strip():
+        raise InvalidInput(_("Give the committee's judgment."))
+    with transaction.atomic():
+        _event(case, "appeal_judgment", actor, appeal=appeal.pk, judgment=judgment.strip())
+        _audit(actor, "case.appeal_judgment", case, appeal=appeal.pk)
+    return appeal
+
+
 def appeal_decide(
     *, actor: User, appeal: Appeal, outcome: str, decision: str, determination: str = ""
 ) -> Appeal:
@@ -610,6 +652,9 @@ def appeal_decide(
         d.code for d in procedure.determinations if d.code != case.determination
     }:
         raise InvalidInput(_("Choose the new determination."))
+    judge = procedure.appeal.judged_by if procedure.appeal else None
+    if judge is not None and not appeal_judgment(appeal):
+        raise InvalidInput(_("First record the judgment of %(body)s.") % {"body": judge.name})
     with transaction.atomic():
         Appeal.objects.filter(pk=appeal.pk).update(
             outcome=outcome, decision=decision.strip(), decided_at=timezone.now(), decided_by=actor

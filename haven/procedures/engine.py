@@ -23,6 +23,7 @@ def check_transition(
     notified: set[str],
     facts: dict[str, str] | None = None,
     members_present: str = "",
+    confirmed: Iterable[str] = (),
 ) -> Transition:
     """The transition ``code`` if it may be taken now by someone in ``roles``; otherwise a
     translated refusal saying why. A body's decision names its ``members_present``."""
@@ -44,6 +45,12 @@ def check_transition(
         raise ProcedureError(
             _("Before “%(step)s”, record these notifications: %(names)s.")
             % {"step": transition.name, "names": ", ".join(notifications)}
+        )
+    unconfirmed = [item.name for item in transition.confirm if item.code not in set(confirmed)]
+    if unconfirmed:
+        raise ProcedureError(
+            _("Before “%(step)s”, confirm: %(items)s.")
+            % {"step": transition.name, "items": "; ".join(unconfirmed)}
         )
     if transition.members_present and not members_present.strip():
         raise ProcedureError(

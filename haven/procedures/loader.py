@@ -108,6 +108,8 @@ class Transition(Named):
     notifications: tuple[str, ...] = ()  # notifications that must be recorded first
     # A body's decision (China's bullying committee): the step records who of it took part.
     members_present: bool = False
+    # Statements to confirm before the step (the Dutch meldcode's questions at its decision).
+    confirm: tuple[Named, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,8 @@ class Appeal:
     deadline: Duration
     default: bool = False
     extension: Duration | None = None  # the reviewer may extend the deadline once, by this much
+    # A body whose judgment the reviewer records before deciding (a Dutch complaints committee).
+    judged_by: Named | None = None
 
 
 @dataclass(eq=False)
@@ -405,6 +409,7 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
                 requires=tuple(requires),
                 notifications=tuple(needs),
                 members_present=bool(r.get(item, "members_present", bool, required=False)),
+                confirm=tuple(r.named_list(item, "confirm", required=False)),
             )
         )
     r.unique(root, "transitions", [t.code for t in procedure.transitions])
@@ -443,6 +448,11 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
             deadline=r.duration(appeal, "deadline"),  # type: ignore[arg-type]
             default=bool(r.get(appeal, "default", bool, required=False)),
             extension=r.duration(appeal, "extension", required=False),
+            judged_by=(
+                Named(code="judged_by", names=r.texts(appeal, "judged_by"))
+                if "judged_by" in appeal
+                else None
+            ),
         )
     return procedure
 

@@ -297,3 +297,91 @@ def test_cn_api_step_takes_the_members_present(client, tree):
     assert taken.status_code == 200
     case.refresh_from_db()
     assert case.state == "handling"
+
+
+# --- Netherlands: the meldcode's questions and the complaints committee ---
+
+
+def nl_at_the_meldcode_decision(tree):
+    use(tree, "NL")
+    coordinator = tree.users["coordinator"]
+    case = services.case_open(
+        actor=coordinator, school=tree.school_a, title="x", case_type="domestic_abuse"
+    )
+    step(tree, case, "start_meldcode")
+    step(tree, case, "weigh")
+    services.case_update(
+        actor=coordinator,
+        case=case,
+        changes={"severity": "concern", "determination": "abuse_concern"},
+    )
+    return case
+
+
+def test_nl_own_help_only_when_every_meldcode_question_allows_it(tree):
+    case = nl_at_the_meldcode_decision(tree)
+    three = ["not_unsafe", "effective_help", "help_accepted"]
+    with pytest.raises(ProcedureError, match="The help makes the child safe in time"):
+        services.case_transition(
+            actor=tree.users["coordinator"], case=case, code="own_help", confirmed=three
+        )
+    services.case_transition(
+        actor=tree.users["coordinator"],
+        case=case,
+        code="own_help",
+        confirmed=[*three, "help_makes_safe"],
+    )
+    case.refresh_from_db()
+    assert case.state == "aftercare"
+    event = case.events.filter(kind="transition").last()
+    assert event.details["confirmed"] == [*three, "help_makes_safe"]
+
+
+def test_nl_meldcode_questions_are_checkboxes_on_the_page(client, tree):
+    from django.urls import reverse
+
+    case = nl_at_the_meldcode_decision(tree)
+    client.force_login(tree.users["coordinator"])
+    page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert 'name="confirm" value="effective_help"' in page
+    assert "The family accepts the help" in page
+    act = reverse("cases:case_act", args=[case.pk])
+    client.post(act, {"action": "step", "step": "own_help", "confirm": ["not_unsafe"]})
+    case.refresh_from_db()
+    assert case.state == "meldcode_weighing"  # refused: three questions not confirmed
+    codes = ["not_unsafe", "effective_help", "help_accepted", "help_makes_safe"]
+    client.post(act, {"action": "step", "step": "own_help", "confirm": codes})
+    case.refresh_from_db()
+    assert case.state == "aftercare"
+
+
+def test_nl_complaint_is_judged_by_the_committee_before_the_board_decides(client, tree):
+    from django.urls import reverse
+
+    from haven.lib.errors import InvalidInput
+
+    case = nl_at_the_meldcode_decision(tree)
+    appeal = services.appeal_file(
+        actor=tree.users["coordinator"], case=case, filed_by="Ouders", grounds="Oneens"
+    )
+    board = tree.users["principal"]
+    with pytest.raises(InvalidInput, match="judgment of the complaints committee"):
+        services.appeal_decide(actor=board, appeal=appeal, outcome="upheld", decision="Blijft")
+    with pytest.raises(services.AccessDenied):
+        services.appeal_judgment_record(
+            actor=tree.users["staff"], appeal=appeal, judgment="Ongegrond"
+        )
+    client.force_login(board)
+    detail = reverse("cases:case_detail", args=[case.pk])
+    page = client.get(detail).content.decode()
+    assert "appeal-judgment-form" in page and "appeal-decision" not in page
+    client.post(
+        reverse("cases:case_act", args=[case.pk]),
+        {"action": "appeal_judgment", "appeal": appeal.pk, "judgment": "Klacht ongegrond"},
+    )
+    page = client.get(detail).content.decode()
+    assert "the complaints committee: Klacht ongegrond" in page and "appeal-decision" in page
+    decided = services.appeal_decide(
+        actor=board, appeal=appeal, outcome="upheld", decision="Blijft"
+    )
+    assert decided.outcome == "upheld"
