@@ -385,3 +385,34 @@ def test_nl_complaint_is_judged_by_the_committee_before_the_board_decides(client
         actor=board, appeal=appeal, outcome="upheld", decision="Blijft"
     )
     assert decided.outcome == "upheld"
+
+
+# --- Vietnam and Kazakhstan ---
+
+
+def test_vn_perpetrators_family_is_the_schools_choice_without_a_deadline(tree):
+    procedure = loader.get("VN")
+    family = procedure.notification("family_perpetrator")
+    assert family is not None and family.within is None
+    assert "not required by the decree" in family.name
+    assert not any("family_perpetrator" in t.notifications for t in procedure.transitions)
+    use(tree, "VN")
+    case = services.case_open(actor=tree.users["coordinator"], school=tree.school_a, title="x")
+    assert not case.timers.filter(code="notify:family_perpetrator").exists()
+
+
+def test_vn_beyond_capacity_names_the_relevant_agencies():
+    procedure = loader.get("VN")
+    assert procedure.notification("relevant_agencies") is not None
+    assert "relevant agencies" in procedure.state("beyond_capacity").name
+
+
+def test_kz_legal_basis_and_appeal_unit_agree():
+    from haven.procedures.loader import DATA
+
+    procedure = loader.get("KZ")
+    assert "25.08.2024" in procedure.source and "ст. 5, подп. 113" in procedure.source
+    assert procedure.appeal is not None and procedure.appeal.deadline.unit == "calendar_days"
+    text = (DATA / "KZ.yaml").read_text(encoding="utf-8")
+    comment = text[text.index("# A complaint goes") : text.index("appeal:")]
+    assert "15 calendar days" in comment
