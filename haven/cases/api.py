@@ -58,6 +58,8 @@ class TimerOut(Schema):
     stopped_at: dt.datetime | None
     escalated_at: dt.datetime | None
     overdue: bool
+    source: str = Field(description="The law and article the deadline comes from.")
+    default: bool = Field(description="A Haven default: the text sets no number.")
 
 
 class StepIn(Schema):

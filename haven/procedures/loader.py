@@ -11,6 +11,10 @@ missed, each exactly once (haven.cases.services.clock_sweep). They come from two
   stopped when the notification is recorded with its proof; ``remind_before`` and
   ``escalate_to`` (default ``inspector``) as for timers. Their clock code is ``notify:<code>``.
 
+Every state, timer, notification and appeal names its ``source``: the law and article, or,
+with ``default: true``, the words of the text that Haven turned into a number. A current file
+without one is refused (kept earlier versions are read as they were).
+
 Either may carry ``when: {severity: [...], case_type: [...], pupils: [...]}``: it then applies
 only to cases whose facts match (any listed code; every fact given). ``pupils`` lists party roles
 (``victim``, ``aggressor``): the case has a pupil (a party who is not staff) in one of them.
@@ -97,6 +101,7 @@ class State(Named):
     initial: bool = False
     final: bool = False
     reporter_sees: str = "handling"
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,7 @@ class Timer(Named):
     default: bool = False  # a Haven default, not confirmed in the official text
     when: Condition | None = None
     notification: str = ""  # set when this is the deadline of a mandatory notification
+    source: str = ""  # the law and article, or what a Haven default stands for
 
     @property
     def name(self) -> str:
@@ -142,6 +148,7 @@ class Notification(Named):
     remind_before: Duration | None = None
     escalate_to: str = "inspector"
     when: Condition | None = None
+    source: str = ""
 
     def deadline(self) -> "Timer | None":
         """The timer that carries this notification's deadline, if it has one."""
@@ -158,6 +165,7 @@ class Notification(Named):
             default=self.default,
             when=self.when,
             notification=self.code,
+            source=self.source,
         )
 
 
@@ -169,6 +177,7 @@ class Appeal:
     extension: Duration | None = None  # the reviewer may extend the deadline once, by this much
     # A body whose judgment the reviewer records before deciding (a Dutch complaints committee).
     judged_by: Named | None = None
+    source: str = ""
 
 
 @dataclass(eq=False)
@@ -225,6 +234,14 @@ class _Reader(Reader):
     """Reads one procedure file, raising ProcedureFileError with the nearest line."""
 
     error = ProcedureFileError
+    require_sources = True
+
+    def source(self, node: Any) -> str:
+        """Where an item comes from; required in a current file (see the module's comment)."""
+        source = self.get(node, "source", str, required=self.require_sources) or ""
+        if self.require_sources and not source.strip():
+            raise self.fail(node, "'source' must name the law and article, or why the default")
+        return str(source).strip()
 
     def named_list(self, root: Any, key: str, required: bool = True) -> list[Named]:
         items = self.get(root, key, list, required) or []
@@ -317,9 +334,12 @@ class _Reader(Reader):
         return frozenset(roles)
 
 
-def load_file(path: Path, code: str | None = None) -> Procedure:
+def load_file(path: Path, code: str | None = None, *, require_sources: bool = True) -> Procedure:
+    """Read and validate one procedure file. Kept earlier versions predate the ``source`` rule
+    and are read with ``require_sources=False``."""
     root = read_yaml(path, ProcedureFileError)
     r = _Reader(path)
+    r.require_sources = require_sources
     found = r.get(root, "code", str)
     if found != (code or path.stem):
         raise r.fail(root, f"the file of procedure {found!r} must be named {found}.yaml")
@@ -351,6 +371,7 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
                 initial=bool(r.get(item, "initial", bool, required=False)),
                 final=bool(r.get(item, "final", bool, required=False)),
                 reporter_sees=reporter_sees,
+                source=r.source(item),
             )
         )
     states = {s.code for s in procedure.states}
@@ -381,6 +402,7 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
                 remind_before=r.duration(item, "remind_before", required=False),
                 escalate_to=r.role(item, "escalate_to", default="inspector"),
                 when=r.condition(item, procedure),
+                source=r.source(item),
             )
         )
 
@@ -430,6 +452,7 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
                 escalate_to=r.role(item, "escalate_to"),
                 default=bool(r.get(item, "default", bool, required=False)),
                 when=r.condition(item, procedure),
+                source=r.source(item),
             )
         )
     r.unique(root, "timers", [t.code for t in procedure.timers])
@@ -453,6 +476,7 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
                 if "judged_by" in appeal
                 else None
             ),
+            source=r.source(appeal),
         )
     return procedure
 
@@ -471,7 +495,7 @@ def get(code: str, version: int | None = None) -> Procedure:
         if version is None or current.version == version:
             _CACHE[key] = current
         else:
-            older = _load(VERSIONS / f"{code}.v{version}.yaml", code)
+            older = _load(VERSIONS / f"{code}.v{version}.yaml", code, require_sources=False)
             if older.version != version:
                 raise ProcedureFileError(
                     VERSIONS / f"{code}.v{version}.yaml", None, f"holds version {older.version}"
@@ -480,10 +504,10 @@ def get(code: str, version: int | None = None) -> Procedure:
     return _CACHE[key]
 
 
-def _load(path: Path, code: str) -> Procedure:
+def _load(path: Path, code: str, *, require_sources: bool = True) -> Procedure:
     if not path.exists():
         raise ProcedureFileError(path, None, "no such procedure file")
-    return load_file(path, code=code)
+    return load_file(path, code=code, require_sources=require_sources)
 
 
 def load_all() -> dict[str, Procedure]:

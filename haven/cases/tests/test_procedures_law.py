@@ -4,7 +4,7 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from haven.cases import services
 from haven.procedures import engine, loader
@@ -416,3 +416,37 @@ def test_kz_legal_basis_and_appeal_unit_agree():
     text = (DATA / "KZ.yaml").read_text(encoding="utf-8")
     comment = text[text.index("# A complaint goes") : text.index("appeal:")]
     assert "15 calendar days" in comment
+
+
+# --- sources beside the deadlines ---
+
+
+def test_case_page_shows_each_deadlines_source_on_hover_and_tap(client, tree):
+    import html
+
+    from django.urls import reverse
+
+    case = ro_in_investigation(tree)
+    party(tree, case, "victim")
+    client.force_login(tree.users["coordinator"])
+    page = html.unescape(client.get(reverse("cases:case_detail", args=[case.pk])).content.decode())
+    item = page.split('data-code="notify:parents_victim"')[1].split("</li>")[0]
+    source = loader.get("RO").notification("parents_victim").source
+    assert f'title="Source: {source}"' in item  # on hover
+    assert '<details class="source"><summary>Source</summary>' in item  # on tap
+    assert "A Haven default: the text sets no number" in item
+    rows = client.get(f"/api/v1/cases/{case.pk}/deadlines").json()
+    by_code = {row["code"]: row for row in rows}
+    assert by_code["notify:parents_victim"]["source"] == source
+    assert by_code["notify:parents_victim"]["default"] is True
+
+
+def test_the_source_is_shown_in_the_users_language_interface(client, tree):
+    from django.urls import reverse
+
+    case = ro_in_investigation(tree)
+    client.force_login(tree.users["coordinator"])
+    with translation.override("ro"):
+        path = reverse("cases:case_detail", args=[case.pk])
+    page = client.get(path).content.decode()
+    assert "<summary>Sursa</summary>" in page
