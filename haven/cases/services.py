@@ -391,7 +391,9 @@ def case_party_add(
         )
         _event(case, "party", actor, role=role)
         _audit(actor, "case.party", case, role=role)
-        # A pupil on a new side may make a notification due (Romania: that side's parents).
+        # A pupil on a new side may make a notification due (Romania: that side's parents);
+        # the facts are read afresh, not from the caller's possibly older copy of the case.
+        case.refresh_from_db()
         _resync_conditional_timers(case, procedure_of(case), actor)
     return party
 

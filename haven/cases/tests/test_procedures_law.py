@@ -450,3 +450,13 @@ def test_the_source_is_shown_in_the_users_language_interface(client, tree):
         path = reverse("cases:case_detail", args=[case.pk])
     page = client.get(path).content.decode()
     assert "<summary>Sursa</summary>" in page
+
+
+def test_adding_a_party_with_an_old_copy_of_the_case_keeps_its_deadlines(tree):
+    case = ro_in_investigation(tree)
+    stale = type(case).objects.get(pk=case.pk)
+    services.case_update(actor=tree.users["coordinator"], case=case, changes={"severity": "grave"})
+    assert case.timers.filter(code="notify:isj").exists()
+    party(tree, stale, "victim")  # stale still says "light"
+    assert case.timers.filter(code="notify:isj", stopped_at__isnull=True).exists()
+    assert not case.events.filter(kind="deadline_dropped").exists()
