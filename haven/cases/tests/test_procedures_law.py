@@ -460,3 +460,20 @@ def test_adding_a_party_with_an_old_copy_of_the_case_keeps_its_deadlines(tree):
     party(tree, stale, "victim")  # stale still says "light"
     assert case.timers.filter(code="notify:isj", stopped_at__isnull=True).exists()
     assert not case.events.filter(kind="deadline_dropped").exists()
+
+
+def test_ro_suspected_abuse_outside_school_tells_dgaspc_not_the_parents(tree):
+    use(tree, "RO")
+    coordinator = tree.users["coordinator"]
+    case = services.case_open(
+        actor=coordinator, school=tree.school_a, title="x", case_type="outside_school"
+    )
+    party(tree, case, "victim")
+    running = set(case.timers.values_list("code", flat=True))
+    assert "notify:dgaspc" in running and "notify:parents_victim" not in running
+    step(tree, case, "intervene")
+    step(tree, case, "classify")  # not graded: no severity asked for
+    with pytest.raises(ProcedureError, match="DGASPC"):
+        step(tree, case, "refer_outside")
+    record(tree, case, "dgaspc")
+    assert step(tree, case, "refer_outside").state == "monitoring"
