@@ -58,10 +58,16 @@ class TimerOut(Schema):
     stopped_at: dt.datetime | None
     escalated_at: dt.datetime | None
     overdue: bool
+    source: str = Field(description="The law and article the deadline comes from.")
+    default: bool = Field(description="A Haven default: the text sets no number.")
 
 
 class StepIn(Schema):
     step: str
+    # For a body's decision (China's bullying committee): who of it took part.
+    members_present: str = ""
+    # Codes of the statements the step asks to confirm (the Dutch meldcode's questions).
+    confirmed: list[str] = []
 
 
 class ReferralOut(Schema):
@@ -129,7 +135,13 @@ def case_deadlines(request: AuthedRequest, case_id: int) -> Any:
 @router.post("/{case_id}/steps", response=CaseDetailOut, summary="Take a procedure step")
 def case_step(request: AuthedRequest, case_id: int, payload: StepIn) -> dict[str, Any]:
     case = selectors.case_get(user=request.user, pk=case_id)
-    case = services.case_transition(actor=request.user, case=case, code=payload.step)
+    case = services.case_transition(
+        actor=request.user,
+        case=case,
+        code=payload.step,
+        members_present=payload.members_present,
+        confirmed=payload.confirmed,
+    )
     return _detail(request, case)
 
 

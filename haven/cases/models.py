@@ -138,6 +138,8 @@ EVENT_LABELS = {
     "deadline_dropped": _("deadline no longer applies"),
     "appeal": _("appeal made"),
     "appeal_decided": _("appeal decided"),
+    "appeal_extended": _("appeal's deadline extended"),
+    "appeal_judgment": _("committee's judgment recorded"),
     "measure": _("measure planned"),
     "measure_done": _("measure done"),
     "file": _("file added"),

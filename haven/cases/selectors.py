@@ -93,6 +93,9 @@ def case_deadlines(
                 "stopped_at": timer.stopped_at,
                 "escalated_at": timer.escalated_at,
                 "overdue": timer.overdue,
+                # Where the deadline comes from, so that whoever runs the case can check it.
+                "source": spec.source if spec else "",
+                "default": bool(spec and spec.default),
             }
         )
     return sorted(rows, key=lambda row: (row["stopped_at"] is not None, row["due_at"]))

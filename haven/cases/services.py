@@ -39,7 +39,7 @@ from haven.orgs import access
 from haven.orgs.calendar import calendar_for
 from haven.orgs.models import OrgUnit, Role, User
 from haven.procedures import engine, loader
-from haven.procedures.loader import Procedure, Timer
+from haven.procedures.loader import PUPIL_SIDES, Procedure, Timer
 
 EDITABLE = {"title", "narrative", "case_type", "severity", "determination", "determination_reason"}
 
@@ -81,8 +81,14 @@ def _deadline(
 
 
 def case_facts(case: Case) -> dict[str, str]:
-    """The facts a procedure's conditions (``when``) look at."""
-    return {"severity": case.severity, "case_type": case.case_type}
+    """The facts a procedure's conditions (``when``) look at; ``pupils``: the sides (victim,
+    aggressor) on which the case has a pupil, i.e. a party who is not staff."""
+    sides = case.parties.filter(is_staff=False, role__in=PUPIL_SIDES).values_list("role", flat=True)
+    return {
+        "severity": case.severity,
+        "case_type": case.case_type,
+        "pupils": " ".join(sorted(set(sides))),
+    }
 
 
 def _already_met(case: Case, timer: Timer) -> bool:
@@ -231,6 +237,9 @@ def case_update(*, actor: User, case: Case, changes: dict[str, Any]) -> Case:
             raise InvalidInput(_("This choice is not part of the case's procedure."))
     if "title" in changes and not str(changes["title"]).strip():
         raise InvalidInput(_("Give the case a short title (no names)."))
+    if not procedure.is_graded(changes.get("case_type", case.case_type)):
+        # Only the graded types have a severity (Romania: violence between pupils).
+        changes = {**changes, "severity": ""}
     changed = {k: v for k, v in changes.items() if getattr(case, k) != v}
     if not changed:
         return case
@@ -254,11 +263,22 @@ def filled_fields(case: Case) -> set[str]:
         filled.add("categories")
     if case.parties.exists():
         filled.add("parties")
+    if case.case_type and not procedure_of(case).is_graded(case.case_type):
+        filled.add("severity")  # a type the procedure does not grade needs no severity
     return filled
 
 
-def case_transition(*, actor: User, case: Case, code: str) -> Case:
-    """Take the procedure step ``code``: the engine checks who, from where and what it needs."""
+def case_transition(
+    *,
+    actor: User,
+    case: Case,
+    code: str,
+    members_present: str = "",
+    confirmed: list[str] | None = None,
+) -> Case:
+    """Take the procedure step ``code``: the engine checks who, from where and what it needs.
+    A body's decision (``members_present: true`` in the file) records who of it took part; a
+    step with statements to ``confirm`` records that they were."""
     procedure = procedure_of(case)
     roles = case_access.case_roles(actor, case)
     if not roles:
@@ -277,6 +297,8 @@ def case_transition(*, actor: User, case: Case, code: str) -> Case:
             filled=filled_fields(case),
             notified=notified,
             facts=case_facts(case),
+            members_present=members_present,
+            confirmed=confirmed or [],
         )
         now = timezone.now()
         before = case.state
@@ -298,7 +320,14 @@ def case_transition(*, actor: User, case: Case, code: str) -> Case:
         event = f"state:{transition.target}"
         _stop_timers(case, procedure, event, now)
         _start_timers(case, procedure, event, now)
-        _event(case, "transition", actor, step=code, before=before, after=transition.target)
+        extra: dict[str, Any] = {}
+        if transition.members_present:
+            extra["members"] = members_present.strip()
+        if transition.confirm:
+            extra["confirmed"] = [item.code for item in transition.confirm]
+        _event(
+            case, "transition", actor, step=code, before=before, after=transition.target, **extra
+        )
         _audit(actor, "case.transition", case, step=code, before=before, after=transition.target)
     return case
 
@@ -362,6 +391,10 @@ def case_party_add(
         )
         _event(case, "party", actor, role=role)
         _audit(actor, "case.party", case, role=role)
+        # A pupil on a new side may make a notification due (Romania: that side's parents);
+        # the facts are read afresh, not from the caller's possibly older copy of the case.
+        case.refresh_from_db()
+        _resync_conditional_timers(case, procedure_of(case), actor)
     return party
 
 
@@ -549,6 +582,59 @@ def appeal_file(*, actor: User, case: Case, filed_by: str, grounds: str) -> Appe
     return appeal
 
 
+def appeal_extend(*, actor: User, appeal: Appeal) -> Appeal:
+    """The reviewer extends the decision's deadline, once, by what the procedure allows
+    (Romania: 30 days for a petition, extendable by up to 15, OG 27/2002 art. 8)."""
+    case = appeal.case
+    procedure = procedure_of(case)
+    rule = procedure.appeal
+    if rule is None or rule.reviewer not in case_access.case_roles(actor, case):
+        raise AccessDenied()
+    if rule.extension is None:
+        raise InvalidInput(_("This procedure does not allow extending the appeal's deadline."))
+    if appeal.outcome != Appeal.Outcome.PENDING:
+        raise InvalidInput(_("This appeal was already decided."))
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        if case.events.filter(kind="appeal_extended", details__appeal=appeal.pk).exists():
+            raise InvalidInput(_("The appeal's deadline was already extended once."))
+        ext = rule.extension
+        appeal.due_at = clock.add(appeal.due_at, ext.amount, ext.unit, calendar_for(case.school))
+        Appeal.objects.filter(pk=appeal.pk).update(due_at=appeal.due_at)
+        _event(case, "appeal_extended", actor, appeal=appeal.pk)
+        _audit(actor, "case.appeal_extend", case, appeal=appeal.pk)
+    return appeal
+
+
+def appeal_judgment(appeal: Appeal) -> str:
+    """The judgment recorded for ``appeal`` by the body the procedure names, or ""."""
+    event = (
+        appeal.case.events.filter(kind="appeal_judgment", details__appeal=appeal.pk)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return str(event.details.get("judgment", "")) if event else ""
+
+
+def appeal_judgment_record(*, actor: User, appeal: Appeal, judgment: str) -> Appeal:
+    """The reviewer records the judgment of the body that hears the complaint first (a Dutch
+    complaints committee, WPO art. 14); the decision comes after it."""
+    case = appeal.case
+    rule = procedure_of(case).appeal
+    if rule is None or rule.reviewer not in case_access.case_roles(actor, case):
+        raise AccessDenied()
+    if rule.judged_by is None:
+        raise InvalidInput(_("This procedure has no committee's judgment to record."))
+    if appeal.outcome != Appeal.Outcome.PENDING:
+        raise InvalidInput(_("This appeal was already decided."))
+    if not judgment.strip():
+        raise InvalidInput(_("Give the committee's judgment."))
+    with transaction.atomic():
+        _event(case, "appeal_judgment", actor, appeal=appeal.pk, judgment=judgment.strip())
+        _audit(actor, "case.appeal_judgment", case, appeal=appeal.pk)
+    return appeal
+
+
 def appeal_decide(
     *, actor: User, appeal: Appeal, outcome: str, decision: str, determination: str = ""
 ) -> Appeal:
@@ -568,6 +654,9 @@ def appeal_decide(
         d.code for d in procedure.determinations if d.code != case.determination
     }:
         raise InvalidInput(_("Choose the new determination."))
+    judge = procedure.appeal.judged_by if procedure.appeal else None
+    if judge is not None and not appeal_judgment(appeal):
+        raise InvalidInput(_("First record the judgment of %(body)s.") % {"body": judge.name})
     with transaction.atomic():
         Appeal.objects.filter(pk=appeal.pk).update(
             outcome=outcome, decision=decision.strip(), decided_at=timezone.now(), decided_by=actor

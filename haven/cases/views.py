@@ -47,6 +47,18 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
+def _appeals(case: Case) -> list[Any]:
+    """The case's appeals, each with the committee's judgment recorded for it (if any)."""
+    judgments = {
+        event.details.get("appeal"): event.details.get("judgment", "")
+        for event in case.events.filter(kind="appeal_judgment").order_by("created_at", "pk")
+    }
+    appeals = list(case.appeals.select_related("decided_by"))
+    for appeal in appeals:
+        appeal.judgment = judgments.get(appeal.pk, "")  # type: ignore[attr-defined]
+    return appeals
+
+
 def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     procedure = services.procedure_of(case)
     manage = case_access.can_manage_case(request.user, case)
@@ -60,6 +72,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         if t.roles & roles
     ]
     timers = list(case.timers.all())
+    steps_need_members = any(step[0].members_present for step in steps)
     facts = {
         "title": case.title,
         "case_type": case.case_type,
@@ -101,11 +114,14 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "referral_form": forms.ReferralForm(procedure=procedure, school=case.school),
         "team_form": forms.TeamForm(school=case.school),
         "note_form": forms.NoteForm(restricted=Role.PSYCHOLOGIST in roles),
-        "appeals": case.appeals.select_related("decided_by"),
+        "appeals": _appeals(case),
         "appeal_form": forms.AppealForm()
         if procedure.appeal and case.determination and manage
         else None,
+        "steps_need_members": steps_need_members,
         "reviewer": bool(procedure.appeal and procedure.appeal.reviewer in roles),
+        "appeal_extension": procedure.appeal.extension if procedure.appeal else None,
+        "appeal_judge": procedure.appeal.judged_by if procedure.appeal else None,
         "decision_form": forms.AppealDecisionForm(procedure=procedure),
         "file_audiences": casefile.allowed_audiences(request.user, case),
         "measures": case.measures.select_related("party", "responsible"),
@@ -160,7 +176,13 @@ def case_act(request: AuthedRequest, pk: int) -> HttpResponse:
     form: Any
     try:
         if action == "step":
-            services.case_transition(actor=user, case=case, code=request.POST.get("step", ""))
+            services.case_transition(
+                actor=user,
+                case=case,
+                code=request.POST.get("step", ""),
+                members_present=request.POST.get("members_present", ""),
+                confirmed=request.POST.getlist("confirm"),
+            )
         elif action == "facts":
             form = forms.CaseFactsForm(request.POST, procedure=procedure)
             if not form.is_valid():
@@ -205,6 +227,18 @@ def case_act(request: AuthedRequest, pk: int) -> HttpResponse:
                 decision=form.cleaned_data["decision"],
                 determination=form.cleaned_data["determination"],
             )
+        elif action == "appeal_judgment":
+            appeal = case.appeals.filter(pk=parse_id(request.POST.get("appeal")) or 0).first()
+            if appeal is None:
+                raise InvalidInput(_("Unknown appeal."))
+            services.appeal_judgment_record(
+                actor=user, appeal=appeal, judgment=request.POST.get("judgment", "")
+            )
+        elif action == "appeal_extend":
+            appeal = case.appeals.filter(pk=parse_id(request.POST.get("appeal")) or 0).first()
+            if appeal is None:
+                raise InvalidInput(_("Unknown appeal."))
+            services.appeal_extend(actor=user, appeal=appeal)
         elif action == "measure":
             form = forms.MeasureForm(request.POST, case=case)
             if not form.is_valid():

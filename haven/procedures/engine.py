@@ -1,6 +1,7 @@
 """The one engine every case change goes through: the procedure file decides, this applies it."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -21,9 +22,11 @@ def check_transition(
     filled: set[str],
     notified: set[str],
     facts: dict[str, str] | None = None,
+    members_present: str = "",
+    confirmed: Iterable[str] = (),
 ) -> Transition:
     """The transition ``code`` if it may be taken now by someone in ``roles``; otherwise a
-    translated refusal saying why."""
+    translated refusal saying why. A body's decision names its ``members_present``."""
     transition = procedure.transition(code)
     if transition is None or state not in transition.sources:
         raise ProcedureError(
@@ -42,6 +45,16 @@ def check_transition(
         raise ProcedureError(
             _("Before “%(step)s”, record these notifications: %(names)s.")
             % {"step": transition.name, "names": ", ".join(notifications)}
+        )
+    unconfirmed = [item.name for item in transition.confirm if item.code not in set(confirmed)]
+    if unconfirmed:
+        raise ProcedureError(
+            _("Before “%(step)s”, confirm: %(items)s.")
+            % {"step": transition.name, "items": "; ".join(unconfirmed)}
+        )
+    if transition.members_present and not members_present.strip():
+        raise ProcedureError(
+            _("Before “%(step)s”, name the members present.") % {"step": transition.name}
         )
     return transition
 
@@ -75,8 +88,13 @@ def timer_applies(timer: Timer, facts: dict[str, str]) -> bool:
     return applies(timer, **_condition_facts(facts))
 
 
-def _condition_facts(facts: dict[str, str]) -> dict[str, str]:
-    return {"severity": facts.get("severity", ""), "case_type": facts.get("case_type", "")}
+def _condition_facts(facts: dict[str, str]) -> dict[str, Any]:
+    """``facts["pupils"]`` is the space-separated sides (victim, aggressor) with a pupil."""
+    return {
+        "severity": facts.get("severity", ""),
+        "case_type": facts.get("case_type", ""),
+        "pupils": frozenset(facts.get("pupils", "").split()),
+    }
 
 
 def field_label(name: str) -> str:

@@ -11,10 +11,16 @@ missed, each exactly once (haven.cases.services.clock_sweep). They come from two
   stopped when the notification is recorded with its proof; ``remind_before`` and
   ``escalate_to`` (default ``inspector``) as for timers. Their clock code is ``notify:<code>``.
 
-Either may carry ``when: {severity: [...], case_type: [...]}``: it then applies only to cases
-whose facts match (any listed code; every fact given). A notification that does not apply is
-not asked for by the steps that list it, and its deadline does not run; when a case's
-severity or type changes, its conditional deadlines start (from then) or are dropped.
+Every state, timer, notification and appeal names its ``source``: the law and article, or,
+with ``default: true``, the words of the text that Haven turned into a number. A current file
+without one is refused (kept earlier versions are read as they were).
+
+Either may carry ``when: {severity: [...], case_type: [...], pupils: [...]}``: it then applies
+only to cases whose facts match (any listed code; every fact given). ``pupils`` lists party roles
+(``victim``, ``aggressor``): the case has a pupil (a party who is not staff) in one of them.
+A notification that does not apply is not asked for by the steps that list it, and its deadline
+does not run; when a case's severity, type or pupils change, its conditional deadlines start
+(from then) or are dropped.
 """
 
 from dataclasses import dataclass, field
@@ -32,7 +38,9 @@ CASE_FIELDS = {"case_type", "severity", "determination", "categories", "narrativ
 DURATION_UNITS = {"hours", "calendar_days", "school_days"}
 REPORTER_VIEWS = {"received", "handling", "closed"}
 # What a condition (`when:`) may look at: the case's facts, as codes of the procedure's lists.
-CONDITION_FACTS = {"severity": "severities", "case_type": "case_types"}
+CONDITION_FACTS = {"severity": "severities", "case_type": "case_types", "pupils": "party roles"}
+# The sides of a case a condition may ask for a pupil on (haven.cases.models.PartyRole).
+PUPIL_SIDES = {"victim", "aggressor"}
 # A notification's deadline runs as a case timer named after it (CaseTimer.code is 40 long).
 NOTIFY_PREFIX = "notify:"
 CODE_MAX = 40 - len(NOTIFY_PREFIX)
@@ -66,15 +74,26 @@ class Condition:
 
     severity: frozenset[str] | None = None
     case_type: frozenset[str] | None = None
+    pupils: frozenset[str] | None = None
 
-    def holds(self, *, severity: str, case_type: str) -> bool:
+    def holds(self, *, severity: str, case_type: str, pupils: frozenset[str] = frozenset()) -> bool:
         if self.severity is not None and severity not in self.severity:
+            return False
+        if self.pupils is not None and not self.pupils & pupils:
             return False
         return self.case_type is None or case_type in self.case_type
 
 
-def applies(item: "Timer | Notification", *, severity: str, case_type: str) -> bool:
-    return item.when is None or item.when.holds(severity=severity, case_type=case_type)
+def applies(
+    item: "Timer | Notification",
+    *,
+    severity: str,
+    case_type: str,
+    pupils: frozenset[str] = frozenset(),
+) -> bool:
+    return item.when is None or item.when.holds(
+        severity=severity, case_type=case_type, pupils=pupils
+    )
 
 
 @dataclass(frozen=True)
@@ -82,6 +101,7 @@ class State(Named):
     initial: bool = False
     final: bool = False
     reporter_sees: str = "handling"
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +111,10 @@ class Transition(Named):
     roles: frozenset[str] = frozenset()
     requires: tuple[str, ...] = ()
     notifications: tuple[str, ...] = ()  # notifications that must be recorded first
+    # A body's decision (China's bullying committee): the step records who of it took part.
+    members_present: bool = False
+    # Statements to confirm before the step (the Dutch meldcode's questions at its decision).
+    confirm: tuple[Named, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +127,7 @@ class Timer(Named):
     default: bool = False  # a Haven default, not confirmed in the official text
     when: Condition | None = None
     notification: str = ""  # set when this is the deadline of a mandatory notification
+    source: str = ""  # the law and article, or what a Haven default stands for
 
     @property
     def name(self) -> str:
@@ -123,6 +148,7 @@ class Notification(Named):
     remind_before: Duration | None = None
     escalate_to: str = "inspector"
     when: Condition | None = None
+    source: str = ""
 
     def deadline(self) -> "Timer | None":
         """The timer that carries this notification's deadline, if it has one."""
@@ -139,6 +165,7 @@ class Notification(Named):
             default=self.default,
             when=self.when,
             notification=self.code,
+            source=self.source,
         )
 
 
@@ -147,6 +174,10 @@ class Appeal:
     reviewer: str
     deadline: Duration
     default: bool = False
+    extension: Duration | None = None  # the reviewer may extend the deadline once, by this much
+    # A body whose judgment the reviewer records before deciding (a Dutch complaints committee).
+    judged_by: Named | None = None
+    source: str = ""
 
 
 @dataclass(eq=False)
@@ -164,6 +195,8 @@ class Procedure:
     notifications: list[Notification] = field(default_factory=list)
     referrals: list[Named] = field(default_factory=list)
     appeal: Appeal | None = None
+    # The case types graded by severity (``graded: [...]``); None: every type is.
+    graded: frozenset[str] | None = None
 
     @property
     def name(self) -> str:
@@ -185,6 +218,11 @@ class Procedure:
     def transition(self, code: str) -> Transition | None:
         return next((t for t in self.transitions if t.code == code), None)
 
+    def is_graded(self, case_type: str) -> bool:
+        """Whether a case of this type is graded by severity (Romania grades only violence
+        between pupils). A type not chosen yet may be."""
+        return self.graded is None or not case_type or case_type in self.graded
+
     def label(self, kind: str, code: str) -> str:
         """The translated name of a case type, severity, determination... by its code."""
         items: list[Any] = getattr(self, kind)
@@ -196,6 +234,14 @@ class _Reader(Reader):
     """Reads one procedure file, raising ProcedureFileError with the nearest line."""
 
     error = ProcedureFileError
+    require_sources = True
+
+    def source(self, node: Any) -> str:
+        """Where an item comes from; required in a current file (see the module's comment)."""
+        source = self.get(node, "source", str, required=self.require_sources) or ""
+        if self.require_sources and not source.strip():
+            raise self.fail(node, "'source' must name the law and article, or why the default")
+        return str(source).strip()
 
     def named_list(self, root: Any, key: str, required: bool = True) -> list[Named]:
         items = self.get(root, key, list, required) or []
@@ -248,7 +294,11 @@ class _Reader(Reader):
             codes = when[fact]
             if not isinstance(codes, list) or not codes:
                 raise self.fail(when, f"'when': {fact} must be a list of {kind} codes")
-            known = {item.code for item in getattr(procedure, kind)}
+            known = (
+                PUPIL_SIDES
+                if fact == "pupils"
+                else {item.code for item in getattr(procedure, kind)}
+            )
             wrong = sorted(str(code) for code in codes if code not in known)
             if wrong:
                 raise self.fail(
@@ -284,9 +334,12 @@ class _Reader(Reader):
         return frozenset(roles)
 
 
-def load_file(path: Path, code: str | None = None) -> Procedure:
+def load_file(path: Path, code: str | None = None, *, require_sources: bool = True) -> Procedure:
+    """Read and validate one procedure file. Kept earlier versions predate the ``source`` rule
+    and are read with ``require_sources=False``."""
     root = read_yaml(path, ProcedureFileError)
     r = _Reader(path)
+    r.require_sources = require_sources
     found = r.get(root, "code", str)
     if found != (code or path.stem):
         raise r.fail(root, f"the file of procedure {found!r} must be named {found}.yaml")
@@ -301,6 +354,12 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
         determinations=r.named_list(root, "determinations"),
         referrals=r.named_list(root, "referrals", required=False),
     )
+    graded = r.get(root, "graded", list, required=False)
+    if graded is not None:
+        wrong = sorted(str(c) for c in graded if c not in {t.code for t in procedure.case_types})
+        if wrong or not graded:
+            raise r.fail(root, f"graded: unknown case type(s) {wrong}; list the graded types")
+        procedure.graded = frozenset(graded)
     for item in r.get(root, "states", list):
         reporter_sees = r.get(item, "reporter_sees", str, required=False) or "handling"
         if reporter_sees not in REPORTER_VIEWS:
@@ -312,6 +371,7 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
                 initial=bool(r.get(item, "initial", bool, required=False)),
                 final=bool(r.get(item, "final", bool, required=False)),
                 reporter_sees=reporter_sees,
+                source=r.source(item),
             )
         )
     states = {s.code for s in procedure.states}
@@ -342,6 +402,7 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
                 remind_before=r.duration(item, "remind_before", required=False),
                 escalate_to=r.role(item, "escalate_to", default="inspector"),
                 when=r.condition(item, procedure),
+                source=r.source(item),
             )
         )
 
@@ -369,6 +430,8 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
                 roles=r.roles(item, "roles"),
                 requires=tuple(requires),
                 notifications=tuple(needs),
+                members_present=bool(r.get(item, "members_present", bool, required=False)),
+                confirm=tuple(r.named_list(item, "confirm", required=False)),
             )
         )
     r.unique(root, "transitions", [t.code for t in procedure.transitions])
@@ -389,6 +452,7 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
                 escalate_to=r.role(item, "escalate_to"),
                 default=bool(r.get(item, "default", bool, required=False)),
                 when=r.condition(item, procedure),
+                source=r.source(item),
             )
         )
     r.unique(root, "timers", [t.code for t in procedure.timers])
@@ -406,6 +470,13 @@ def load_file(path: Path, code: str | None = None) -> Procedure:
             reviewer=reviewer,
             deadline=r.duration(appeal, "deadline"),  # type: ignore[arg-type]
             default=bool(r.get(appeal, "default", bool, required=False)),
+            extension=r.duration(appeal, "extension", required=False),
+            judged_by=(
+                Named(code="judged_by", names=r.texts(appeal, "judged_by"))
+                if "judged_by" in appeal
+                else None
+            ),
+            source=r.source(appeal),
         )
     return procedure
 
@@ -424,7 +495,7 @@ def get(code: str, version: int | None = None) -> Procedure:
         if version is None or current.version == version:
             _CACHE[key] = current
         else:
-            older = _load(VERSIONS / f"{code}.v{version}.yaml", code)
+            older = _load(VERSIONS / f"{code}.v{version}.yaml", code, require_sources=False)
             if older.version != version:
                 raise ProcedureFileError(
                     VERSIONS / f"{code}.v{version}.yaml", None, f"holds version {older.version}"
@@ -433,10 +504,10 @@ def get(code: str, version: int | None = None) -> Procedure:
     return _CACHE[key]
 
 
-def _load(path: Path, code: str) -> Procedure:
+def _load(path: Path, code: str, *, require_sources: bool = True) -> Procedure:
     if not path.exists():
         raise ProcedureFileError(path, None, "no such procedure file")
-    return load_file(path, code=code)
+    return load_file(path, code=code, require_sources=require_sources)
 
 
 def load_all() -> dict[str, Procedure]:

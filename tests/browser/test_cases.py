@@ -69,8 +69,12 @@ def test_romanian_case_with_referral_and_escalation(browser, live_server, tree, 
     expect(page.locator(".deadline[data-code='notify:isj']")).to_contain_text(
         "Inspectoratul Școlar Județean"
     )
-    # The parents' 24 hours are a step's timer, met by notifying them: it says so.
-    parents = page.locator(".deadline[data-code=parents_informed]")
+    # Each side's parents have their own 24 hours once the case has a pupil on that side.
+    services.case_party_add(
+        actor=tree.users["coordinator"], case=case, role="victim", description="Elevul A"
+    )
+    page.reload()
+    parents = page.locator(".deadline[data-code='notify:parents_victim']")
     expect(parents.locator(".met-by")).to_contain_text("Părinții elevului victimă")
     expect(page.locator("#needs-investigate")).to_contain_text("ISJ")
 

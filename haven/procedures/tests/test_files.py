@@ -101,22 +101,27 @@ def test_a_case_keeps_the_version_it_started_under(tmp_path, monkeypatch):
     from haven.procedures import loader
 
     (tmp_path / "versions").mkdir()
-    (tmp_path / "versions" / "GEN.v1.yaml").write_text(GOOD, encoding="utf-8")
-    newer = GOOD.replace("version: 1", "version: 2").replace(
+    (tmp_path / "versions" / "GEN.v2.yaml").write_text(GOOD, encoding="utf-8")
+    newer = GOOD.replace("version: 2", "version: 3").replace(
         "deadline: {hours: 24}", "deadline: {hours: 12}"
     )
     (tmp_path / "GEN.yaml").write_text(newer, encoding="utf-8")
     monkeypatch.setattr(loader, "DATA", tmp_path)
     monkeypatch.setattr(loader, "VERSIONS", tmp_path / "versions")
     monkeypatch.setattr(loader, "_CACHE", {})
-    assert loader.get("GEN").version == 2
-    old = loader.get("GEN", 1)
-    assert old.version == 1 and old.timers[0].deadline.amount == 24
+    assert loader.get("GEN").version == 3
+    old = loader.get("GEN", 2)
+    assert old.version == 2 and old.timers[0].deadline.amount == 24
     with pytest.raises(ProcedureFileError, match="no such procedure file"):
         loader.get("GEN", 7)
 
 
-NOTICE = "  - code: parents_victim\n    within: {hours: 24}\n"
+NOTICE = (
+    "  - code: parents_victim\n"
+    '    source: "CPWG Inter-Agency Guidelines for Case Management and Child Protection (2014):'
+    ' involve the family where safe; Haven default"\n'
+    "    within: {hours: 24}\n"
+)
 
 
 def _notice(tmp_path: Path, extra: str) -> Path:
@@ -129,9 +134,13 @@ def _notice(tmp_path: Path, extra: str) -> Path:
     [
         ("    when: {severity: [apocalyptic]}\n", "'when': unknown severity ['apocalyptic']"),
         ("    when: {case_type: [space]}\n", "'when': unknown case_type ['space']"),
-        ("    when: {colour: [red]}\n", "'when' may test case_type, severity (unexpected: colour)"),
+        (
+            "    when: {colour: [red]}\n",
+            "'when' may test case_type, pupils, severity (unexpected: colour)",
+        ),
         ("    when: {severity: high}\n", "'when': severity must be a list of severities codes"),
         ("    when: {}\n", "'when' may test"),
+        ("    when: {pupils: [bystander]}\n", "'when': unknown pupils ['bystander']"),
     ],
 )
 def test_bad_condition_names_its_line(tmp_path, extra, message):
@@ -224,3 +233,47 @@ def test_every_kept_version_still_loads_with_its_own_content():
     assert "grave_reported" not in {s.code for s in new.states}
     isj = new.notification("isj")
     assert isj is not None and isj.when is not None and isj.when.severity == {"grave"}
+
+
+@pytest.mark.parametrize(
+    ("anchor", "kind"),
+    [
+        ("code: assessment", "state"),
+        ("code: first_contact", "timer"),
+        ("code: parents_victim", "n"),
+    ],
+)
+def test_an_item_without_its_source_is_refused_with_its_line(tmp_path, anchor, kind):
+    lines = GOOD.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.strip() == f"- {anchor}")
+    source = next(i for i in range(at, len(lines)) if lines[i].lstrip().startswith("source:"))
+    path = tmp_path / "GEN.yaml"
+    path.write_text("".join(lines[:source] + lines[source + 1 :]), encoding="utf-8")
+    with pytest.raises(ProcedureFileError) as error:
+        load_file(path)
+    assert "missing 'source'" in str(error.value)
+    assert str(error.value).startswith("GEN.yaml, line ")
+    assert error.value.line == _line_of(path, anchor)
+
+
+def test_a_blank_source_is_refused(tmp_path):
+    path = tmp_path / "GEN.yaml"
+    lines = GOOD.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("source:") and i > 20)
+    lines[at] = lines[at].split("source:")[0] + 'source: "  "\n'
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(ProcedureFileError, match="'source' must name the law"):
+        load_file(path)
+
+
+def test_every_deadline_and_notification_of_every_file_names_its_source():
+    for code, procedure in load_all().items():
+        items = [*procedure.states, *procedure.timers, *procedure.notifications]
+        assert all(item.source for item in items), code
+        assert procedure.appeal is None or procedure.appeal.source, code
+
+
+def test_kept_versions_load_without_sources():
+    from haven.procedures import loader
+
+    assert loader.get("RO", 1).timers[0].source == ""
