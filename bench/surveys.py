@@ -118,7 +118,7 @@ def campaigns_bulk(schools: list[OrgUnit], instrument: Instrument, opens: Any) -
             instrument_version=instrument.version,
             opens_at=opens,
             closes_at=closes,
-            period=school_year(opens),
+            period=school_year(opens, school),
         )
         for school in schools
     ]

@@ -244,7 +244,7 @@ def member_school_ids(user: Viewer) -> list[int]:
 # --- Registration point --------------------------------------------------------------------
 # Apps above orgs declare their row rules in their own ``access.py``. A lower layer that must
 # ask one (the report page lists the report's cases) asks here by name; the app registers it
-# from its ``AppConfig.ready``. Unknown names refuse: an app not installed shows nothing.
+# from its ``AppConfig.ready``. An unknown name refuses (AccessDenied) rather than guess.
 
 RULES: dict[str, Callable[..., Any]] = {}
 

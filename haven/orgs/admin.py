@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.audit.models import AuditEvent
 from haven.audit.services import audit_record
+from haven.lib.errors import InvalidInput
 from haven.orgs import access, services
 from haven.orgs.access import Perm
 from haven.orgs.admin_site import ScopedAdmin, site
-from haven.orgs.calendar import calendar_data
 from haven.orgs.models import (
     Holiday,
     Jurisdiction,
@@ -48,12 +48,11 @@ class OrgUnitForm(forms.ModelForm[OrgUnit]):
             or (self.instance.jurisdiction if self.instance.pk else None)
             or (parent.jurisdiction if parent else None)
         )
-        region = (data.get("calendar_region") or "").strip()
-        if jurisdiction and region and region not in calendar_data(jurisdiction.code).regions:
-            self.add_error(
-                "calendar_region",
-                _("The jurisdiction's school calendar has no region of that name."),
-            )
+        if jurisdiction:
+            try:
+                services.calendar_region_clean(jurisdiction, data.get("calendar_region") or "")
+            except InvalidInput as exc:
+                self.add_error("calendar_region", str(exc.message))
         return data
 
 

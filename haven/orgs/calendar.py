@@ -45,10 +45,9 @@ GENERIC = "GEN"
 TERM_KINDS = ("semester", "term", "module", "quarter")
 # ``period`` kinds: a term kind asks for the jurisdiction's own terms, whatever they are called.
 KINDS = ("day", "month", *TERM_KINDS, "school_year")
-# School years Haven places dates in: a date outside them is a typing slip (year 0001, 20260),
+# School years (by the year they start) Haven places dates in: a date outside them is a typing slip (year 0001, 20260),
 # refused in words instead of failing deep in the date arithmetic.
 FIRST_YEAR, LAST_YEAR = 1900, 2199
-DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class CalendarFileError(DataFileError):
@@ -399,7 +398,7 @@ class SchoolCalendar(Calendar):
         return self.school_year_of(year)
 
     def school_year_of(self, year: int) -> SchoolYear:
-        if not FIRST_YEAR <= year < LAST_YEAR:
+        if not FIRST_YEAR <= year <= LAST_YEAR:
             raise InvalidInput(
                 _("Give a date between %(first)s and %(last)s.")
                 % {"first": FIRST_YEAR, "last": LAST_YEAR}

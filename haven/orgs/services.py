@@ -67,7 +67,7 @@ def orgunit_create(
     jurisdiction = jurisdiction or (parent.jurisdiction if parent else None)
     if jurisdiction is None:
         raise InvalidInput(_("A unit at the top of the tree needs a jurisdiction."))
-    calendar_region = _calendar_region(jurisdiction, calendar_region)
+    calendar_region = calendar_region_clean(jurisdiction, calendar_region)
     try:
         with transaction.atomic():
             # The path holds the unit's own id, known only after the insert.
@@ -95,7 +95,7 @@ def orgunit_create(
     return unit
 
 
-def _calendar_region(jurisdiction: Jurisdiction, region: str) -> str:
+def calendar_region_clean(jurisdiction: Jurisdiction, region: str) -> str:
     """``region`` if the jurisdiction's calendar has it (or it is empty)."""
     region = region.strip()
     if region and region not in calendar_data(jurisdiction.code).regions:
@@ -128,7 +128,7 @@ def orgunit_update(
         "code": code.strip(),
         "name": name.strip(),
         "kind": kind,
-        "calendar_region": _calendar_region(unit.jurisdiction, region),
+        "calendar_region": calendar_region_clean(unit.jurisdiction, region),
     }
     if not after["code"] or not after["name"]:
         raise InvalidInput(_("A unit needs a code and a name."))

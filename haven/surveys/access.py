@@ -34,7 +34,7 @@ def survey_school_staff(user: Viewer, school: OrgUnit, perm: str = Perm.SURVEY_R
 
 def survey_schools(user: Viewer, perm: str = Perm.SURVEY_RESULTS) -> OrgUnitQuerySet:
     """The schools whose campaigns the user may see as their own staff."""
-    paths = [g.path for g in grants(user) if perm in ROLE_PERMS.get(g.role, frozenset())]
+    paths = paths_with(user, perm)
     # A role on a class counts for its school.
     found = OrgUnit.objects.filter(path__in=paths, kind__in=["school", "class"])
     ids = {u.pk if u.kind == "school" else u.parent_id for u in found}

@@ -19,11 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haven.lib.i18n import pick
-from haven.orgs.calendar import GENERIC, calendar_for
+from haven.orgs.calendar import calendar_for
 from haven.orgs.models import OrgUnit
 
 
-def school_year(moment: dt.datetime, school: OrgUnit | str = GENERIC) -> str:
+def school_year(moment: dt.datetime, school: OrgUnit | str) -> str:
     """The label ("2026-2027") of the school year a moment falls in, on the school's
     calendar and in its time zone (``haven.orgs.calendar``); campaigns store it."""
     calendar = calendar_for(school)
