@@ -45,8 +45,8 @@ GENERIC = "GEN"
 TERM_KINDS = ("semester", "term", "module", "quarter")
 # ``period`` kinds: a term kind asks for the jurisdiction's own terms, whatever they are called.
 KINDS = ("day", "month", *TERM_KINDS, "school_year")
-# School years (by the year they start) Haven places dates in: a date outside them is a typing slip (year 0001, 20260),
-# refused in words instead of failing deep in the date arithmetic.
+# School years (by the year they start) Haven places dates in: a date outside them is a typing
+# slip (year 0001, 20260), refused in words instead of failing deep in the date arithmetic.
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 
 
