@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from haven.audit.services import audit_record
 from haven.intake.models import PosterPrint
 from haven.lib.errors import InvalidInput
+from haven.lib.i18n import interface_languages
 from haven.lib.pdf import html_to_pdf
 from haven.orgs import access
 from haven.orgs.access import Perm
@@ -49,15 +50,7 @@ def poster_languages(languages: list[str]) -> list[str]:
 
     When it has none of them, the poster is in the active language.
     """
-    found: list[str] = []
-    for code in languages:
-        try:
-            variant = translation.get_supported_language_variant(str(code).lower())
-        except LookupError:
-            continue
-        if variant not in found:
-            found.append(variant)
-    return found or [translation.get_language() or settings.LANGUAGE_CODE]
+    return interface_languages(languages) or [translation.get_language() or settings.LANGUAGE_CODE]
 
 
 def _address(base_url: str, name: str, *args: str) -> tuple[str, str]:

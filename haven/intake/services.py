@@ -106,7 +106,7 @@ def _recent_overall(since: dt.datetime, limit: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_OVERALL_SQL, [since])
         estimate = int(cursor.fetchone()[0])
-    return estimate if estimate < limit else _recent_anonymous(None, since, limit)
+    return estimate if estimate < limit else _recent_anonymous(since, limit)
 
 
 def _overall_throttle(now: dt.datetime) -> None:
@@ -126,18 +126,11 @@ def _overall_throttle(now: dt.datetime) -> None:
         raise TooManyAttempts()
 
 
-def _recent_sql(school_id: int | None, since: dt.datetime, limit: int) -> tuple[str, list[Any]]:
-    # Plain SQL: this runs on every public report, and building the ORM query cost more than
-    # running it. The count stops at the limit, so its cost does not grow with the traffic.
-    if school_id is None:
-        return store.RECENT_SQL.format(school=""), [since, limit]
-    return store.RECENT_SQL.format(school=" AND school_id = %s"), [since, school_id, limit]
-
-
-def _recent_anonymous(school_id: int | None, since: dt.datetime, limit: int) -> int:
-    sql, params = _recent_sql(school_id, since, limit)
+def _recent_anonymous(since: dt.datetime, limit: int) -> int:
+    # Plain SQL: building the ORM query cost more than running it. The count stops at the
+    # limit, so its cost does not grow with the traffic (the per-school count is in the store).
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(store.RECENT_SQL.format(school=""), [since, limit])
         return int(cursor.fetchone()[0])
 
 

@@ -180,7 +180,7 @@ def report_store(
 
     key = f"{qn(Report._meta.db_table)}.{qn(Report._meta.pk.column)}"
     repr_max = AuditEvent._meta.get_field("object_repr").max_length
-    id_sql, id_params = _key_text(report, lambda r: r.pk, key)
+    id_sql = f"CAST({key} AS text)"
     repr_sql, repr_params = _key_text(report, str, key)
     audit_sql = insert_sql(
         AuditEvent,
@@ -193,7 +193,6 @@ def report_store(
     )
     audit_params = [
         *values(AuditEvent, audit, connection, skip=("object_id", "object_repr")),
-        *id_params,
         *repr_params,
         report.receipt_lookup,
     ]
