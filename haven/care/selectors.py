@@ -20,7 +20,7 @@ from haven.care.models import (
 from haven.cases import access as case_access
 from haven.cases.models import Case
 from haven.lib.errors import NotFound
-from haven.orgs import access, calendar
+from haven.orgs import access
 from haven.orgs.models import Membership, OrgUnit, Role, User
 from haven.orgs.types import Viewer, signed_in
 
@@ -216,71 +216,3 @@ def meeting_hidden_count(*, user: Viewer, meeting: CommitteeMeeting) -> int:
         + meeting_cases(user=user, meeting=meeting).count()
     )
     return meeting.concerns.count() + meeting.cases.count() - shown
-
-
-# Care figures per school for the levels above (prevention's overview gets its two indicators
-# from haven.care.compliance, registered by care).
-
-
-@dataclass(frozen=True)
-class CareFigures:
-    """Screening and pupils-of-concern figures of one school; no pupil, no entry. Each list
-    behind a figure is at ``reverse(<url name>)`` + ``?school=<id>`` and shows only what the
-    viewer may see (counts per school for the level above)."""
-
-    screening_rounds_done: int
-    screening_rounds_total: int
-    concern_open: int
-    concern_review_overdue: int
-    rounds_url_name: str = "care:round_list"
-    concerns_url_name: str = "care:concern_list"
-
-
-def compliance_figures(*, user: Viewer, unit: OrgUnit, on: dt.date) -> dict[int, CareFigures]:
-    """Per school under ``unit`` (itself included) where the user has care figures: screening
-    rounds of the school year containing ``on`` (done: every class answered) and the open
-    pupils of concern with their reviews overdue on ``on``. Three queries whatever the size."""
-    schools = care_schools(user=user, perm=Perm.CARE_FIGURES).filter(
-        pk__in=OrgUnit.objects.subtree_of(unit).values("pk")
-    )
-    jurisdiction_of = dict(schools.values_list("pk", "jurisdiction__code"))
-    school_ids = list(jurisdiction_of)
-    # Each school's own school year (its jurisdiction's calendar), read once per jurisdiction.
-    starts = {code: calendar.school_year(code, on).start for code in set(jurisdiction_of.values())}
-    start_of = {pk: starts[code] for pk, code in jurisdiction_of.items()}
-    rounds: dict[int, list[int]] = {pk: [0, 0] for pk in school_ids}
-    year_rounds = (
-        ScreeningRound.objects.filter(
-            school__in=school_ids,
-            starts_on__gte=min(starts.values(), default=on),
-            starts_on__lte=on,
-        )
-        .annotate(
-            total=Count("answers"),
-            answered=Count("answers", filter=Q(answers__answered_at__isnull=False)),
-        )
-        .values_list("school_id", "starts_on", "total", "answered")
-    )
-    for school_id, starts_on, total, answered in year_rounds:
-        if starts_on < start_of[school_id]:
-            continue
-        rounds[school_id][1] += 1
-        if total and answered == total:
-            rounds[school_id][0] += 1
-    counts = {
-        row["school"]: row
-        for row in ConcernEntry.objects.filter(
-            school__in=school_ids, status=ConcernEntry.Status.OPEN
-        )
-        .values("school")
-        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(review_on__lt=on)))
-    }
-    return {
-        pk: CareFigures(
-            screening_rounds_done=rounds[pk][0],
-            screening_rounds_total=rounds[pk][1],
-            concern_open=counts.get(pk, {}).get("open", 0),
-            concern_review_overdue=counts.get(pk, {}).get("overdue", 0),
-        )
-        for pk in school_ids
-    }

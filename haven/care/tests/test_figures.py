@@ -4,9 +4,8 @@ pupils of concern without a review in time, per school, counts only."""
 import datetime as dt
 
 import pytest
-from django.urls import reverse
 
-from haven.care import selectors, services
+from haven.care import services
 from haven.care.models import ConcernEntry, ScreeningRound
 from haven.care.tests.helpers import build_world, register
 from haven.orgs import calendar
@@ -37,11 +36,13 @@ def test_each_school_counts_the_rounds_of_its_own_school_year(world):
             ends_on=dt.date(2026, 8, 14),
             created_by=world.users["coordinator"],
         )
-    figures = selectors.compliance_figures(
-        user=world.users["inspector"], unit=world.tree.county, on=on
-    )
-    assert figures[world.tree.school_a.pk].screening_rounds_total == 0
-    assert figures[world.tree.school_b.pk].screening_rounds_total == 1
+    from haven.care import compliance
+
+    schools = list(OrgUnit.objects.filter(pk__in=[world.tree.school_a.pk, world.tree.school_b.pk]))
+    year = calendar.school_year(world.tree.school_b, on).year  # 2026 in both calendars
+    rounds = compliance.screening_rounds(schools, year)
+    assert rounds[world.tree.school_a.pk][1] == 0
+    assert rounds[world.tree.school_b.pk][1] == 1
 
 
 def make_round(world, starts_on, answered):
@@ -55,47 +56,6 @@ def make_round(world, starts_on, answered):
     for answer in round_.answers.all()[:answered]:
         services.screening_none_found(actor=world.users["coordinator"], answer=answer)
     return round_
-
-
-def test_figures_per_school_for_the_inspector(world, django_assert_max_num_queries):
-    on = world.today
-    year = year_start(world, on)
-    make_round(world, year, answered=2)  # both classes answered: done
-    make_round(world, on, answered=1)  # half answered
-    last_year = make_round(world, year, answered=2)
-    ScreeningRound.objects.filter(pk=last_year.pk).update(starts_on=year - dt.timedelta(days=30))
-    register(world)
-    late = register(world, target=world.pupil_b)
-    ConcernEntry.objects.filter(pk=late.pk).update(review_on=on - dt.timedelta(days=1))
-    with django_assert_max_num_queries(6):
-        figures = selectors.compliance_figures(
-            user=world.users["inspector"], unit=world.tree.county, on=on
-        )
-    a = figures[world.tree.school_a.pk]
-    assert (a.screening_rounds_done, a.screening_rounds_total) == (1, 2)
-    assert (a.concern_open, a.concern_review_overdue) == (2, 1)
-    b = figures[world.tree.school_b.pk]
-    assert (b.screening_rounds_total, b.concern_open) == (0, 0)
-    assert reverse(a.rounds_url_name) and reverse(a.concerns_url_name)
-
-
-def test_figures_only_for_schools_the_viewer_has_figures_for(world):
-    register(world)
-    on = world.today
-    county = world.tree.county
-    assert set(
-        selectors.compliance_figures(user=world.users["coordinator"], unit=county, on=on)
-    ) == {world.tree.school_a.pk}
-    assert set(
-        selectors.compliance_figures(user=world.users["other_coordinator"], unit=county, on=on)
-    ) == {world.tree.school_b.pk}
-    for name in ("staff", "agency", "nobody"):
-        assert selectors.compliance_figures(user=world.users[name], unit=county, on=on) == {}
-    # under a zone: only its schools
-    zone_b = selectors.compliance_figures(
-        user=world.users["inspector"], unit=world.tree.zone_b, on=on
-    )
-    assert set(zone_b) == {world.tree.school_b.pk}
 
 
 def test_overview_indicators_agree_with_the_care_figures(world):
