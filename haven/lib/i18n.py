@@ -28,3 +28,14 @@ def interface_languages(codes: list[str]) -> list[str]:
         if variant not in found:
             found.append(variant)
     return found
+
+
+def language_for(stored: str, jurisdiction_languages: list[str]) -> str:
+    """The language to write to a person in: their stored one, else the first of their
+    jurisdiction's languages that Haven speaks, else the site's default."""
+    if stored:
+        return stored
+    from django.conf import settings
+
+    spoken = interface_languages(jurisdiction_languages)
+    return spoken[0] if spoken else settings.LANGUAGE_CODE

@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from haven.lib.i18n import interface_languages
+from haven.lib import i18n
 from haven.notify import channels, delivery, tasks
 from haven.notify.models import Message, UserChannel
 from haven.orgs.models import Jurisdiction, OrgUnit, User
@@ -40,10 +40,7 @@ BATCH = 500
 
 def language_for(user: User, jurisdiction: Jurisdiction) -> str:
     """The user's stored language, else the jurisdiction's first that Haven speaks."""
-    if user.language:
-        return user.language
-    spoken = interface_languages(list(jurisdiction.languages or []))
-    return spoken[0] if spoken else settings.LANGUAGE_CODE
+    return i18n.language_for(user.language, list(jurisdiction.languages or []))
 
 
 def _targets(users: Iterable[User]) -> dict[int, list[tuple[str, str]]]:

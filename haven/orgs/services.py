@@ -4,6 +4,7 @@ Each function is one transaction that checks access, changes the data and append
 audit event. ``actor=None`` means the system itself (management commands, demo data).
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from haven.audit.services import audit_record
+from haven.lib import i18n
 from haven.lib.errors import AccessDenied, InvalidInput
 from haven.orgs import access
 from haven.orgs.access import Perm
@@ -194,15 +196,19 @@ def user_invite(
     with transaction.atomic():
         user = user_create(actor=actor, email=email, full_name=full_name, language=language)
         membership_grant(actor=actor, user=user, unit=unit, role=role)
-        transaction.on_commit(lambda: invitation_send(user=user, base_url=base_url))
+        languages = list(unit.jurisdiction.languages or [])
+        transaction.on_commit(
+            lambda: invitation_send(user=user, base_url=base_url, languages=languages)
+        )
     return user
 
 
-def invitation_send(*, user: User, base_url: str) -> None:
-    """Send the one-time link that lets a new user set a password (a reset link)."""
+def invitation_send(*, user: User, base_url: str, languages: Sequence[str] = ()) -> None:
+    """Send the one-time link that lets a new user set a password (a reset link), in their
+    language or else their unit's jurisdiction's (``languages``), as every notification."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    with translation.override(user.language or settings.LANGUAGE_CODE):
+    with translation.override(i18n.language_for(user.language, list(languages))):
         link = base_url.rstrip("/") + reverse(
             "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
         )

@@ -135,6 +135,24 @@ def test_invited_user_gets_a_one_time_link_in_their_language(
     assert "https://haven.example/ro/account/reset/" in mail.outbox[0].body
 
 
+def test_invited_user_without_a_language_is_written_to_in_the_schools(
+    tree, django_capture_on_commit_callbacks
+):
+    """No language chosen: the invitation speaks the school's jurisdiction's language (as
+    every notification does), not English."""
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_invite(
+            actor=tree.users["admin"],
+            email="nolang@a.example",
+            full_name="New Teacher",
+            language="",
+            unit=tree.school_a,
+            role="staff",
+            base_url="https://haven.example/",
+        )
+    assert "https://haven.example/ro/account/reset/" in mail.outbox[0].body
+
+
 def test_repeated_failures_pause_the_account_not_others(client, tree, settings):
     settings.LOGIN_FAILURE_LIMIT = 3
     user = tree.users["staff"]
