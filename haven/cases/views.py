@@ -48,14 +48,20 @@ def case_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _appeals(case: Case) -> list[Any]:
-    """The case's appeals, each with the committee's judgment recorded for it (if any)."""
-    judgments = {
-        event.details.get("appeal"): event.details.get("judgment", "")
-        for event in case.events.filter(kind="appeal_judgment").order_by("created_at", "pk")
-    }
+    """The case's appeals, each with the committee's judgment recorded for it (if any) and
+    whether its deadline was already extended (the one extension allowed)."""
+    judgments: dict[Any, str] = {}
+    extended: set[Any] = set()
+    events = case.events.filter(kind__in=["appeal_judgment", "appeal_extended"])
+    for event in events.order_by("created_at", "pk"):
+        if event.kind == "appeal_extended":
+            extended.add(event.details.get("appeal"))
+        else:
+            judgments[event.details.get("appeal")] = event.details.get("judgment", "")
     appeals = list(case.appeals.select_related("decided_by"))
     for appeal in appeals:
         appeal.judgment = judgments.get(appeal.pk, "")  # type: ignore[attr-defined]
+        appeal.extended = appeal.pk in extended  # type: ignore[attr-defined]
     return appeals
 
 

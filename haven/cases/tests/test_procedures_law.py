@@ -199,6 +199,9 @@ def test_reviewer_extends_the_appeal_on_the_case_page(client, tree):
     )
     appeal.refresh_from_db()
     assert appeal.due_at > before
+    # The one extension is used: the page no longer offers it.
+    page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert "Extend the deadline once" not in page
 
 
 # --- China: mandatory reports and the committee ---
