@@ -59,7 +59,7 @@ class TimerOut(Schema):
     escalated_at: dt.datetime | None
     overdue: bool
     source: str = Field(description="The law and article the deadline comes from.")
-    default: bool = Field(description="A Haven default: the text sets no number.")
+    default: bool = Field(description="A Haven default, not confirmed in the official text.")
 
 
 class StepIn(Schema):

@@ -437,7 +437,7 @@ def test_case_page_shows_each_deadlines_source_on_hover_and_tap(client, tree):
     source = loader.get("RO").notification("parents_victim").source
     assert f'title="Source: {source}"' in item  # on hover
     assert '<details class="source"><summary>Source</summary>' in item  # on tap
-    assert "A Haven default: the text sets no number" in item
+    assert "A Haven default, not confirmed in the official text" in item
     rows = client.get(f"/api/v1/cases/{case.pk}/deadlines").json()
     by_code = {row["code"]: row for row in rows}
     assert by_code["notify:parents_victim"]["source"] == source
