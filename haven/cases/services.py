@@ -4,6 +4,7 @@ its timeline entry and audit event."""
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
@@ -163,6 +164,19 @@ def _stop_timers(case: Case, procedure: Procedure, event: str, now: dt.datetime)
         case.timers.filter(code__in=codes, stopped_at__isnull=True).update(stopped_at=now)
 
 
+# Free text kept in a column or a timeline entry: longer than this is refused, not stored.
+TEXT_LIMIT = 500
+
+
+def _within(text: str, limit: int) -> None:
+    """Refuse ``text`` over ``limit`` characters in Django's own translated words (PostgreSQL
+    would refuse a too long column value with a server error)."""
+    try:
+        MaxLengthValidator(limit)(text)
+    except ValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages)) from exc
+
+
 def case_open(
     *,
     actor: User,
@@ -177,10 +191,7 @@ def case_open(
     title = title.strip()
     if not title:
         raise InvalidInput(_("Give the case a short title (no names)."))
-    try:  # Django's own words for it; PostgreSQL would refuse a longer one with a 500
-        MaxLengthValidator(Case._meta.get_field("title").max_length)(title)
-    except ValidationError as exc:
-        raise InvalidInput(" ".join(exc.messages)) from exc
+    _within(title, Case._meta.get_field("title").max_length or TEXT_LIMIT)
     reports = reports or []
     if any(report.school_id != school.pk for report in reports):
         raise InvalidInput(_("All reports must come from the case's school."))
@@ -283,6 +294,7 @@ def case_transition(
     roles = case_access.case_roles(actor, case)
     if not roles:
         raise AccessDenied()
+    _within(members_present.strip(), TEXT_LIMIT)
     with transaction.atomic():
         # Lock the case: two people pressing two steps at once must not both succeed.
         case = (
@@ -629,6 +641,7 @@ def appeal_judgment_record(*, actor: User, appeal: Appeal, judgment: str) -> App
         raise InvalidInput(_("This appeal was already decided."))
     if not judgment.strip():
         raise InvalidInput(_("Give the committee's judgment."))
+    _within(judgment.strip(), settings.HAVEN_REPORT_MAX_CHARS)
     with transaction.atomic():
         _event(case, "appeal_judgment", actor, appeal=appeal.pk, judgment=judgment.strip())
         _audit(actor, "case.appeal_judgment", case, appeal=appeal.pk)

@@ -480,3 +480,21 @@ def test_ro_suspected_abuse_outside_school_tells_dgaspc_not_the_parents(tree):
         step(tree, case, "refer_outside")
     record(tree, case, "dgaspc")
     assert step(tree, case, "refer_outside").state == "monitoring"
+
+
+def test_members_present_longer_than_kept_is_refused_in_words(tree):
+    """The page's maxlength is no limit: the service refuses longer text, in Django's words,
+    before anything is stored."""
+    use(tree, "CN")
+    case = services.case_open(
+        actor=tree.users["coordinator"], school=tree.school_a, title="x", case_type="on_campus"
+    )
+    from haven.lib.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="500"):
+        services.case_transition(
+            actor=tree.users["coordinator"], case=case, code="x", members_present="M" * 501
+        )
+    before = (case.state, case.events.count())
+    case.refresh_from_db()
+    assert (case.state, case.events.count()) == before
