@@ -65,6 +65,11 @@ def _md_date(year: int, md: MonthDay) -> dt.date:
     return dt.date(year, month, day)
 
 
+def _in_school_year(start: MonthDay, year: int, md: MonthDay) -> dt.date:
+    """The date of ``md`` inside the school year that starts on ``start`` in ``year``."""
+    return _md_date(year if md >= start else year + 1, md)
+
+
 # --------------------------------------------------------------------------------------------
 # What a calendar file holds
 
@@ -126,7 +131,7 @@ class CalendarData:
 
     def in_year(self, year: int, md: MonthDay) -> dt.date:
         """The date of ``md`` inside the school year that starts in ``year``."""
-        return _md_date(year if md >= self.school_year_start else year + 1, md)
+        return _in_school_year(self.school_year_start, year, md)
 
 
 # --------------------------------------------------------------------------------------------
@@ -206,9 +211,8 @@ def load_file(path: Path) -> CalendarData:
         raise r.fail(root, f"default_region {default_region!r} is not among {list(regions)}")
 
     def position(md: MonthDay) -> dt.date:  # where a month-day falls in a school year
-        return CalendarData.in_year(data_stub, 2024, md)
+        return _in_school_year(start, 2024, md)
 
-    data_stub = CalendarData(code, str(path), start, frozenset(), "", (), {}, (), "", (), {})
     terms: list[Term] = []
     for node in r.get(root, "terms", list):
         r.only(node, {"key", "name", "start", "end"})
@@ -246,8 +250,8 @@ def load_file(path: Path) -> CalendarData:
         if not isinstance(year, int):
             raise r.fail(node, f"a school year is named by the year it starts in (got {year!r})")
         r.only(node, {"source", "terms", "holidays", "school_days"})
-        first = data_stub.year_start(year)
-        last = data_stub.year_start(year + 1) - dt.timedelta(days=1)
+        first = _md_date(year, start)
+        last = _md_date(year + 1, start) - dt.timedelta(days=1)
         dated: dict[str, tuple[dt.date, dt.date]] = {}
         # A year may date only its holidays; its terms then follow the rule.
         given = r.get(node, "terms", dict, required=False) or {}
@@ -332,8 +336,7 @@ class SchoolYear:
     def on(self, month: int, day: int) -> dt.date:
         """The date of a month-day inside this school year (a deadline such as 30 September;
         29 February is the last day of February)."""
-        after_start = (month, day) >= (self.start.month, self.start.day)
-        return _md_date(self.start.year if after_start else self.start.year + 1, (month, day))
+        return _in_school_year((self.start.month, self.start.day), self.start.year, (month, day))
 
     def month(self, month: int) -> tuple[dt.date, dt.date]:
         """The first and last day of ``month`` inside this school year."""
