@@ -314,9 +314,11 @@ def report_reporter_write(
         fields: dict[str, Any] = {}
         if report.status == Status.NEEDS_INFO:
             fields["status"] = Status.IN_TRIAGE
-        if report.unread_since is None:
-            fields["unread_since"] = timezone.now()
         _update(report, fields)
+        # Unread since the first message nobody has read (the stored value, not this copy's).
+        now = timezone.now()
+        Report.objects.filter(pk=report.pk, unread_since__isnull=True).update(unread_since=now)
+        report.unread_since = report.unread_since or now
         _audit(actor=None, action="report.reporter_write", report=report)
         if event is not None:  # always: a body or files, checked above
             _alert_reporter_wrote(report, event)
@@ -497,8 +499,10 @@ def report_record_view(*, actor: User, report: Report, attachment: int | None = 
     with transaction.atomic():
         if attachment is None:
             _audit(actor=actor, action="report.view", report=report)
-            if report.unread_since is not None and may_answer(actor, report):
-                Report.objects.filter(pk=report.pk).update(unread_since=None)
+            if may_answer(actor, report):
+                Report.objects.filter(pk=report.pk, unread_since__isnull=False).update(
+                    unread_since=None
+                )
                 report.unread_since = None
         else:
             _audit(
