@@ -66,7 +66,7 @@ def _appeals(case: Case) -> list[Any]:
     return appeals
 
 
-def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
+def _detail_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
     procedure = services.procedure_of(case)
     manage = case_access.can_manage_case(request.user, case)
     roles = case_access.case_roles(request.user, case)

@@ -33,10 +33,10 @@ from haven.intake.models import (
 from haven.intake.rules import CleanReport
 from haven.lib.errors import AccessDenied, HavenError, InvalidInput
 from haven.lib.ttlcache import cached
-from haven.orgs import access
-from haven.orgs.access import Perm
 from haven.notify import services as notify
 from haven.notify.recipients import recipients
+from haven.orgs import access
+from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit, Role
 from haven.orgs.types import User
 from haven.security.services import throttle_count, throttle_hit

@@ -213,7 +213,7 @@ def test_a_closing_message_outside_the_procedure_is_refused(tree, opened):
 
 
 def test_no_outcome_is_shown_before_the_case_closes(client, tree, opened):
-    report, receipt, case = opened
+    _report, receipt, case = opened
     # A closing message given to a step that does not close the case is not told.
     services.case_update(
         actor=tree.users["coordinator"], case=case, changes={"case_type": "child_child"}
@@ -264,7 +264,7 @@ def test_api_opens_a_case_from_a_report(client, tree):
 
 
 def test_api_lists_and_sends_the_case_teams_messages(client, tree, opened):
-    report, receipt, case = opened
+    report, _receipt, case = opened
     second, _ = submit(tree.school_a)
     intake_services.report_merge(actor=tree.users["coordinator"], report=second, into=report)
     intake_services.report_reporter_write(report=second, body="Me too.")
