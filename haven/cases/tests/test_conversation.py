@@ -201,6 +201,15 @@ def test_both_reporters_read_the_closing_message_in_their_language(client, tree,
     assert "a luat măsuri" in romanian and "Thank you for your courage." in romanian
     for page in (english, romanian):
         assert "7B" not in page  # never the measures, nor whom they concern
+    # Other front ends and bots read the same outcome.
+    told = client.post(
+        "/api/v1/reports/follow-up",
+        json.dumps({"receipt": str(second_receipt)}),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="ro",
+    ).json()
+    assert told["status"] == "closed" and "a luat măsuri" in told["outcome"]["text"]
+    assert told["outcome"]["note"] == "Thank you for your courage."
     event = case.events.get(kind="transition", details__after="closed")
     assert event.details["closing"] == "dealt_with"
 
