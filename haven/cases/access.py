@@ -4,6 +4,8 @@ Every page, API route, case file (PDF) and list of cases asks these rules; nothi
 decides who sees a case.
 """
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
 from haven.cases.models import Appeal, Case, CaseMember, CaseNote, Referral, TeamRole
@@ -109,7 +111,38 @@ def may_open_case(user: Viewer, school: OrgUnit) -> bool:
     return can(user, Perm.CASE_MANAGE, school)
 
 
+def report_cases(report: Any) -> QuerySet[Case]:
+    """The cases a report is handled in: its own, or those of the report it was merged into
+    (along the chain), latest first."""
+    ids, current = [report.pk], report
+    while current.merged_into_id is not None and len(ids) < MERGE_CHAIN_MAX:
+        current = current.merged_into
+        ids.append(current.pk)
+    return Case.objects.filter(reports__in=ids).distinct().order_by("-opened_at", "-pk")
+
+
+# Merges refuse a target that was itself merged, so chains stay short; this only bounds a loop.
+MERGE_CHAIN_MAX = 20
+
+
+def may_answer_report(user: Viewer, report: Any) -> bool:
+    """Whoever may manage a case the report is handled in may answer its reporter."""
+    return signed_in(user) and any(can_manage_case(user, c) for c in report_cases(report))
+
+
+def report_alert(report: Any) -> tuple[list[Any], tuple[str, list[int]]] | None:
+    """Who hears that the reporter wrote, with the page to open: the lead of the latest case
+    the report is handled in; None when there is no case (or it has no lead)."""
+    case = report_cases(report).first()
+    if case is None:
+        return None
+    leads = [m.user for m in case.team.filter(role=TeamRole.LEAD).select_related("user")]
+    return (leads, ("cases:case_detail", [case.pk])) if leads else None
+
+
 def register() -> None:
-    """Rules the report page (intake, a layer below) asks by name."""
+    """Rules the report page and services (intake, a layer below) ask by name."""
     access.rule_register("cases.visible", cases_visible)
     access.rule_register("cases.may_open", may_open_case)
+    access.rule_register("cases.may_answer_report", may_answer_report)
+    access.rule_register("cases.report_alert", report_alert)

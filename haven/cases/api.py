@@ -11,6 +11,9 @@ from ninja.security import django_auth
 from haven.cases import access as case_access
 from haven.cases import selectors, services
 from haven.cases.models import Case, Referral
+from haven.intake import selectors as intake_selectors
+from haven.intake import services as intake_services
+from haven.intake.models import ReportMessage
 from haven.orgs.types import AuthedRequest
 
 router = Router(tags=["cases"], auth=django_auth)
@@ -163,3 +166,87 @@ def referral_answer(
         actor=request.user, referral=referral, status=payload.status, answer=payload.answer
     )
     return Status(200, answered)
+
+
+class CaseFromReportIn(Schema):
+    title: str = Field(description="A short title, without names.")
+    case_type: str = Field("", description="A case type of the school's procedure, if known.")
+
+
+@router.post(
+    "/from-report/{report_id}",
+    response={201: CaseDetailOut},
+    summary="Open a case from a report",
+)
+def case_open_from_report(
+    request: AuthedRequest, report_id: int, payload: CaseFromReportIn
+) -> Status[Any]:
+    report = intake_selectors.report_get(user=request.user, pk=report_id)
+    case = services.case_open(
+        actor=request.user,
+        school=report.school,
+        title=payload.title,
+        reports=[report],
+        case_type=payload.case_type,
+    )
+    return Status(201, _detail(request, case))
+
+
+class CaseMessageOut(Schema):
+    sender: str
+    author_id: int | None
+    body: str
+    created_at: dt.datetime
+
+
+class ConversationOut(Schema):
+    report_id: int = Field(description="Each reporter's conversation is their own report's.")
+    merged_into: int | None
+    unread: bool = Field(description="The reporter wrote and nobody who answers has read it.")
+    messages: list[CaseMessageOut]
+
+
+class CaseMessageIn(Schema):
+    report: int = Field(description="The report (of the case, or merged into one) to answer.")
+    body: str
+    ask_for_information: bool = False
+
+
+@router.get(
+    "/{case_id}/messages",
+    response=list[ConversationOut],
+    summary="The reporters' conversations, one per report of the case",
+)
+def case_messages(request: AuthedRequest, case_id: int) -> Any:
+    case = selectors.case_get(user=request.user, pk=case_id)
+    conversations = selectors.case_conversations(user=request.user, case=case)
+    for conversation in conversations:  # reading them, as the case page does
+        intake_services.report_record_view(actor=request.user, report=conversation.report)
+    return [
+        {
+            "report_id": c.report.pk,
+            "merged_into": c.report.merged_into_id,
+            "unread": c.unread,
+            "messages": c.messages,
+        }
+        for c in conversations
+    ]
+
+
+@router.post(
+    "/{case_id}/messages",
+    response={201: CaseMessageOut},
+    summary="Answer one of the case's reporters",
+)
+def case_message_send(
+    request: AuthedRequest, case_id: int, payload: CaseMessageIn
+) -> Status[ReportMessage]:
+    case = selectors.case_get(user=request.user, pk=case_id)
+    report = selectors.case_report_get(user=request.user, case=case, pk=payload.report)
+    message = intake_services.report_staff_write(
+        actor=request.user,
+        report=report,
+        body=payload.body,
+        ask_for_information=payload.ask_for_information,
+    )
+    return Status(201, message)

@@ -1,5 +1,6 @@
 """Reads of cases, always through the access module's need-to-know rules."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
@@ -7,6 +8,8 @@ from django.utils import timezone
 
 from haven.cases import access as case_access
 from haven.cases.models import Case, CaseTimer, Referral
+from haven.intake import selectors as intake_selectors
+from haven.intake.models import Report, ReportMessage
 from haven.lib.errors import NotFound
 from haven.orgs.types import Viewer
 
@@ -117,3 +120,43 @@ def pupil_chronology(*, user: Viewer, pupil: Any) -> list[dict[str, Any]]:
         for appeal in case.appeals.all():
             entries.append({"at": appeal.filed_at, "case": case, "appeal": appeal})
     return sorted(entries, key=lambda entry: entry["at"])
+
+
+@dataclass
+class Conversation:
+    """One reporter's conversation with the school, as the case team sees it."""
+
+    report: Report
+    messages: list[Any]
+    unread: bool
+
+
+def case_reports(*, user: Viewer, case: Case) -> list[Report]:
+    """The case's reports and every report merged into them, oldest first: only for whoever
+    sees the whole case (a person only kept informed does not read reporters' words)."""
+    if not case_access.case_sees_everything(user, case):
+        return []
+    ids = intake_selectors.report_ids_with_merged(set(case.reports.values_list("pk", flat=True)))
+    return list(
+        Report.objects.filter(pk__in=ids)
+        .select_related("school__jurisdiction", "merged_into")
+        .order_by("created_at", "pk")
+    )
+
+
+def case_conversations(*, user: Viewer, case: Case) -> list[Conversation]:
+    """Each reporter's messages, report by report (never mixed: each reporter reads only their
+    own), with whether the reporter wrote something nobody who answers has read yet."""
+    reports = case_reports(user=user, case=case)
+    messages: dict[int, list[Any]] = {r.pk: [] for r in reports}
+    for message in ReportMessage.objects.filter(report__in=reports).select_related("author"):
+        messages[message.report_id].append(message)
+    return [Conversation(r, messages[r.pk], r.unread_since is not None) for r in reports]
+
+
+def case_report_get(*, user: Viewer, case: Case, pk: int) -> Report:
+    """One of the case's reports (merged ones included), for answering its reporter."""
+    found = next((r for r in case_reports(user=user, case=case) if r.pk == pk), None)
+    if found is None:
+        raise NotFound()
+    return found

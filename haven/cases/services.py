@@ -286,15 +286,25 @@ def case_transition(
     code: str,
     members_present: str = "",
     confirmed: list[str] | None = None,
+    closing_message: str = "",
+    closing_note: str = "",
 ) -> Case:
     """Take the procedure step ``code``: the engine checks who, from where and what it needs.
     A body's decision (``members_present: true`` in the file) records who of it took part; a
-    step with statements to ``confirm`` records that they were."""
+    step with statements to ``confirm`` records that they were. A step that closes the case
+    may tell its reporters the outcome: one of the procedure's ``closing_messages`` and,
+    optionally, a few words of the lead's own (ignored by steps that do not close it)."""
     procedure = procedure_of(case)
     roles = case_access.case_roles(actor, case)
     if not roles:
         raise AccessDenied()
     _within(members_present.strip(), TEXT_LIMIT)
+    _within(closing_note.strip(), TEXT_LIMIT)
+    closing = None
+    if closing_message:
+        closing = closing_messages(case).get(closing_message)
+        if closing is None:
+            raise InvalidInput(_("This choice is not part of the case's procedure."))
     with transaction.atomic():
         # Lock the case: two people pressing two steps at once must not both succeed.
         case = (
@@ -314,6 +324,7 @@ def case_transition(
         )
         now = timezone.now()
         before = case.state
+        extra: dict[str, Any] = {}
         fields: dict[str, Any] = {"state": transition.target}
         if procedure.state(transition.target).final:
             fields["closed_at"] = now
@@ -322,17 +333,22 @@ def case_transition(
         for name, value in fields.items():
             setattr(case, name, value)
         seen = procedure.state(transition.target).reporter_sees
+        # Reporters hear of their report's latest case only.
+        later = Case.objects.filter(reports=OuterRef("pk")).filter(
+            Q(opened_at__gt=case.opened_at) | Q(opened_at=case.opened_at, pk__gt=case.pk)
+        )
+        told = case.reports.filter(~Exists(later))
         if seen != procedure.state(before).reporter_sees:
-            # Reporters hear of their report's latest case only.
-            later = Case.objects.filter(reports=OuterRef("pk")).filter(
-                Q(opened_at__gt=case.opened_at) | Q(opened_at=case.opened_at, pk__gt=case.pk)
-            )
-            told = case.reports.filter(~Exists(later))
             intake_services.report_public_status_set(reports=list(told), status=seen)
+        final = procedure.state(transition.target).final
+        if final and (closing is not None or closing_note.strip()):
+            intake_services.report_outcome_set(
+                reports=list(told), names=closing.names if closing else {}, note=closing_note
+            )
+            extra["closing"] = closing.code if closing else ""
         event = f"state:{transition.target}"
         _stop_timers(case, procedure, event, now)
         _start_timers(case, procedure, event, now)
-        extra: dict[str, Any] = {}
         if transition.members_present:
             extra["members"] = members_present.strip()
         if transition.confirm:
@@ -342,6 +358,14 @@ def case_transition(
         )
         _audit(actor, "case.transition", case, step=code, before=before, after=transition.target)
     return case
+
+
+def closing_messages(case: Case) -> dict[str, loader.Named]:
+    """The messages a reporter may be told when ``case`` closes, by code: its procedure
+    version's, else the current file's (closing messages came after some versions were
+    kept, and they change no rule of a running case)."""
+    found = procedure_of(case).closing_messages or loader.get(case.procedure_code).closing_messages
+    return {m.code: m for m in found}
 
 
 def case_notification_record(

@@ -16,6 +16,7 @@ from haven.cases import access as case_access
 from haven.cases import casefile, forms, selectors, services
 from haven.cases.models import Case, Referral
 from haven.intake import selectors as intake_selectors
+from haven.intake import services as intake_services
 from haven.lib.downloads import private_file
 from haven.lib.errors import HavenError, InvalidInput, NotFound
 from haven.lib.forms import parse_id
@@ -65,7 +66,7 @@ def _appeals(case: Case) -> list[Any]:
     return appeals
 
 
-def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
+def _detail_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
     procedure = services.procedure_of(case)
     manage = case_access.can_manage_case(request.user, case)
     roles = case_access.case_roles(request.user, case)
@@ -79,6 +80,11 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     ]
     timers = list(case.timers.all())
     steps_need_members = any(step[0].members_present for step in steps)
+    conversations = selectors.case_conversations(user=request.user, case=case)
+    # Opening the case reads its reporters' messages (for those who answer them).
+    for conversation in conversations:
+        intake_services.report_record_view(actor=request.user, report=conversation.report)
+    closes = any(procedure.state(step[0].target).final for step in steps)
     facts = {
         "title": case.title,
         "case_type": case.case_type,
@@ -112,7 +118,13 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "parties": case.parties.all(),
         "team": case.team.select_related("user"),
         "notes": case_access.notes_visible(request.user, case).select_related("author"),
-        "reports": case.reports.all(),
+        "reports": [c.report for c in conversations],
+        "conversations": conversations,
+        "may_answer": manage,
+        # The closing step tells the reporters the outcome the lead picks.
+        "closing_messages": list(services.closing_messages(case).values())
+        if closes and conversations
+        else [],
         "timeline": _named_steps(selectors.case_timeline(case=case), procedure),
         "facts_form": forms.CaseFactsForm(initial=facts, procedure=procedure),
         "notification_form": forms.NotificationForm(procedure=procedure),
@@ -180,6 +192,7 @@ def case_act(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     procedure = services.procedure_of(case)
     form: Any
+    saved = _("Saved.")
     try:
         if action == "step":
             services.case_transition(
@@ -188,7 +201,20 @@ def case_act(request: AuthedRequest, pk: int) -> HttpResponse:
                 code=request.POST.get("step", ""),
                 members_present=request.POST.get("members_present", ""),
                 confirmed=request.POST.getlist("confirm"),
+                closing_message=request.POST.get("closing_message", ""),
+                closing_note=request.POST.get("closing_note", ""),
             )
+        elif action in ("reply", "ask"):
+            report = selectors.case_report_get(
+                user=user, case=case, pk=parse_id(request.POST.get("report")) or 0
+            )
+            intake_services.report_staff_write(
+                actor=user,
+                report=report,
+                body=request.POST.get("body", ""),
+                ask_for_information=action == "ask",
+            )
+            saved = _("Your message was sent. The reporter sees it with their receipt.")
         elif action == "facts":
             form = forms.CaseFactsForm(request.POST, procedure=procedure)
             if not form.is_valid():
@@ -272,7 +298,7 @@ def case_act(request: AuthedRequest, pk: int) -> HttpResponse:
             services.case_note_add(actor=user, case=case, **form.cleaned_data)
         else:
             raise InvalidInput(_("Unknown action."))
-        messages.success(request, _("Saved."))
+        messages.success(request, saved)
     except HavenError as exc:
         messages.error(request, str(exc.message))
     return redirect("cases:case_detail", pk=case.pk)

@@ -63,11 +63,17 @@ class MessageOut(Schema):
     created_at: dt.datetime
 
 
+class OutcomeOut(Schema):
+    text: str = Field(description="The procedure's closing message, in the request's language.")
+    note: str = Field(description="The case lead's own words, if any.")
+
+
 class FollowUpOut(Schema):
     school: str
     status: str
     created_at: dt.datetime
     messages: list[MessageOut]
+    outcome: OutcomeOut | None = Field(None, description="Told once the case is closed.")
 
 
 class ReporterMessageIn(Schema):
@@ -160,6 +166,7 @@ def _followup(report: Report) -> dict[str, Any]:
         "status": report.public_status,
         "created_at": report.created_at,
         "messages": list(report.messages.all()),
+        "outcome": selectors.report_outcome(report=report),
     }
 
 

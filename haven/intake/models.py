@@ -152,6 +152,13 @@ class Report(models.Model):
         db_index=False,  # partial index in Meta
     )
     dismiss_reason = models.TextField(_("reason for dismissal"), blank=True)
+    # The reporter wrote and no staff member who may read the report has opened it since:
+    # set by the reporter's message, cleared when such a person opens the report or its case.
+    unread_since = models.DateTimeField(_("unread message since"), null=True, blank=True)
+    # What the reporter is told when the case closes: the closing message the case lead chose
+    # from the procedure ({"names": {language: text}, "note": free text}). Kept here, like
+    # public_status, so the follow-up page does not ask cases (a layer above).
+    outcome = models.JSONField(_("outcome told to the reporter"), default=dict, blank=True)
     # The coordinators' e-mail about this report is still to be sent: set in the transaction
     # that stores the report (a durable outbox), cleared by the task that sends it.
     notify_pending = models.BooleanField(_("coordinators not yet told"), default=False)

@@ -7,9 +7,10 @@ from typing import Any
 from django.db import connection
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
-from haven.intake.models import Report, Status
+from haven.intake.models import PublicStatus, Report, Status
 from haven.lib import prepared
 from haven.lib.errors import NotFound
+from haven.lib.i18n import pick
 from haven.lib.ttlcache import cached
 from haven.orgs import access
 from haven.orgs.access import Perm
@@ -63,6 +64,29 @@ def report_get(*, user: Viewer, pk: int) -> Report:
     if report is None:
         raise NotFound()
     return report
+
+
+def report_ids_with_merged(ids: set[int]) -> set[int]:
+    """``ids`` and every report merged into them, along the chain (a case's conversations:
+    the caller already may see the reports ``ids``)."""
+    ids, frontier = set(ids), set(ids)
+    while frontier:
+        frontier = set(
+            Report.objects.filter(merged_into__in=frontier, status=Status.MERGED)
+            .exclude(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        ids |= frontier
+    return ids
+
+
+def report_outcome(*, report: Report) -> dict[str, str] | None:
+    """What the reporter reads of the case's outcome, in the language being spoken, once the
+    case is closed (``report`` was found by its receipt: the reporter's own)."""
+    if report.public_status != PublicStatus.CLOSED or not report.outcome:
+        return None
+    names = report.outcome.get("names") or {}
+    return {"text": pick(names) if names else "", "note": report.outcome.get("note", "")}
 
 
 def report_timeline(*, report: Report) -> list[Any]:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from haven.audit.services import audit_record, audit_values
-from haven.intake import receipts, store
+from haven.intake import receipts, selectors, store
 from haven.intake.files import CleanFile
 from haven.intake.models import (
     EventKind,
@@ -33,13 +33,18 @@ from haven.intake.models import (
 from haven.intake.rules import CleanReport
 from haven.lib.errors import AccessDenied, HavenError, InvalidInput
 from haven.lib.ttlcache import cached
+from haven.notify import services as notify
+from haven.notify.recipients import recipients
 from haven.orgs import access
 from haven.orgs.access import Perm
-from haven.orgs.models import OrgUnit
+from haven.orgs.models import OrgUnit, Role
 from haven.orgs.types import User
 from haven.security.services import throttle_count, throttle_hit
 
 OPEN_STATUSES = (Status.NEW, Status.IN_TRIAGE, Status.NEEDS_INFO)
+# A reporter's conversation lasts for the life of the case: the school may still answer once a
+# case is opened from the report, or after the report was merged into another.
+CONVERSATION_STATUSES = (*OPEN_STATUSES, Status.CASE_OPENED, Status.MERGED)
 # Kinds of harm that may mean a child is in danger now: such reports arrive marked urgent.
 URGENT_HARMS = {Harm.SEXUAL, Harm.ADULT, Harm.ABUSE_OUTSIDE, Harm.SELF_HARM}
 
@@ -299,16 +304,63 @@ def report_reporter_write(
         raise InvalidInput(_("The message is too long."))
     with transaction.atomic():
         message = None
+        event = None
         if body:
             message = ReportMessage.objects.create(report=report, sender=Sender.REPORTER, body=body)
-            _event(report=report, kind=EventKind.REPORTER_MESSAGE)
+            event = _event(report=report, kind=EventKind.REPORTER_MESSAGE)
         if files:
             _attach(report=report, files=list(files), from_reporter=True)
-            _event(report=report, kind=EventKind.FILE_ADDED, count=len(files))
+            event = _event(report=report, kind=EventKind.FILE_ADDED, count=len(files))
+        fields: dict[str, Any] = {}
         if report.status == Status.NEEDS_INFO:
-            _update(report, {"status": Status.IN_TRIAGE})
+            fields["status"] = Status.IN_TRIAGE
+        _update(report, fields)
+        # Unread since the first message nobody has read (the stored value, not this copy's).
+        now = timezone.now()
+        Report.objects.filter(pk=report.pk, unread_since__isnull=True).update(unread_since=now)
+        report.unread_since = report.unread_since or now
         _audit(actor=None, action="report.reporter_write", report=report)
+        if event is not None:  # always: a body or files, checked above
+            _alert_reporter_wrote(report, event)
     return message
+
+
+def _alert_reporter_wrote(report: Report, event: ReportEvent) -> None:
+    """Tell whoever answers the reporter that they wrote: the lead of the case the report (or
+    the one it was merged into) is handled in, with a link to the case, else the school's
+    coordinators (else its principal, as for a new report) with a link to the report. A link
+    only, never what the reporter wrote."""
+    found = _rule("cases.report_alert", report)
+    if found:
+        to, link = found
+    else:
+        to = recipients(report.school, roles=[Role.COORDINATOR, Role.PRINCIPAL])
+        link = ("intake:report_detail", [report.pk])
+    notify.message_send(
+        to=to,
+        kind="intake.reporter_wrote",
+        key=f"report:{report.pk}:wrote:{event.pk}",
+        template="intake/email/reporter_wrote",
+        context={"report": report},
+        unit=report.school,
+        link=link,
+    )
+
+
+def _rule(name: str, *args: Any) -> Any:
+    """A rule of cases (a layer above, registered there), or None where it is not."""
+    try:
+        return access.rule(name)(*args)
+    except AccessDenied:
+        return None
+
+
+def may_answer(actor: User, report: Report) -> bool:
+    """Write to the reporter: the school's triage staff, or whoever may manage the case the
+    report (or the one it was merged into) is handled in."""
+    if access.can(actor, Perm.REPORT_TRIAGE, report.school):
+        return True
+    return bool(_rule("cases.may_answer_report", actor, report))
 
 
 def _require_triage(actor: User, report: Report) -> None:
@@ -336,14 +388,7 @@ PUBLIC_OF_STATUS = {
 def _public_set(reports: list[Report], public: str) -> None:
     """Store ``public`` as what the reporters of ``reports`` are told, and of every report
     merged into them (along the chain: a merged report tells what the one it joined tells)."""
-    ids, frontier = {r.pk for r in reports}, {r.pk for r in reports}
-    while frontier:
-        frontier = set(
-            Report.objects.filter(merged_into__in=frontier, status=Status.MERGED)
-            .exclude(pk__in=ids)
-            .values_list("pk", flat=True)
-        )
-        ids |= frontier
+    ids = selectors.report_ids_with_merged({r.pk for r in reports})
     Report.objects.filter(pk__in=ids).exclude(public_status=public).update(public_status=public)
     for report in reports:
         report.public_status = public
@@ -378,21 +423,26 @@ def report_set_urgent(*, actor: User, report: Report, urgent: bool) -> Report:
 def report_staff_write(
     *, actor: User, report: Report, body: str, ask_for_information: bool = False
 ) -> ReportMessage:
-    """A reply the reporter will read with their receipt; optionally asking for more."""
-    _require_triage(actor, report)
+    """A reply the reporter will read with their receipt; optionally asking for more.
+
+    The conversation goes on after a case is opened and after a merge (the case team answers
+    each reporter); asking for more changes the triage status only while the report is open.
+    Answering reads the reporter's messages: they are no longer unread."""
+    if not may_answer(actor, report):
+        raise AccessDenied()
     body = body.strip()
     if not body:
         raise InvalidInput(_("The message is empty."))
     if len(body) > settings.HAVEN_REPORT_MAX_CHARS:
         raise InvalidInput(_("The message is too long."))
-    if report.status not in OPEN_STATUSES:
+    if report.status not in CONVERSATION_STATUSES:
         raise InvalidInput(_("This report is closed."))
     with transaction.atomic():
         message = ReportMessage.objects.create(
             report=report, sender=Sender.STAFF, author=actor, body=body
         )
-        fields: dict[str, Any] = {}
-        if ask_for_information:
+        fields: dict[str, Any] = {"unread_since": None}
+        if ask_for_information and report.status in OPEN_STATUSES:
             fields["status"] = Status.NEEDS_INFO
         _first_response(report, fields)
         _update(report, fields)
@@ -412,7 +462,10 @@ def report_merge(*, actor: User, report: Report, into: Report) -> Report:
     if report.status not in OPEN_STATUSES:
         raise InvalidInput(_("This report is closed."))
     with transaction.atomic():
+        # The merged reporter hears what the other report's reporter hears, outcome included.
         fields: dict[str, Any] = {"status": Status.MERGED, "merged_into": into}
+        if into.outcome:
+            fields["outcome"] = into.outcome
         _first_response(report, fields)
         _update(report, fields)
         _event(report=report, kind=EventKind.MERGED, actor=actor, into=into.pk)
@@ -438,10 +491,19 @@ def report_dismiss(*, actor: User, report: Report, reason: str) -> Report:
 
 
 def report_record_view(*, actor: User, report: Report, attachment: int | None = None) -> None:
-    """Who opened which report or file is audited: reading a child's report is an act too."""
+    """Who opened which report or file is audited: reading a child's report is an act too.
+
+    Opening the report (or the case showing its conversation) reads the reporter's messages
+    when the reader is one who answers them; an inspector reading over the school's shoulder
+    leaves them unread for the school."""
     with transaction.atomic():
         if attachment is None:
             _audit(actor=actor, action="report.view", report=report)
+            if may_answer(actor, report):
+                Report.objects.filter(pk=report.pk, unread_since__isnull=False).update(
+                    unread_since=None
+                )
+                report.unread_since = None
         else:
             _audit(
                 actor=actor, action="report.file_view", report=report, details={"file": attachment}
@@ -464,3 +526,14 @@ def report_public_status_set(*, reports: list[Report], status: str) -> None:
     """What the reporters of ``reports`` are told changed (cases calls this when a case's new
     state tells them something else); reports merged into them follow."""
     _public_set(list(reports), PublicStatus(status))
+
+
+def report_outcome_set(*, reports: list[Report], names: dict[str, str], note: str = "") -> None:
+    """The outcome the reporters of ``reports`` (and of reports merged into them) read when
+    the case closes: a closing message of the procedure, in its languages, and the case
+    lead's optional words. Cases calls this inside the closing step's transaction."""
+    outcome = {"names": dict(names), "note": note.strip()}
+    ids = selectors.report_ids_with_merged({r.pk for r in reports})
+    Report.objects.filter(pk__in=ids).update(outcome=outcome)
+    for report in reports:
+        report.outcome = outcome

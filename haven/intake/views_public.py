@@ -109,6 +109,7 @@ def followup(request: HttpRequest) -> HttpResponse:
         "receipt": receipt_text,
         "status": PublicStatus(report.public_status),
         "jurisdiction": report.school.jurisdiction,
+        "outcome": selectors.report_outcome(report=report),
     }
     if request.POST.get("action") == "write":
         reply = ReplyForm(request.POST, request.FILES)

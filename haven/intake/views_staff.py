@@ -98,6 +98,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
 @login_required
 def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     report = _report_or_404(request, pk)
+    unread = report.unread_since is not None  # before opening it reads the messages
     services.report_record_view(actor=request.user, report=report)
     can_triage = access.can(request.user, Perm.REPORT_TRIAGE, report.school)
     return render(
@@ -108,6 +109,10 @@ def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "timeline": selectors.report_timeline(report=report),
             "attachments": report.attachments.all(),
             "can_triage": can_triage and report.status in services.OPEN_STATUSES,
+            # The conversation outlives triage: answered after a case opens or a merge too.
+            "can_reply": report.status in services.CONVERSATION_STATUSES
+            and services.may_answer(request.user, report),
+            "unread": unread,
             "merge_candidates": selectors.merge_candidates(user=request.user, report=report)
             if can_triage
             else [],
@@ -186,10 +191,16 @@ def report_enter(request: AuthedRequest) -> HttpResponse:
                     entered_by=request.user,
                     submission_token=request.POST.get("submission_token", ""),
                 )
+                # A staff member may record reports without reading the school's (a teacher):
+                # the link to the report is offered only to those who may open it.
                 return render(
                     request,
                     "intake/report_entered.html",
-                    {"report": report, "receipt": str(receipt)},
+                    {
+                        "report": report,
+                        "receipt": str(receipt),
+                        "can_view": access.can(request.user, Perm.REPORT_VIEW, school),
+                    },
                 )
             except HavenError as exc:
                 form.add_error(None, str(exc.message))

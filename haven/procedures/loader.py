@@ -15,6 +15,12 @@ Every state, timer, notification and appeal names its ``source``: the law and ar
 with ``default: true``, the words of the text that Haven turned into a number. A current file
 without one is refused (kept earlier versions are read as they were).
 
+``closing_messages`` (optional): what a reporter may be told when the case closes, each a
+``code`` and a ``text`` in every language; the case lead picks one at the closing step (and may
+add words of their own), and every reporter of the case reads it on the follow-up page with the
+status their state's ``reporter_sees`` gives. They say how the school dealt with the report,
+never which measures concern which child.
+
 Either may carry ``when: {severity: [...], case_type: [...], pupils: [...]}``: it then applies
 only to cases whose facts match (any listed code; every fact given). ``pupils`` lists party roles
 (``victim``, ``aggressor``): the case has a pupil (a party who is not staff) in one of them.
@@ -197,6 +203,8 @@ class Procedure:
     appeal: Appeal | None = None
     # The case types graded by severity (``graded: [...]``); None: every type is.
     graded: frozenset[str] | None = None
+    # What a reporter may be told when the case closes (``closing_messages``; names: the text).
+    closing_messages: list[Named] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -214,6 +222,9 @@ class Procedure:
 
     def notification(self, code: str) -> "Notification | None":
         return next((n for n in self.notifications if n.code == code), None)
+
+    def closing_message(self, code: str) -> Named | None:
+        return next((m for m in self.closing_messages if m.code == code), None)
 
     def transition(self, code: str) -> Transition | None:
         return next((t for t in self.transitions if t.code == code), None)
@@ -354,6 +365,11 @@ def load_file(path: Path, code: str | None = None, *, require_sources: bool = Tr
         determinations=r.named_list(root, "determinations"),
         referrals=r.named_list(root, "referrals", required=False),
     )
+    procedure.closing_messages = [
+        Named(code=r.code(item), names=r.texts(item, "text", entry=str(item.get("code", ""))))
+        for item in r.get(root, "closing_messages", list, required=False) or []
+    ]
+    r.unique(root, "closing_messages", [m.code for m in procedure.closing_messages])
     graded = r.get(root, "graded", list, required=False)
     if graded is not None:
         wrong = sorted(str(c) for c in graded if c not in {t.code for t in procedure.case_types})

@@ -277,3 +277,30 @@ def test_kept_versions_load_without_sources():
     from haven.procedures import loader
 
     assert loader.get("RO", 1).timers[0].source == ""
+
+
+@pytest.mark.parametrize("path", sorted(DATA.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_procedure_offers_closing_messages_in_every_language(path):
+    procedure = load_file(path)
+    assert procedure.closing_messages
+    for message in procedure.closing_messages:
+        assert set(message.names) == set(LANGUAGES), message.code
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            '      vi: "Nhà trường đã chuyển việc này',
+            '      xx: "Nhà trường đã chuyển việc này',
+            "referred: text lacks a translation for vi",
+        ),
+        ("  - code: referred\n", "  - code: dealt_with\n", "closing_messages: code 'dealt_with'"),
+    ],
+)
+def test_a_broken_closing_message_names_its_line(tmp_path, old, new, message):
+    path = _broken(tmp_path, old, new)
+    with pytest.raises(ProcedureFileError) as error:
+        load_file(path)
+    assert message in str(error.value)
+    assert error.value.line is not None
