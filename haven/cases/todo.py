@@ -95,8 +95,9 @@ def appeals_to_decide(user: User, now: dt.datetime) -> list[todo.Section]:
     pending = Appeal.objects.filter(outcome=Appeal.Outcome.PENDING).filter(
         case_access.case_condition(user, "case__")
     )
+    # The few procedures involved (no ordering: Appeal's own would make each row distinct).
     procedures = set(
-        pending.values_list("case__procedure_code", "case__procedure_version").distinct()
+        pending.order_by().values_list("case__procedure_code", "case__procedure_version").distinct()
     )
     grants = access.grants(user)
     decides = Q(pk__in=[])
