@@ -9,13 +9,14 @@ class CareConfig(AppConfig):
 
     def ready(self) -> None:
         # Care builds on prevention (its compliance overview) and cases, never the reverse.
-        from haven.care import access, compliance  # noqa: F401  (access: its grants)
+        from haven.care import access, compliance, todo  # noqa: F401  (access: its grants)
         from haven.care.access import Perm
         from haven.orgs import navigation
         from haven.prevention.access import Perm as PreventionPerm
         from haven.prevention.compliance import register
 
         register(*compliance.INDICATORS)
+        todo.register()  # the staff home's sections
         # Class teachers reach the pupils of concern assigned to them (staff sign pledges).
         navigation.register(
             navigation.Entry(

@@ -9,11 +9,12 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         # Cases make themselves known to the layers below (which never import cases).
-        from haven.cases import access, selectors
+        from haven.cases import access, selectors, todo
         from haven.cases.access import Perm
         from haven.orgs import navigation, pupils
 
         access.register()
+        todo.register()  # the staff home's sections
         pupils.timeline_register(selectors.pupil_chronology)
         navigation.register(
             navigation.Entry(

@@ -20,6 +20,7 @@ from haven.intake import selectors, services
 from haven.intake.forms import ReplyForm, ReportForm
 from haven.intake.models import PublicStatus
 from haven.lib.errors import HavenError
+from haven.lib.i18n import public_language_activate
 from haven.orgs.models import OrgUnit
 
 
@@ -54,6 +55,7 @@ def report_form(
     except UnknownAddress as exc:
         return render(request, "intake/unknown_address.html", {"message": exc.message}, status=404)
     timezone.activate(zoneinfo.ZoneInfo(school.jurisdiction.time_zone))
+    public_language_activate(request, school.jurisdiction.languages)
     context: dict[str, Any] = {
         "school": school,
         "class_unit": class_unit,
@@ -104,6 +106,7 @@ def followup(request: HttpRequest) -> HttpResponse:
             status=exc.status,
         )
     timezone.activate(zoneinfo.ZoneInfo(report.school.jurisdiction.time_zone))
+    public_language_activate(request, report.school.jurisdiction.languages)
     context: dict[str, Any] = {
         "report": report,
         "receipt": receipt_text,

@@ -1,5 +1,8 @@
 """Helpers for content that carries its own translations (data, not gettext)."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.utils.translation import get_language
 
 
@@ -39,3 +42,70 @@ def language_for(stored: str, jurisdiction_languages: list[str]) -> str:
 
     spoken = interface_languages(jurisdiction_languages)
     return spoken[0] if spoken else settings.LANGUAGE_CODE
+
+
+def _spoken(code: str) -> str | None:
+    """The interface's spelling of ``code``, or None when Haven's interface lacks it."""
+    from django.utils.translation import get_supported_language_variant
+
+    try:
+        return get_supported_language_variant(code.lower())
+    except LookupError:
+        return None
+
+
+def language_chosen(request: Any, carried: str = "") -> str | None:
+    """A language the person chose: one a page carried along (the survey's buttons), the
+    address's prefix, or the switcher's cookie. None when nobody chose."""
+    from django.conf import settings
+    from django.utils.translation import get_language_from_path
+
+    for code in (
+        carried,
+        get_language_from_path(request.path_info) or "",
+        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""),
+    ):
+        if code and code in dict(settings.LANGUAGES):
+            return str(code)
+    return None
+
+
+def public_language(
+    request: Any, school_languages: "list[str] | Callable[[], list[str]]", carried: str = ""
+) -> str:
+    """The language of a public page (report form, follow-up, survey) once its school is
+    known, chosen here only: a choice the person made; else the browser's first language
+    when Haven speaks it; else, when the browser's first language is one Haven lacks
+    (Hungarian, Kazakh, German), the school's first interface language rather than English,
+    which a pupil is less likely to read. A request naming no language (a bot, the test
+    client) keeps Django's choice. ``school_languages`` may be a function, read only when
+    needed (the survey's pages do not otherwise load the school)."""
+    from django.utils.translation import get_language
+    from django.utils.translation.trans_real import parse_accept_lang_header
+
+    chosen = language_chosen(request, carried)
+    if chosen:
+        return chosen
+    current = get_language() or "en"
+    ranked = parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+    if not ranked:
+        return current
+    first = str(ranked[0][0])
+    if first != "*" and (spoken := _spoken(first)):
+        return spoken
+    codes = school_languages() if callable(school_languages) else school_languages
+    school = interface_languages(codes)
+    return school[0] if school else current
+
+
+def public_language_activate(
+    request: Any, school_languages: "list[str] | Callable[[], list[str]]", carried: str = ""
+) -> str:
+    """Activates ``public_language`` for the rest of the request (its page and the
+    Content-Language header that LocaleMiddleware sets from it)."""
+    from django.utils import translation
+
+    language = public_language(request, school_languages, carried)
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    return language

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from haven.lib.errors import NotFound
-from haven.orgs import access, selectors, services
+from haven.orgs import access, selectors, services, todo
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
 from haven.orgs.pupils import pupil_record_view, pupil_timeline, pupils_visible
@@ -19,7 +19,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "orgs/home.html",
-        {"memberships": memberships, "jurisdictions": sorted(jurisdictions, key=lambda j: j.code)},
+        {
+            "memberships": memberships,
+            "jurisdictions": sorted(jurisdictions, key=lambda j: j.code),
+            "todo": todo.todo_for(request.user),
+        },
     )
 
 

@@ -9,7 +9,10 @@ class PreventionConfig(AppConfig):
 
     def ready(self) -> None:
         from haven.orgs import navigation
+        from haven.prevention import todo
         from haven.prevention.access import Perm
+
+        todo.register()  # the staff home's pledges
 
         navigation.register(
             navigation.Entry(

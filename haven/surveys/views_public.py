@@ -2,34 +2,48 @@
 
 No login, no session, no cookie but CSRF's and the language. The code travels only in POST
 bodies (never in an address), each request finds the code again by its keyed hash, and
-nothing about the client (address, browser) is read or stored. The language is the browser's,
-or the one chosen with the buttons on the page (carried along in the form).
+nothing about the client (address, browser) is read or stored. The language is the one chosen
+with the buttons on the page (carried along in the form), else the public pages' rule
+(``haven.lib.i18n.public_language``: the browser's, or the school's when Haven lacks it).
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from haven.lib.errors import HavenError
+from haven.lib.i18n import language_chosen, public_language_activate
+from haven.orgs.models import OrgUnit
 from haven.surveys import services
 from haven.surveys.models import AnswerCode
 
 LANGUAGES = dict(settings.LANGUAGES)
 
 
-def _language(request: HttpRequest) -> str:
+def _chosen(request: HttpRequest) -> str:
     """The language chosen on the page (a button), else the one the form carried along."""
     for key in ("switch_lang", "lang"):
         chosen = request.POST.get(key, "")
         if chosen in LANGUAGES:
-            translation.activate(chosen)
             return chosen
-    return translation.get_language() or settings.LANGUAGE_CODE
+    return ""
+
+
+def _school_languages(code: AnswerCode) -> Callable[[], list[str]]:
+    """The languages of the code's school, read only if the language rule needs them."""
+
+    def read() -> list[str]:
+        found = OrgUnit.objects.filter(pk=code.campaign.school_id)
+        return list(found.values_list("jurisdiction__languages", flat=True).first() or [])
+
+    return read
 
 
 def _new_follow_ups(code: Any, number: int) -> bool:
@@ -96,11 +110,31 @@ def _context(code_text: str, code: AnswerCode, number: int, lang: str) -> dict[s
     }
 
 
+def _help(code: AnswerCode) -> dict[str, Any]:
+    """What the thank-you page offers a pupil who is worried: their class's report form and
+    the help numbers of the school's country (two reads, once per survey)."""
+    class_unit = OrgUnit.objects.select_related("parent__jurisdiction").get(pk=code.class_unit_id)
+    school = class_unit.parent
+    if school is None or class_unit.kind != OrgUnit.Kind.CLASS:  # a code filed on the school
+        school = OrgUnit.objects.select_related("jurisdiction").get(pk=code.campaign.school_id)
+        return {
+            "report_url": reverse("report_form", args=[school.code]),
+            "jurisdiction": school.jurisdiction,
+        }
+    url = reverse("report_form_class", args=[school.code, class_unit.code])
+    return {"report_url": url, "jurisdiction": school.jurisdiction}
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest) -> HttpResponse:
-    lang = _language(request)
-    base = {"lang": lang, "survey_languages": settings.LANGUAGES}
+    # Until the code names its school, a choice made here or the browser's language; then
+    # the public pages' one rule (the school's language for a browser Haven cannot speak).
+    chosen = language_chosen(request, _chosen(request)) or ""
+    if chosen:
+        translation.activate(chosen)
+    lang = translation.get_language() or settings.LANGUAGE_CODE
+    base = {"lang": lang, "lang_chosen": chosen, "survey_languages": settings.LANGUAGES}
     if request.method == "GET":
         return render(request, "surveys/public_code.html", base)
     if "code" not in request.POST:  # the language buttons of the code page
@@ -111,6 +145,8 @@ def survey(request: HttpRequest) -> HttpResponse:
     except HavenError as exc:
         context: dict[str, Any] = {**base, "error": exc.message, "code_text": code_text}
         return render(request, "surveys/public_code.html", context, status=exc.status)
+    lang = public_language_activate(request, _school_languages(code), chosen)
+    base.update(lang=lang, lang_chosen=lang)
 
     action = "goto" if "goto" in request.POST else request.POST.get("action", "")
     if action == "start" or "page" not in request.POST:
@@ -137,7 +173,7 @@ def survey(request: HttpRequest) -> HttpResponse:
         except HavenError as exc:
             context = {**base, "error": exc.message}
             return render(request, "surveys/public_code.html", context, status=exc.status)
-        return render(request, "surveys/public_done.html", base)
+        return render(request, "surveys/public_done.html", {**base, **_help(code)})
     # Where to go is decided on the answers just saved: a follow-up page may have appeared.
     numbers = [p.number for p in services.visible_pages(code.campaign, code.draft)]
     target = number

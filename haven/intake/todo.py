@@ -1,0 +1,59 @@
+"""The staff home's section of reports waiting for the school (``haven.orgs.todo``)."""
+
+import datetime as dt
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from haven.intake.models import Report, Status
+from haven.intake.selectors import report_visible
+from haven.orgs import access, todo
+from haven.orgs.access import Perm
+from haven.orgs.models import User
+
+
+def waiting_condition() -> Q:
+    """Reports nobody at the school has answered yet.
+
+    UNREAD MARKER: when reporter messages carry an unread marker (issue 14, item 1), OR its
+    condition in here, so reports with a new message from their reporter are listed too.
+    """
+    return Q(status=Status.NEW, first_responded_at__isnull=True)
+
+
+def report_todo(user: User, now: dt.datetime) -> list[todo.Section]:
+    """New reports for those who act on them (coordinators, principals), urgent first, then
+    the one whose first response is due soonest. Inspectors read reports but do not answer
+    them, so they are not asked to."""
+    rows = (
+        report_visible(user=user)
+        .filter(school__in=access.units(user, Perm.REPORT_TRIAGE))
+        .filter(waiting_condition())
+        .select_related("school")
+        .order_by("-urgent", "first_response_due", "pk")
+    )
+
+    def item(report: Report) -> todo.Item:
+        return todo.Item(
+            title=_("Report %(number)s") % {"number": report.pk},
+            url=reverse("intake:report_detail", args=[report.pk]),
+            due=report.first_response_due,
+            urgent=report.urgent,
+            overdue=report.first_response_due < now,
+            detail=report.school.name,
+        )
+
+    return todo.section(
+        "reports",
+        gettext_lazy("New reports"),
+        rows,
+        item,
+        order=10,
+        more_url=f"{reverse('intake:inbox')}?status={Status.NEW}",
+    )
+
+
+def register() -> None:
+    todo.register(report_todo)
