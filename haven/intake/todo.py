@@ -15,12 +15,9 @@ from haven.orgs.models import User
 
 
 def waiting_condition() -> Q:
-    """Reports nobody at the school has answered yet.
-
-    UNREAD MARKER: when reporter messages carry an unread marker (issue 14, item 1), OR its
-    condition in here, so reports with a new message from their reporter are listed too.
-    """
-    return Q(status=Status.NEW, first_responded_at__isnull=True)
+    """Reports nobody at the school has answered yet, and reports whose reporter wrote a
+    message nobody who may answer has read (``unread_since``)."""
+    return Q(status=Status.NEW, first_responded_at__isnull=True) | Q(unread_since__isnull=False)
 
 
 def report_todo(user: User, now: dt.datetime) -> list[todo.Section]:

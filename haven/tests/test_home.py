@@ -215,6 +215,14 @@ def test_a_settled_item_leaves_the_home_page(client, world):
     assert "referrals" not in SECTION.findall(home(client, agency))
 
 
+def test_a_reporter_message_nobody_has_read_brings_the_report_back(client, world):
+    coordinator = world.tree.users["coordinator"]
+    intake_services.report_staff_write(actor=coordinator, report=world.plain, body="We read it.")
+    assert _url(world, "report:plain") not in todo_links(home(client, coordinator))
+    intake_services.report_reporter_write(report=world.plain, body="It happened again today.")
+    assert _url(world, "report:plain") in todo_links(home(client, coordinator))
+
+
 def test_sections_show_a_count_and_the_first_items_with_a_link_to_the_rest(client, world):
     for number in range(todo.LIMIT + 2):
         submit(world.tree.school_a, description=f"Report number {number} about the yard.")
