@@ -290,6 +290,7 @@ class JurisdictionAdmin(ScopedAdmin):
         "time_zone",
         "procedure_code",
         "first_response_hours",
+        "acknowledge_minutes",
         "deadline_overrides",
         "weekend_days",
         "school_day_start",
