@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from haven.orgs.models import Membership, OnCall, OrgUnit, Role, User
+from haven.orgs.models import SCHOOL_RESPONDER_ROLES, Membership, OnCall, OrgUnit, Role, User
 
 # Who answers for a school when its rota names nobody for the moment; above it, inspectors.
-SCHOOL_RESPONDERS = (Role.COORDINATOR, Role.PRINCIPAL)
+SCHOOL_RESPONDERS = SCHOOL_RESPONDER_ROLES
 ABOVE_RESPONDERS = (Role.INSPECTOR,)
 
 

@@ -250,6 +250,11 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("administrator")
 
 
+# Who answers a school's reports when its on-call rota names nobody for the moment: without
+# one of them active, a school's reports go to the level above (notify.recipients.responders).
+SCHOOL_RESPONDER_ROLES = (Role.COORDINATOR, Role.PRINCIPAL)
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
