@@ -28,8 +28,7 @@ def notify_pending_reports() -> int:
 
 
 def announce(report: Report) -> list[int]:
-    """The school's responders now (``notify.recipients.responder_levels``: its on-call rota,
-    else its coordinators and principal, else the level above); the ids of their messages,
-    written and not yet sent. The message holds no detail of the report: the link leads to the
-    access-checked page. An urgent report starts its acknowledgement clock."""
+    """Tell the school (``urgent.report_announce``); the ids of the messages, written and not
+    yet sent. The message holds no detail of the report: the link leads to the
+    access-checked page."""
     return report_announce(report)

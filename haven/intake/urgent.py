@@ -17,7 +17,12 @@ from django.utils import timezone
 from haven.audit.services import audit_record
 from haven.intake.models import EventKind, Report, ReportEvent, Status
 from haven.notify import services as notify
-from haven.notify.recipients import Responders, responder_levels
+from haven.notify.recipients import (
+    SCHOOL_RESPONDERS,
+    Responders,
+    recipients,
+    responder_levels,
+)
 
 # Reports whose people are no longer looked for: someone acted on them.
 SETTLED = (Status.MERGED, Status.DISMISSED, Status.CASE_OPENED)
@@ -42,15 +47,20 @@ def _ack_time(report: Report) -> dt.timedelta:
 
 
 def report_announce(report: Report, *, now: dt.datetime | None = None) -> list[int]:
-    """Tell the school's responders (or, where it has none, the nearest level above) that
-    ``report`` came in; the ids of the messages written. An urgent report starts its
-    acknowledgement clock here. Inside the caller's transaction."""
+    """Tell who answers for the school that ``report`` came in; the ids of the messages
+    written. An urgent report goes to its responders now (on call, else coordinators and
+    principal, else the level above) and starts its acknowledgement clock. Inside the caller's
+    transaction."""
     now = now or timezone.now()
     levels = responder_levels(report.school, now=now)
     if not levels:
         return []
     if not report.urgent or report.acknowledged_at is not None:
-        return _send(report, levels[0], key=f"report:{report.pk}", template="new_report")
+        # Ordinary reports: the school's coordinators (its principal where it has none), as
+        # they triage; only where the school has neither do the responders above hear of it.
+        own = recipients(report.school, roles=SCHOOL_RESPONDERS, fallback_up=False)
+        found = Responders(unit=report.school, users=own) if own else levels[0]
+        return _send(report, found, key=f"report:{report.pk}", template="new_report")
     Report.objects.filter(pk=report.pk).update(
         urgent_levels_told=1, urgent_next_at=now + _ack_time(report)
     )
