@@ -21,7 +21,9 @@ class Command(BaseCommand):
         told = urgent.clock_sweep()
         notifier_sweep()  # reports whose announcement was queued but never ran (a crash)
         outbox_sweep()  # messages not sent yet: their run never came, or a send failed
-        self.stdout.write(
-            f"reminded {done['reminded']}, escalated {done['escalated']}, "
-            f"urgent reports passed up {told['urgent']}, overdue reports {told['overdue']}"
-        )
+        self.stdout.write(f"reminded {done['reminded']}, escalated {done['escalated']}")
+        if told["urgent"] or told["overdue"]:
+            self.stdout.write(
+                f"urgent report messages {told['urgent']}, overdue report messages "
+                f"{told['overdue']}"
+            )
