@@ -467,8 +467,8 @@ def report_public_status_set(*, reports: list[Report], status: str) -> None:
 
 
 def report_acknowledge(*, actor: User, report: Report) -> Report:
-    """"I have it": someone who may read the report takes it on, which stops the urgent path
-    from telling the levels above (and counts as the school's first response)."""
+    """Someone who may read the report takes it on ("I have it"), which stops the
+    urgent path from telling the levels above (and counts as the school's first response)."""
     if not access.can(actor, Perm.REPORT_VIEW, report.school):
         raise AccessDenied()
     if report.acknowledged_at is not None:

@@ -3,8 +3,8 @@
 from django.db import transaction
 
 from haven.intake.models import Report
-from haven.lib.tasks import task
 from haven.intake.urgent import report_announce
+from haven.lib.tasks import task
 from haven.notify import services as notify
 
 

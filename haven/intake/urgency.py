@@ -18,7 +18,7 @@ from haven.lib.datafile import DataFileError, read_yaml
 DATA = Path(__file__).resolve().parent / "data" / "urgent"
 
 # Kinds of harm that may mean a child is in danger now: such reports arrive marked urgent.
-URGENT_HARMS = frozenset(
+URGENT_HARMS: frozenset[str] = frozenset(
     {Harm.SEXUAL, Harm.ADULT, Harm.ABUSE_OUTSIDE, Harm.SELF_HARM, Harm.THREATS, Harm.WEAPONS}
 )
 
@@ -44,7 +44,8 @@ def _phrase(entry: str) -> str:
     """``entry`` as a pattern: each word the start of a word (or the whole of it with ``$``),
     at most GAP words between two of them."""
     words = [_word(raw) for raw in normalize(entry).split() if WORD.search(raw)]
-    return r"\b" + (r"\W+(?:\w+\W+){0,%d}" % GAP).join(words) if words else ""
+    gap = r"\W+(?:\w+\W+){0,%s}" % GAP  # noqa: UP031 (braces of the pattern)
+    return r"\b" + gap.join(words) if words else ""
 
 
 @cache

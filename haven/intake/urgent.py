@@ -82,7 +82,11 @@ def urgent_sweep(*, now: dt.datetime | None = None) -> list[int]:
             report = Report.objects.select_related("school__jurisdiction").get(pk=pk)
             stop = report.acknowledged_at is not None or report.status in SETTLED
             levels = [] if stop else responder_levels(report.school, now=now)
-            nxt = levels[report.urgent_levels_told] if report.urgent_levels_told < len(levels) else None
+            nxt = (
+                levels[report.urgent_levels_told]
+                if report.urgent_levels_told < len(levels)
+                else None
+            )
             claimed = Report.objects.filter(pk=pk, urgent_next_at=next_at).update(
                 urgent_levels_told=F("urgent_levels_told") + (1 if nxt else 0),
                 urgent_next_at=now + _ack_time(report) if nxt else None,

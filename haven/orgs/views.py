@@ -10,7 +10,7 @@ from haven.orgs import access, selectors, services
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
 from haven.orgs.pupils import pupil_record_view, pupil_timeline, pupils_visible
-from haven.orgs.types import AuthedRequest
+from haven.orgs.types import AuthedRequest, Viewer
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -38,7 +38,7 @@ def orgunit_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _sees_responders(user: AuthedRequest | object) -> bool:
+def _sees_responders(user: Viewer) -> bool:
     return access.has_anywhere(user, Perm.UNIT_MANAGE) or access.has_anywhere(
         user, Perm.REPORT_VIEW
     )

@@ -16,16 +16,17 @@ def case(tree, django_capture_on_commit_callbacks):
     report, _receipt = submit(tree.school_a)
     with django_capture_on_commit_callbacks(execute=True):
         opened = services.case_open(
-            actor=tree.users["coordinator"], school=tree.school_a, title="Corridor", reports=[report]
+            actor=tree.users["coordinator"],
+            school=tree.school_a,
+            title="Corridor",
+            reports=[report],
         )
     mail.outbox.clear()
     return opened
 
 
 def sent(kind):
-    return sorted(
-        (m.recipient.email, m.language) for m in Message.objects.filter(kind=kind)
-    )
+    return sorted((m.recipient.email, m.language) for m in Message.objects.filter(kind=kind))
 
 
 def test_referral_sent_tells_the_agency_and_its_answer_tells_the_lead(

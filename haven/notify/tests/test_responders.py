@@ -83,9 +83,7 @@ def test_inactive_people_and_departed_responders_are_skipped(tree):
         user.is_active = False
         user.save()
     assert responders(tree.school_a, now=NOON).unit == tree.county
-    services.membership_revoke(
-        actor=None, membership=tree.users["inspector"].memberships.get()
-    )
+    services.membership_revoke(actor=None, membership=tree.users["inspector"].memberships.get())
     assert responders(tree.school_a, now=NOON) is None
 
 
