@@ -169,7 +169,9 @@ def test_an_overdue_first_response_is_reported_above_once(tree):
     assert told(late, "overdue") == {f"overdue:{late.pk}": ["inspector@county.example"]}
     assert not told(answered, "overdue")
     message = Message.objects.get(dedupe_key=f"overdue:{late.pk}")
-    assert "no first response" in message.subject and late.description not in message.body
+    # In the inspector's language (none set: the jurisdiction's), never the report's content.
+    assert message.language == "ro" and "prim răspuns" in message.subject
+    assert late.description not in message.body
 
 
 def test_the_receipt_of_an_urgent_report_repeats_the_numbers_and_the_on_call_hours(
