@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from haven.audit.models import AuditEvent
+from haven.cases import services as case_services
 from haven.intake import services, urgent
 from haven.intake.models import EventKind, Report
 from haven.intake.tests.helpers import submit
@@ -193,3 +194,24 @@ def test_the_receipt_of_an_urgent_report_repeats_the_numbers_and_the_on_call_hou
     Report.objects.all().delete()
     ordinary = post_report(client, tree.school_a, harms=["verbal"]).content.decode()
     assert "Your report may be urgent" not in ordinary
+
+
+def test_an_ordinary_report_to_a_school_without_responders_goes_to_the_level_above(tree):
+    empty = unit(tree.zone_b, OrgUnit.Kind.SCHOOL, "SCH-EMPTY")
+    report, _ = submit(empty)
+    assert not report.urgent
+    assert told(report, "report") == {f"report:{report.pk}": ["inspector@county.example"]}
+    # Once a principal is named, the school's own reports stay at the school.
+    principal = member(Role.PRINCIPAL, empty, email="principal@empty.example")
+    second, _ = submit(empty)
+    assert told(second, "report") == {f"report:{second.pk}": [principal.email]}
+
+
+def test_a_report_handled_in_a_case_is_not_chased(tree, national):
+    report, _ = submit(tree.school_a, description=THREAT)
+    assert report.urgent
+    case_services.case_open(
+        actor=tree.users["coordinator"], school=tree.school_a, title="Threat", reports=[report]
+    )
+    assert urgent.urgent_sweep(now=timezone.now() + dt.timedelta(hours=3)) == []
+    assert set(told(report)) == {f"urgent:{report.pk}:{tree.school_a.pk}"}
