@@ -28,6 +28,11 @@ urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("org/", views.orgunit_list, name="orgunit_list"),
     path("org/<int:pk>/", views.orgunit_detail, name="orgunit_detail"),
+    path(
+        "org/without-responders/",
+        views.schools_without_responders,
+        name="schools_without_responders",
+    ),
     path("org/pupils/<int:pk>/", views.pupil_detail, name="pupil_detail"),
     path("account/", views.account, name="account"),
     path("account/login/", auth_views.LoginView.as_view(), name="login"),

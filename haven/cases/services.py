@@ -483,6 +483,14 @@ def referral_send(*, actor: User, case: Case, kind: str, agency: OrgUnit, messag
         )
         _event(case, "referral", actor, referral_kind=kind, agency=agency.pk)
         _audit(actor, "case.referral", case, kind=kind, agency=agency.pk)
+        # The agency's own people (never the units above it): the link opens the referral.
+        _tell_about(
+            recipients(agency, roles=[Role.AGENCY], fallback_up=False),
+            "referral_sent",
+            key=f"referral:{referral.pk}:sent",
+            case=case,
+            link=("cases:referral_detail", [referral.pk]),
+        )
     return referral
 
 
@@ -507,6 +515,13 @@ def referral_answer(*, actor: User, referral: Referral, status: str, answer: str
         referral.refresh_from_db()
         _event(referral.case, "referral_answer", actor, referral=referral.pk, status=status)
         _audit(actor, "referral.answer", referral.case, referral=referral.pk, status=status)
+        _tell_about(
+            _leads(referral.case),
+            "referral_answered",
+            key=f"referral:{referral.pk}:{status}",
+            case=referral.case,
+            link=("cases:case_detail", [referral.case_id]),
+        )
     return referral
 
 
@@ -583,6 +598,26 @@ def _tell(users: list[User], template: str, timer: CaseTimer) -> list[int]:
     )
 
 
+def _leads(case: Case) -> list[User]:
+    return [m.user for m in case.team.filter(role=TeamRole.LEAD).select_related("user")]
+
+
+def _tell_about(
+    users: list[User], template: str, *, key: str, case: Case, link: notify.Link
+) -> list[int]:
+    """Tell ``users`` that something happened on ``case`` (templates cases/email/*): a link,
+    in each one's language, never the case's content. Sent once the transaction commits."""
+    return notify.message_send(
+        to=users,
+        kind=f"cases.{template}",
+        key=key,
+        template=f"cases/email/{template}",
+        context={"case": case, "school": case.school.name},
+        unit=case.school,
+        link=link,
+    )
+
+
 def case_record_view(*, actor: User, case: Case) -> None:
     """Who opened which case is audited."""
     with transaction.atomic():
@@ -615,6 +650,16 @@ def appeal_file(*, actor: User, case: Case, filed_by: str, grounds: str) -> Appe
         )
         _event(case, "appeal", actor, appeal=appeal.pk)
         _audit(actor, "case.appeal", case, appeal=appeal.pk)
+        # The reviewer the procedure names; an inspector is the nearest level above the school
+        # that has one (as for escalations), never the school's own people.
+        reviewer = procedure.appeal.reviewer
+        _tell_about(
+            recipients(case.school, roles=[reviewer], exclude_unit=reviewer == Role.INSPECTOR),
+            "appeal_lodged",
+            key=f"appeal:{appeal.pk}",
+            case=case,
+            link=("cases:case_detail", [case.pk]),
+        )
     return appeal
 
 

@@ -49,6 +49,7 @@ class Harm(models.TextChoices):
     )
     ADULT = "adult", _("violence by an adult at school")
     ABUSE_OUTSIDE = "abuse_outside", _("worry about harm at home or outside school")
+    WEAPONS = "weapons", _("a knife, a gun or another weapon")
     SELF_HARM = "self_harm", _("worry that someone may hurt themselves")
     OTHER = "other", pgettext_lazy("harm", "something else")
 
@@ -162,6 +163,23 @@ class Report(models.Model):
     # The coordinators' e-mail about this report is still to be sent: set in the transaction
     # that stores the report (a durable outbox), cleared by the task that sends it.
     notify_pending = models.BooleanField(_("coordinators not yet told"), default=False)
+    # The urgent path: who took the report on ("I have it"); until then, how many levels of
+    # responders were told and when the next is due (the jurisdiction's acknowledgement time
+    # after the last; empty once no level above is left).
+    acknowledged_at = models.DateTimeField(_("taken on at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("taken on by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # read only with its report
+    )
+    urgent_levels_told = models.PositiveSmallIntegerField(_("levels told"), default=0)
+    urgent_next_at = models.DateTimeField(_("next level told at"), null=True, blank=True)
+    # The level above was told that the first response is overdue (once).
+    overdue_told_at = models.DateTimeField(_("overdue reported at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("report")
@@ -178,6 +196,18 @@ class Report(models.Model):
                 fields=["created_at"],
                 condition=models.Q(notify_pending=True),
                 name="report_notify_pending_idx",
+            ),
+            # The clock reads only urgent reports nobody has taken on yet...
+            models.Index(
+                fields=["urgent_next_at"],
+                condition=models.Q(urgent_next_at__isnull=False),
+                name="report_unacknowledged_idx",
+            ),
+            # ... and reports still waiting for a first response not yet reported above.
+            models.Index(
+                fields=["first_response_due"],
+                condition=models.Q(first_responded_at__isnull=True, overdue_told_at__isnull=True),
+                name="report_response_due_idx",
             ),
             # Keys to rows most reports leave empty, indexed only where set: an anonymous
             # report (no class, no staff member, not merged) writes none of these.
@@ -302,6 +332,8 @@ class EventKind(models.TextChoices):
     MERGED = "merged", _("merged")
     DISMISSED = "dismissed", _("dismissed")
     CASE_OPENED = "case_opened", _("case opened")
+    ACKNOWLEDGED = "acknowledged", _("taken on (I have it)")
+    ESCALATED = "escalated", _("told the level above")
 
 
 class ReportEvent(models.Model):

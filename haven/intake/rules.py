@@ -2,7 +2,8 @@
 
 The web form, staff entry, the JSON API and any chat bot parse their input's shape (a form's
 widgets, pydantic) and hand the values to ``report_clean``, which alone decides what a report
-may hold: lengths, kinds, required answers, the school's places, the class, the channel, files.
+may hold: lengths, kinds, required answers, the school's places, the class, the channel, files,
+and whether it is urgent (``urgency``).
 It answers with a ``CleanReport`` or refuses with ``FieldErrors``: translated messages per field.
 
 The field rules are plain Django form fields built once (``field_rules``): the forms display
@@ -26,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from haven.intake.files import CleanFile, clean_upload
 from haven.intake.models import STAFF_CHANNELS, Affected, Channel, Harm, ReporterRole
 from haven.intake.places import is_place
+from haven.intake.urgency import is_urgent
 from haven.lib.errors import FieldErrors, HavenError
 from haven.orgs.models import OrgUnit
 
@@ -82,6 +84,8 @@ class CleanReport:
     contact: str = ""
     class_unit: OrgUnit | None = None
     files: list[CleanFile] = field(default_factory=list)
+    # Decided here, for every channel alike, from the kinds of harm and the words.
+    urgent: bool = False
 
 
 def _field(name: str, value: Any, school: OrgUnit) -> Any:
@@ -149,5 +153,9 @@ def report_clean(
     if errors:
         raise FieldErrors(errors)
     return CleanReport(
-        **cleaned, channel=channel, class_unit=class_unit, files=cleaned_files if files else []
+        **cleaned,
+        channel=channel,
+        class_unit=class_unit,
+        files=cleaned_files if files else [],
+        urgent=is_urgent(cleaned["harms"], cleaned["description"]),
     )

@@ -21,7 +21,6 @@ from haven.intake import receipts, selectors, store
 from haven.intake.files import CleanFile
 from haven.intake.models import (
     EventKind,
-    Harm,
     PublicStatus,
     Report,
     ReportAttachment,
@@ -45,8 +44,6 @@ OPEN_STATUSES = (Status.NEW, Status.IN_TRIAGE, Status.NEEDS_INFO)
 # A reporter's conversation lasts for the life of the case: the school may still answer once a
 # case is opened from the report, or after the report was merged into another.
 CONVERSATION_STATUSES = (*OPEN_STATUSES, Status.CASE_OPENED, Status.MERGED)
-# Kinds of harm that may mean a child is in danger now: such reports arrive marked urgent.
-URGENT_HARMS = {Harm.SEXUAL, Harm.ADULT, Harm.ABUSE_OUTSIDE, Harm.SELF_HARM}
 
 
 class ReceiptInvalid(HavenError):
@@ -176,7 +173,7 @@ def report_submit(
         when_text=data.when_text,
         place=data.place,
         harms=sorted(set(data.harms)),
-        urgent=bool(URGENT_HARMS & set(data.harms)),
+        urgent=data.urgent,  # decided by rules.report_clean
         affected=data.affected,
         reporter_role=data.reporter_role,
         contact=data.contact,
@@ -406,11 +403,14 @@ def _update(report: Report, fields: dict[str, Any]) -> None:
 
 
 def report_set_urgent(*, actor: User, report: Report, urgent: bool) -> Report:
+    """A staff member marks a report urgent (they have it: nobody else needs chasing) or not."""
     _require_triage(actor, report)
     if report.urgent == urgent:
         return report
     with transaction.atomic():
-        fields: dict[str, Any] = {"urgent": urgent}
+        fields: dict[str, Any] = {"urgent": urgent, "urgent_next_at": None}
+        if urgent and report.acknowledged_at is None:
+            fields.update(acknowledged_at=timezone.now(), acknowledged_by=actor)
         _first_response(report, fields)
         _update(report, fields)
         _event(
@@ -537,3 +537,28 @@ def report_outcome_set(*, reports: list[Report], names: dict[str, str], note: st
     Report.objects.filter(pk__in=ids).update(outcome=outcome)
     for report in reports:
         report.outcome = outcome
+
+
+def report_acknowledge(*, actor: User, report: Report) -> Report:
+    """Someone who may read the report takes it on ("I have it"), which stops the
+    urgent path from telling the levels above (and counts as the school's first response)."""
+    if not access.can(actor, Perm.REPORT_VIEW, report.school):
+        raise AccessDenied()
+    if report.acknowledged_at is not None:
+        return report
+    with transaction.atomic():
+        now = timezone.now()
+        claimed = Report.objects.filter(pk=report.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by=actor, urgent_next_at=None
+        )
+        if not claimed:  # someone else was quicker
+            report.refresh_from_db()
+            return report
+        report.acknowledged_at, report.acknowledged_by, report.urgent_next_at = now, actor, None
+        fields: dict[str, Any] = {}
+        _first_response(report, fields)
+        if fields:
+            _update(report, fields)
+        _event(report=report, kind=EventKind.ACKNOWLEDGED, actor=actor)
+        _audit(actor=actor, action="report.acknowledge", report=report)
+    return report

@@ -1,12 +1,11 @@
-"""Background work for reports: telling the school's coordinators that a report came in."""
+"""Background work for reports: telling the school's responders that a report came in."""
 
 from django.db import transaction
 
 from haven.intake.models import Report
+from haven.intake.urgent import report_announce
 from haven.lib.tasks import task
 from haven.notify import services as notify
-from haven.notify.recipients import recipients
-from haven.orgs.models import Role
 
 
 @task()
@@ -29,16 +28,7 @@ def notify_pending_reports() -> int:
 
 
 def announce(report: Report) -> list[int]:
-    """Coordinators of the school (else of the nearest unit above with some), else its
-    principal; the ids of their messages, written and not yet sent. The message holds no detail
-    of the report: the link leads to the access-checked inbox."""
-    return notify.message_send(
-        to=recipients(report.school, roles=[Role.COORDINATOR, Role.PRINCIPAL]),
-        kind="intake.new_report",
-        key=f"report:{report.pk}",
-        template="intake/email/new_report",
-        context={"report": report},
-        unit=report.school,
-        link=("intake:report_detail", [report.pk]),
-        queue=False,
-    )
+    """Tell the school (``urgent.report_announce``); the ids of the messages, written and not
+    yet sent. The message holds no detail of the report: the link leads to the
+    access-checked page."""
+    return report_announce(report)

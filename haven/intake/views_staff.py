@@ -123,7 +123,7 @@ def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-ACTIONS = {"urgent", "not_urgent", "reply", "ask", "merge", "dismiss"}
+ACTIONS = {"urgent", "not_urgent", "acknowledge", "reply", "ask", "merge", "dismiss"}
 
 
 @login_required
@@ -133,7 +133,10 @@ def report_act(request: AuthedRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     user = request.user
     try:
-        if action in ("urgent", "not_urgent"):
+        if action == "acknowledge":
+            services.report_acknowledge(actor=user, report=report)
+            messages.success(request, _("You have taken the report on. Nobody else is chased."))
+        elif action in ("urgent", "not_urgent"):
             services.report_set_urgent(actor=user, report=report, urgent=action == "urgent")
             messages.success(request, _("Urgency updated."))
         elif action in ("reply", "ask"):

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from haven.audit.models import AuditEvent
@@ -21,6 +22,7 @@ from haven.orgs.models import (
     Holiday,
     Jurisdiction,
     Membership,
+    OnCall,
     OrgUnit,
     Role,
     User,
@@ -290,6 +292,7 @@ class JurisdictionAdmin(ScopedAdmin):
         "time_zone",
         "procedure_code",
         "first_response_hours",
+        "acknowledge_minutes",
         "deadline_overrides",
         "weekend_days",
         "school_day_start",
@@ -360,3 +363,66 @@ class AuditEventAdmin(ScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class OnCallForm(forms.ModelForm[OnCall]):
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=sorted(WEEKDAYS.items()),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("days"),
+    )
+
+    class Meta:
+        model = OnCall
+        fields = ["unit", "user", "weekdays", "start_time", "end_time"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        names = ("unit", "user", "weekdays", "start_time", "end_time")
+        if all(data.get(name) is not None for name in names):
+            try:
+                services.on_call_clean(OnCall(**{name: data[name] for name in names}))
+            except InvalidInput as exc:
+                raise forms.ValidationError(str(exc.message)) from exc
+        return data
+
+
+@admin.register(OnCall, site=site)
+class OnCallAdmin(ScopedAdmin):
+    """A unit's administrator names who answers urgent reports when (the rota)."""
+
+    form = OnCallForm
+    list_display = ["unit", "user", "start_time", "end_time"]
+    list_select_related = ["unit", "user"]
+    search_fields = ["unit__name", "unit__code", "user__email", "user__full_name"]
+    autocomplete_fields = ["unit", "user"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OnCall]:
+        units = access.units(request.user, Perm.UNIT_MANAGE)
+        return OnCall.objects.filter(unit__in=units)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "unit":
+            kwargs["queryset"] = access.units(request.user, Perm.UNIT_MANAGE)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None:
+            return access.can(request.user, Perm.UNIT_MANAGE, obj.unit)
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return access.has_anywhere(request.user, Perm.UNIT_MANAGE)
+        return access.can(request.user, Perm.UNIT_MANAGE, obj.unit)
+
+    def save_model(self, request: HttpRequest, obj: OnCall, form: Any, change: bool) -> None:
+        services.on_call_save(actor=acting_user(request), duty=obj)  # checked by the form
+
+    def delete_model(self, request: HttpRequest, obj: OnCall) -> None:
+        services.on_call_delete(actor=acting_user(request), duty=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[OnCall]) -> None:
+        for duty in queryset.select_related("unit", "user"):
+            services.on_call_delete(actor=acting_user(request), duty=duty)

@@ -22,6 +22,7 @@ JURISDICTION_FIELDS = (
     "languages",
     "time_zone",
     "first_response_hours",
+    "acknowledge_minutes",
     "phone_numbers",
     "procedure_code",
     "weekend_days",

@@ -47,6 +47,13 @@ class Jurisdiction(models.Model):
         default=24,
         help_text=_("How soon a new report must get its first response from the school."),
     )
+    acknowledge_minutes = models.PositiveSmallIntegerField(
+        _("urgent report acknowledged within (minutes)"),
+        default=30,
+        help_text=_(
+            "How soon someone must take on an urgent report before the level above is told."
+        ),
+    )
     procedure_code = models.CharField(
         _("case procedure"),
         max_length=16,
@@ -243,6 +250,11 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("administrator")
 
 
+# Who answers a school's reports when its on-call rota names nobody for the moment: without
+# one of them active, a school's reports go to the level above (notify.recipients.responders).
+SCHOOL_RESPONDER_ROLES = (Role.COORDINATOR, Role.PRINCIPAL)
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -389,3 +401,42 @@ def _is_han(text: str) -> bool:
     return bool(text) and all(
         "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text
     )
+
+
+class OnCall(models.Model):
+    """Who answers urgent reports for a unit on some days and hours (the unit's rota).
+
+    Where no entry covers the moment, a school's coordinators and principal answer, then the
+    inspectors above (``notify.recipients.responders``). Hours are the jurisdiction's local
+    time; an end before the start runs past midnight (22:00-06:00).
+    """
+
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="on_call"
+    )
+    user = models.ForeignKey(
+        User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="on_call"
+    )
+    weekdays = models.JSONField(
+        _("days"), default=list, help_text=_("Days on call: 0 is Monday, 6 Sunday.")
+    )
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("on-call duty")
+        verbose_name_plural = _("on-call rota")
+        ordering = ["unit__path", "start_time", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.unit}"
+
+    def covers(self, local: datetime.datetime) -> bool:
+        """Whether ``local`` (in the jurisdiction's time zone) falls in this duty; a duty past
+        midnight belongs to the day it starts."""
+        time, day = local.time(), local.weekday()
+        if self.start_time <= self.end_time:
+            return day in self.weekdays and self.start_time <= time < self.end_time
+        if time >= self.start_time:
+            return day in self.weekdays
+        return (day - 1) % 7 in self.weekdays and time < self.end_time

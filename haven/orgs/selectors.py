@@ -1,11 +1,11 @@
 """Reads of the organisation tree. Every selector takes the acting user."""
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from haven.lib.errors import NotFound
 from haven.orgs import access
 from haven.orgs.access import Perm
-from haven.orgs.models import Membership, OrgUnit
+from haven.orgs.models import SCHOOL_RESPONDER_ROLES, Membership, OrgUnit
 from haven.orgs.types import Viewer, signed_in
 
 
@@ -62,4 +62,31 @@ def membership_own(*, user: Viewer) -> QuerySet[Membership]:
         Membership.objects.filter(user=user)
         .select_related("unit", "unit__jurisdiction")
         .order_by("unit__path", "role")
+    )
+
+
+def _responder_exists() -> Exists:
+    return Exists(
+        Membership.objects.filter(
+            unit=OuterRef("pk"), role__in=SCHOOL_RESPONDER_ROLES, user__is_active=True
+        )
+    )
+
+
+def school_has_responders(school: OrgUnit) -> bool:
+    """Whether an active coordinator or principal answers for ``school`` (else its reports go
+    to the level above). Not access-checked: it says nothing but yes or no."""
+    return OrgUnit.objects.filter(pk=school.pk).filter(_responder_exists()).exists()
+
+
+def schools_without_responders(*, user: Viewer) -> QuerySet[OrgUnit]:
+    """Schools in the user's reach as administrator (who can name someone) or as a reader of
+    reports above them (an inspector, who receives their reports meanwhile) that have no
+    active coordinator or principal. One query."""
+    reach = access.units(user, Perm.UNIT_MANAGE) | access.units(user, Perm.REPORT_VIEW)
+    return (
+        reach.filter(kind=OrgUnit.Kind.SCHOOL)
+        .exclude(_responder_exists())
+        .select_related("parent")
+        .order_by("path")
     )

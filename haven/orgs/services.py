@@ -30,6 +30,7 @@ from haven.orgs.models import (
     PATH_SEGMENT,
     Jurisdiction,
     Membership,
+    OnCall,
     OrgUnit,
     User,
     normalize_email,
@@ -290,3 +291,48 @@ def auth_event_record(*, user: User, action: str) -> None:
     """Log-ins, log-outs and password changes; no client address is kept."""
     with transaction.atomic():
         audit_record(actor=user, action=action, obj=user)
+
+
+def on_call_clean(duty: OnCall) -> list[int]:
+    """The duty's days, sorted, or InvalidInput saying what is wrong with it."""
+    if not access.can(duty.user, Perm.REPORT_VIEW, duty.unit):
+        raise InvalidInput(_("This person cannot open the reports of this unit."))
+    days = sorted({int(day) for day in duty.weekdays or []})
+    if not days or any(day not in range(7) for day in days):
+        raise InvalidInput(_("Choose the days of the week."))
+    if duty.start_time == duty.end_time:
+        raise InvalidInput(_("The duty must end at another time than it starts."))
+    return days
+
+
+def on_call_save(*, actor: User | None, duty: OnCall) -> OnCall:
+    """Add or change a duty of ``duty.unit``'s on-call rota (its administrator does). The
+    person must be able to open the unit's reports, or the urgent path would tell someone
+    who cannot act."""
+    _require(actor, Perm.UNIT_MANAGE, duty.unit)
+    days = on_call_clean(duty)
+    duty.weekdays = days
+    with transaction.atomic():
+        created = duty.pk is None
+        duty.save()
+        audit_record(
+            actor=actor,
+            action="on_call.add" if created else "on_call.change",
+            obj=duty,
+            org_unit=duty.unit,
+            details={"user": duty.user.email, "days": days},
+        )
+    return duty
+
+
+def on_call_delete(*, actor: User | None, duty: OnCall) -> None:
+    _require(actor, Perm.UNIT_MANAGE, duty.unit)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="on_call.delete",
+            obj=duty,
+            org_unit=duty.unit,
+            details={"user": duty.user.email},
+        )
+        duty.delete()

@@ -10,7 +10,7 @@ from haven.orgs import access, selectors, services, todo
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
 from haven.orgs.pupils import pupil_record_view, pupil_timeline, pupils_visible
-from haven.orgs.types import AuthedRequest
+from haven.orgs.types import AuthedRequest, Viewer
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -35,7 +35,26 @@ def account(request: AuthedRequest) -> HttpResponse:
 @login_required
 def orgunit_list(request: AuthedRequest) -> HttpResponse:
     roots = selectors.orgunit_roots_visible(user=request.user)
-    return render(request, "orgs/orgunit_list.html", {"units": roots})
+    return render(
+        request,
+        "orgs/orgunit_list.html",
+        {"units": roots, "sees_responders": _sees_responders(request.user)},
+    )
+
+
+def _sees_responders(user: Viewer) -> bool:
+    return access.has_anywhere(user, Perm.UNIT_MANAGE) or access.has_anywhere(
+        user, Perm.REPORT_VIEW
+    )
+
+
+@login_required
+def schools_without_responders(request: AuthedRequest) -> HttpResponse:
+    """Schools whose reports reach nobody there: for their administrators and inspectors."""
+    if not _sees_responders(request.user):
+        raise Http404()
+    schools = selectors.schools_without_responders(user=request.user)
+    return render(request, "orgs/schools_without_responders.html", {"schools": schools})
 
 
 @login_required
@@ -53,6 +72,8 @@ def orgunit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "pupils": pupils_visible(request.user).filter(class_unit=unit, active=True)
         if unit.kind == OrgUnit.Kind.CLASS
         else [],
+        "without_responders": unit.kind == OrgUnit.Kind.SCHOOL
+        and not selectors.school_has_responders(unit),
         "can_poster": unit.kind in (OrgUnit.Kind.SCHOOL, OrgUnit.Kind.CLASS)
         and access.can(request.user, Perm.POSTER_MAKE, unit),
     }

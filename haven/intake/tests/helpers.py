@@ -5,6 +5,7 @@ from PIL import Image
 from haven.intake import services
 from haven.intake.models import Channel
 from haven.intake.rules import CleanReport
+from haven.intake.urgency import is_urgent
 
 VALID = {
     "description": "Two boys from 7B push me in the corridor every break.",
@@ -19,7 +20,9 @@ VALID = {
 
 def clean(channel=Channel.WEB, **overrides) -> CleanReport:
     """A valid report's content as the rules give it (tests that store many skip the rules)."""
-    return CleanReport(**{**VALID, "channel": channel, **overrides})
+    values = {**VALID, "channel": channel, **overrides}
+    values.setdefault("urgent", is_urgent(values["harms"], values["description"]))
+    return CleanReport(**values)
 
 
 def submit(school, **overrides):

@@ -200,8 +200,12 @@ def test_coordinators_are_emailed_in_their_language_without_details(
     coordinator.save()
     with django_capture_on_commit_callbacks(execute=True):
         post_report(client, tree.school_a, harms=["self_harm"])
-    assert [m.to for m in mail.outbox] == [[coordinator.email]]
-    message = mail.outbox[0]
+    # Urgent: the school's responders, coordinators and principal alike.
+    assert sorted(m.to for m in mail.outbox) == [
+        [coordinator.email],
+        [tree.users["principal"].email],
+    ]
+    message = next(m for m in mail.outbox if m.to == [coordinator.email])
     assert message.subject.startswith("URGENT") or "URGENT" in message.subject.upper()
     assert VALID["description"] not in message.body
     assert "/ro/inbox/" in message.body

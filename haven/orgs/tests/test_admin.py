@@ -106,6 +106,7 @@ def test_country_administrator_keeps_the_school_calendar(client, tree):
     assert page.status_code == 200
     data = {
         "first_response_hours": "12",
+        "acknowledge_minutes": "20",
         "deadline_overrides": '{"plan_agreed": {"school_days": 3}}',
         "weekend_days": "[5, 6]",
         "school_day_start": "08:00",
@@ -119,7 +120,7 @@ def test_country_administrator_keeps_the_school_calendar(client, tree):
     response = client.post(change, data)
     assert response.status_code == 302, response.content
     jurisdiction.refresh_from_db()
-    assert jurisdiction.first_response_hours == 12
+    assert jurisdiction.first_response_hours == 12 and jurisdiction.acknowledge_minutes == 20
     assert Holiday.objects.get(jurisdiction=jurisdiction).name == "Ziua Națională"
     assert jurisdiction.code == "RO"  # the code stays the operators' to change
     assert AuditEvent.objects.filter(action="jurisdiction.update", actor=national).exists()
