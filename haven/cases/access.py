@@ -47,15 +47,33 @@ def case_condition(user: Viewer, prefix: str = "") -> Q:
             else team.values("case_id")
         }
     )
-    if paths_with(user, Perm.CASE_ESCALATED):
-        # The schools repeated in each branch, so that each branch has its own index (the
-        # escalated cases' partial index; appeals by case): SQLite then reads only escalated
-        # and appealed cases, not every case of the inspector's schools.
-        inspected = Q(**{school: unit_ids(user, Perm.CASE_ESCALATED)})
-        condition |= (inspected & Q(**{f"{prefix}escalated_at__isnull": False})) | (
-            inspected & Q(**{f"{prefix}pk__in": Appeal.objects.values("case_id")})
-        )
+    raised = raised_condition(user, prefix)
+    if raised is not None:
+        condition |= raised
     return condition
+
+
+def raised_condition(user: Viewer, prefix: str = "") -> Q | None:
+    """Need-to-know above the school: the cases raised to the user's level (escalated by the
+    procedure's clock, or appealed) in the schools below their inspector role; None for
+    someone who inspects nothing. The one rule for the single cases, and the reports behind
+    them, that an inspector may open: never every case or report of a county."""
+    if not paths_with(user, Perm.CASE_ESCALATED):
+        return None
+    school = f"{prefix}school__in"
+    # The schools repeated in each branch, so that each branch has its own index (the
+    # escalated cases' partial index; appeals by case): SQLite then reads only escalated
+    # and appealed cases, not every case of the inspector's schools.
+    inspected = Q(**{school: unit_ids(user, Perm.CASE_ESCALATED)})
+    return (inspected & Q(**{f"{prefix}escalated_at__isnull": False})) | (
+        inspected & Q(**{f"{prefix}pk__in": Appeal.objects.values("case_id")})
+    )
+
+
+def cases_raised(user: Viewer) -> QuerySet[Case] | None:
+    """The cases raised to the user's level (see ``raised_condition``), or None."""
+    raised = raised_condition(user)
+    return None if raised is None else Case.objects.filter(raised)
 
 
 def cases_visible(user: Viewer) -> QuerySet[Case]:
@@ -112,4 +130,5 @@ def may_open_case(user: Viewer, school: OrgUnit) -> bool:
 def register() -> None:
     """Rules the report page (intake, a layer below) asks by name."""
     access.rule_register("cases.visible", cases_visible)
+    access.rule_register("cases.raised", cases_raised)
     access.rule_register("cases.may_open", may_open_case)
