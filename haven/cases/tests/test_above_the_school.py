@@ -90,7 +90,12 @@ def test_escalated_case_opens_its_report_to_the_county_read_only(client, tree, r
 
 def test_appealed_case_is_raised_too(client, tree, report_case):
     report, case = report_case
-    case.appeals.create(filed_by="The parents", grounds="x", due_at=timezone.now())
+    case.appeals.create(
+        filed_by="The parents",
+        grounds="x",
+        due_at=timezone.now(),
+        recorded_by=tree.users["principal"],
+    )
     client.force_login(tree.users["inspector"])
     assert client.get(f"/api/v1/reports/{report.pk}").status_code == 200
 
