@@ -121,3 +121,33 @@ def test_country_admin_gets_no_single_reports_or_cases(client, tree, report_case
     assert client.get("/api/v1/cases").json()["items"] == []
     assert client.get(reverse("intake:report_detail", args=[report.pk])).status_code == 404
     assert client.get(reverse("cases:case_detail", args=[case.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(("code", "raised"), [("isj", True), ("police", False)])
+def test_a_notification_the_procedure_addresses_to_the_inspectorate_raises_the_case(
+    client, tree, code, raised
+):
+    # RO: the county school inspectorate (ISJ) is told of grave cases (``to: inspector``);
+    # telling the police does not open the case to the county.
+    jurisdiction = tree.school_a.jurisdiction
+    jurisdiction.procedure_code = "RO"
+    jurisdiction.save()
+    report = submit(tree.school_a)[0]
+    case = services.case_open(
+        actor=tree.users["coordinator"], school=tree.school_a, title="Knife", reports=[report]
+    )
+    assert case.procedure_code == "RO"
+    services.case_notification_record(
+        actor=tree.users["coordinator"],
+        case=case,
+        code=code,
+        recipient="ISJ Cluj" if code == "isj" else "Poliția",
+        method="official",
+        notified_at=timezone.now(),
+        proof="registration no. 12",
+    )
+    client.force_login(tree.users["inspector"])
+    status = 200 if raised else 404
+    assert client.get(reverse("cases:case_detail", args=[case.pk])).status_code == status
+    assert client.get(f"/api/v1/cases/{case.pk}").status_code == status
+    assert client.get(f"/api/v1/reports/{report.pk}").status_code == status
