@@ -87,3 +87,35 @@ def test_country_administrator_reads_results_at_every_level(client, tree, survey
     page = client.get(reverse("surveys:unit_results", args=[getattr(tree, level).pk]))
     assert page.status_code == 200
     assert "28 pupils answered" in page.content.decode()
+
+
+def test_the_school_year_page_gives_the_change_since_last_year(client, tree, monkeypatch):
+    import time_machine
+
+    monkeypatch.setattr(services, "_enqueue_refresh", lambda campaign_id: None)
+    helpers.pupils(tree.class_a, 25)
+    coordinator = tree.users["coordinator"]
+    # Last year: 5 of 20 bullied; this year 15 of 20 (a change no interval can miss).
+    with time_machine.travel(timezone.now() - dt.timedelta(days=365), tick=False):
+        last = helpers.campaign(coordinator, tree.school_a, title="Last year")
+        helpers.respond(
+            last,
+            tree.class_a,
+            coordinator,
+            [helpers.full_answers(victim=3)] * 5 + [helpers.full_answers()] * 15,
+        )
+    now = helpers.campaign(coordinator, tree.school_a, title="This year")
+    helpers.respond(
+        now,
+        tree.class_a,
+        coordinator,
+        [helpers.full_answers(victim=3)] * 15 + [helpers.full_answers()] * 5,
+    )
+    refresh_all()
+    assert last.period != now.period
+    client.force_login(tree.users["principal"])
+    page = client.get(reverse("surveys:unit_results", args=[tree.school_a.pk]))
+    assert page.context["period"] == now.period
+    victim = next(row for row in page.context["results"].rows if row.key == "victim")
+    assert victim.change is not None and victim.changed
+    assert victim.change.low > 0  # more bullied than last year
