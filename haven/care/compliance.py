@@ -68,5 +68,6 @@ INDICATORS = [
         "care:concern_list",
         perm="care.figures",
         school_in_query=True,
+        personal=True,  # pupils: small counts hidden above the school
     ),
 ]

@@ -27,6 +27,7 @@ from haven.orgs import access
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import AuthedRequest
 from haven.prevention.errors import add_refusal
+from haven.surveys.suppression import MIN_GROUP
 
 
 def _school(request: HttpRequest, perm: str) -> OrgUnit | None:
@@ -68,6 +69,13 @@ def _filter_school(request: HttpRequest) -> OrgUnit | None:
 # Pupils of concern
 
 
+def _small_hidden(count: int) -> int | None:
+    """The count, or None when it is 1 to ``MIN_GROUP - 1``: the small-count rule for a
+    count of pupils shown above the school (``haven.surveys.suppression`` until it moves to
+    ``haven.lib``). A zero says no pupil is concerned and is shown."""
+    return None if 0 < count < MIN_GROUP else count
+
+
 @login_required
 def concern_list(request: AuthedRequest) -> HttpResponse:
     """Entries the user may read (names); for the level above, counts per school only."""
@@ -84,8 +92,14 @@ def concern_list(request: AuthedRequest) -> HttpResponse:
             "pk", flat=True
         )
     )
+    # Counts of schools the user does not read as its own staff: above the school, so a
+    # count of 1-9 pupils is hidden (and the overdue reviews among them with it).
     counts = [
-        c
+        {
+            "school": c.school,
+            "open": _small_hidden(c.open),
+            "overdue": None if _small_hidden(c.open) is None else _small_hidden(c.review_overdue),
+        }
         for c in selectors.concern_counts(user=request.user, on=today, under=school)
         if c.school.pk not in readable
     ]

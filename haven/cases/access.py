@@ -4,15 +4,26 @@ Every page, API route, case file (PDF) and list of cases asks these rules; nothi
 decides who sees a case.
 """
 
+import operator
+from functools import cache, reduce
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from haven.cases.models import Appeal, Case, CaseMember, CaseNote, Referral, TeamRole
+from haven.cases.models import (
+    Appeal,
+    Case,
+    CaseMember,
+    CaseNote,
+    CaseNotification,
+    Referral,
+    TeamRole,
+)
 from haven.orgs import access
 from haven.orgs.access import LITERAL_UNITS, can, paths_with, roles_on, unit_ids, units
 from haven.orgs.models import OrgUnit, Role
 from haven.orgs.types import Viewer, signed_in
+from haven.procedures import loader
 
 
 class Perm(access.Perm):
@@ -34,7 +45,8 @@ access.grant(
 def case_condition(user: Viewer, prefix: str = "") -> Q:
     """Which cases the user may read, as a condition on ``<prefix>`` case fields (so lists of
     timers or referrals can join it): every case of the schools they manage cases for, the
-    cases whose team they are on, and, for inspectors, the cases escalated or appealed to them.
+    cases whose team they are on, and, for inspectors, the cases raised to them (escalated,
+    appealed or notified: ``raised_condition``).
     """
     if not signed_in(user):
         return Q(pk__in=[])
@@ -49,15 +61,59 @@ def case_condition(user: Viewer, prefix: str = "") -> Q:
             else team.values("case_id")
         }
     )
-    if paths_with(user, Perm.CASE_ESCALATED):
-        # The schools repeated in each branch, so that each branch has its own index (the
-        # escalated cases' partial index; appeals by case): SQLite then reads only escalated
-        # and appealed cases, not every case of the inspector's schools.
-        inspected = Q(**{school: unit_ids(user, Perm.CASE_ESCALATED)})
-        condition |= (inspected & Q(**{f"{prefix}escalated_at__isnull": False})) | (
-            inspected & Q(**{f"{prefix}pk__in": Appeal.objects.values("case_id")})
-        )
+    raised = raised_condition(user, prefix)
+    if raised is not None:
+        condition |= raised
     return condition
+
+
+@cache
+def _to_inspector() -> Q | None:
+    """Recorded notifications that the procedure addresses to the inspectorate (``to:
+    inspector``), per procedure: who a notification goes to does not change between versions
+    of a procedure, so the current file says it for every case under that code."""
+    condition = None
+    for code, procedure in loader.load_all().items():
+        codes = [n.code for n in procedure.notifications if n.to == Role.INSPECTOR]
+        if codes:
+            branch = Q(case__procedure_code=code, code__in=codes)
+            condition = branch if condition is None else condition | branch
+    return condition
+
+
+def _raised(prefix: str = "") -> list[Q]:
+    """Cases raised above the school, one condition per way: escalated by the procedure's
+    clock, appealed, or notified to the inspectorate as the procedure requires."""
+    branches = [
+        Q(**{f"{prefix}escalated_at__isnull": False}),
+        Q(**{f"{prefix}pk__in": Appeal.objects.values("case_id")}),
+    ]
+    notified = _to_inspector()
+    if notified is not None:
+        told = CaseNotification.objects.filter(notified).values("case_id")
+        branches.append(Q(**{f"{prefix}pk__in": told}))
+    return branches
+
+
+def raised_condition(user: Viewer, prefix: str = "") -> Q | None:
+    """Need-to-know above the school: the cases raised to the user's level (escalated,
+    appealed or notified to it, see ``_raised``) in the schools below their inspector role;
+    None for someone who inspects nothing. The one rule for the single cases, and the reports
+    behind them, that an inspector may open: never every case or report of a county."""
+    if not paths_with(user, Perm.CASE_ESCALATED):
+        return None
+    school = f"{prefix}school__in"
+    # The schools repeated in each branch, so that each branch has its own index (the
+    # escalated cases' partial index; appeals by case): SQLite then reads only escalated
+    # and appealed cases, not every case of the inspector's schools.
+    inspected = Q(**{school: unit_ids(user, Perm.CASE_ESCALATED)})
+    return reduce(operator.or_, (inspected & branch for branch in _raised(prefix)))
+
+
+def cases_raised(user: Viewer) -> QuerySet[Case] | None:
+    """The cases raised to the user's level (see ``raised_condition``), or None."""
+    raised = raised_condition(user)
+    return None if raised is None else Case.objects.filter(raised)
 
 
 def cases_visible(user: Viewer) -> QuerySet[Case]:
@@ -75,8 +131,9 @@ def case_sees_everything(user: Viewer, case: Case) -> bool:
     if own in (TeamRole.LEAD, TeamRole.MEMBER) or can(user, Perm.CASE_MANAGE, case.school):
         return True
     inspected = paths_with(user, Perm.CASE_ESCALATED)
-    raised = case.escalated_at is not None or case.appeals.exists()
-    return raised and any(case.school.path.startswith(p) for p in inspected)
+    if not any(case.school.path.startswith(p) for p in inspected):
+        return False
+    return Case.objects.filter(reduce(operator.or_, _raised()), pk=case.pk).exists()
 
 
 def can_manage_case(user: Viewer, case: Case) -> bool:
@@ -143,6 +200,7 @@ def report_alert(report: Any) -> tuple[list[Any], tuple[str, list[int]]] | None:
 def register() -> None:
     """Rules the report page and services (intake, a layer below) ask by name."""
     access.rule_register("cases.visible", cases_visible)
+    access.rule_register("cases.raised", cases_raised)
     access.rule_register("cases.may_open", may_open_case)
     access.rule_register("cases.may_answer_report", may_answer_report)
     access.rule_register("cases.report_alert", report_alert)

@@ -5,7 +5,7 @@ from functools import cache
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from haven.intake.models import PublicStatus, Report, Status
 from haven.lib import prepared
@@ -29,7 +29,14 @@ class InboxFilter:
 
 
 def report_visible(*, user: Viewer) -> QuerySet[Report]:
-    return Report.objects.filter(school__in=access.units(user, Perm.REPORT_VIEW))
+    """Every report of the schools where the user reads reports (the school's own staff);
+    above the school only the reports behind a case raised to the user's level (escalated or
+    appealed: the cases app's rule, asked by name), never a county's list of reports."""
+    condition = Q(school__in=access.units(user, Perm.REPORT_VIEW))
+    raised = access.rule("cases.raised")(user)
+    if raised is not None:
+        condition |= Q(pk__in=Report.objects.filter(cases__in=raised).values("pk"))
+    return Report.objects.filter(condition)
 
 
 def report_inbox(*, user: Viewer, filters: InboxFilter) -> QuerySet[Report]:

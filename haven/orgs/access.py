@@ -39,7 +39,7 @@ class Perm:
     MEMBER_MANAGE = "member.manage"
     AUDIT_VIEW = "audit.view"
     REPORT_CREATE = "report.create"  # record a report that came by phone, letter, in person
-    REPORT_VIEW = "report.view"  # read reports (inspectors above: read-only)
+    REPORT_VIEW = "report.view"  # read every report of the school
     REPORT_TRIAGE = "report.triage"  # act on reports: urgency, messages, merge, dismiss
     POSTER_MAKE = "poster.make"
     PUPIL_VIEW = "pupil.view"  # the class rosters and each pupil's chronology
@@ -47,7 +47,8 @@ class Perm:
 
 
 # Least privilege: a partner agency sees only what is referred to it (cases issue), not the
-# schools below its unit; an inspector sees units but, later, only aggregates and escalations.
+# schools below its unit; an inspector sees units, figures, and only the single reports and
+# cases raised to their level (haven.cases.access.raised_condition), never all of a county's.
 ROLE_PERMS: dict[str, frozenset[str]] = {
     Role.STAFF: frozenset({Perm.UNIT_VIEW, Perm.REPORT_CREATE}),
     Role.COORDINATOR: frozenset(
@@ -76,7 +77,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.PUPIL_MANAGE,
         }
     ),
-    Role.INSPECTOR: frozenset({Perm.UNIT_VIEW, Perm.REPORT_VIEW}),
+    Role.INSPECTOR: frozenset({Perm.UNIT_VIEW}),
     Role.AGENCY: frozenset(),
     # Administrators run the organisation, not cases: they do not read reports.
     Role.ADMIN: frozenset(

@@ -69,6 +69,18 @@ class TrainingForm(forms.Form):
     )
 
 
+class StaffNumberForm(forms.Form):
+    staff = forms.IntegerField(
+        label=_("Staff members"),
+        min_value=1,
+        max_value=100_000,
+        help_text=_(
+            "Everyone who works at the school this school year, with or without an account in "
+            "Haven."
+        ),
+    )
+
+
 class PaperPledgeForm(forms.Form):
     user = forms.ModelChoiceField(label=_("Staff member"), queryset=User.objects.none())
     signed_on = forms.DateField(label=_("Signed on"), widget=DateInput())

@@ -25,6 +25,7 @@ from haven.prevention.models import (
     Pledge,
     PreventionPlan,
     SchoolCommitment,
+    StaffNumber,
     Training,
 )
 
@@ -364,3 +365,8 @@ def channel_status(*, user: Viewer, school: OrgUnit) -> tuple[list[ClassChannels
     rows = [ClassChannels(c, posters.get(c.pk), published.get(c.pk, [])) for c in classes]
     whole_school = list(ChannelPublication.objects.filter(unit=school))
     return rows, whole_school
+
+
+def staff_number_get(*, school: OrgUnit, year: int) -> StaffNumber | None:
+    """The school's declared staff number for the year (the caller may see the school)."""
+    return StaffNumber.objects.filter(school=school, year=year).first()

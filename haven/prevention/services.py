@@ -35,6 +35,7 @@ from haven.prevention.models import (
     PledgeMethod,
     PreventionPlan,
     SchoolCommitment,
+    StaffNumber,
     Training,
     TrainingAttendance,
 )
@@ -279,6 +280,28 @@ def training_record(
         )
         _audit(actor, "prevention.training_recorded", training, unit)
     return training
+
+
+STAFF_NUMBER_MAX = 100_000
+
+
+def staff_number_set(*, actor: User, school: OrgUnit, year: int, staff: int) -> StaffNumber:
+    """The school's declared staff number for a school year (replaces an earlier one)."""
+    _require_manage(actor, school)
+    if school.kind != OrgUnit.Kind.SCHOOL:
+        raise InvalidInput(_("Choose a school."))
+    if not isinstance(staff, int) or not 1 <= staff <= STAFF_NUMBER_MAX:
+        raise InvalidInput(
+            _("Give the number of staff members, from 1 to %(max)s.") % {"max": STAFF_NUMBER_MAX}
+        )
+    with transaction.atomic():
+        found, _created = StaffNumber.objects.update_or_create(
+            school=school,
+            year=year,
+            defaults={"staff": staff, "recorded_by": actor, "recorded_at": timezone.now()},
+        )
+        _audit(actor, "prevention.staff_number", found, school, year=year, staff=staff)
+    return found
 
 
 def training_attendance_set(*, actor: User, training: Training, user_ids: Iterable[int]) -> int:

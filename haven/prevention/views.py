@@ -136,23 +136,25 @@ def overview(request: AuthedRequest, unit_id: int) -> HttpResponse:
         .select_related("jurisdiction")
         .order_by("name")
     )
-    rows, totals = compliance.overview(schools, year)
-    page = Paginator(rows, 200).get_page(request.GET.get("page"))
+    # Above the school (anyone who is not the schools' own staff) pupils' counts are small-
+    # count protected; the school's coordinators and principal see their own as they are.
+    protect = not access.can(request.user, Perm.PREVENTION_MANAGE, unit)
+    found = compliance.overview(schools, year, unit=unit, protect=protect)
+    page = Paginator(found.rows, 200).get_page(request.GET.get("page"))
     indicators = compliance.INDICATORS
+
+    def link(ind: compliance.Indicator, school: OrgUnit) -> str:
+        if not access.can(request.user, ind.perm, school):
+            return ""
+        if ind.school_in_query:
+            return f"{reverse(ind.url_name)}?school={school.pk}"
+        return _with_year(ind.url_name, school.pk, year)
+
     table = [
         (
             school,
             [
-                (
-                    cell,
-                    (
-                        f"{reverse(ind.url_name)}?school={school.pk}"
-                        if ind.school_in_query
-                        else _with_year(ind.url_name, school.pk, year)
-                    )
-                    if access.can(request.user, ind.perm, school)
-                    else "",
-                )
+                (cell, "" if cell.hidden else link(ind, school))
                 for ind, cell in zip(indicators, cells, strict=True)
             ],
         )
@@ -174,7 +176,9 @@ def overview(request: AuthedRequest, unit_id: int) -> HttpResponse:
             "children": children,
             "indicators": indicators,
             "table": table,
-            "totals": totals,
+            "groups": found.groups,
+            "totals": found.totals,
+            "marked": any(cell.marked for cell in found.totals),
             "page": page,
             "own_plan": unit.kind != OrgUnit.Kind.SCHOOL,
             **_year_context(unit, year),
@@ -340,8 +344,28 @@ def trainings(request: AuthedRequest, unit_id: int) -> HttpResponse:
     unit = selectors.unit_get(user=request.user, pk=unit_id)
     year = _year(request, unit)
     manage = prevention_access.can_manage_prevention(request.user, unit)
-    form = forms.TrainingForm(request.POST or None) if manage else None
-    if request.method == "POST":
+    school = unit.kind == OrgUnit.Kind.SCHOOL
+    # Two forms on the page: the declared staff number (a school's) and a new training.
+    staff_post = request.method == "POST" and "staff" in request.POST
+    staff_form = (
+        forms.StaffNumberForm(request.POST if staff_post else None) if manage and school else None
+    )
+    form = forms.TrainingForm(request.POST or None) if manage and not staff_post else None
+    if staff_post:
+        if staff_form is None:
+            raise Http404()
+        if staff_form.is_valid():
+            try:
+                services.staff_number_set(
+                    actor=request.user, school=unit, year=year, **staff_form.cleaned_data
+                )
+                messages.success(request, _("The staff number was saved."))
+                return redirect(_with_year("prevention:trainings", unit.pk, year))
+            except HavenError as exc:
+                if exc.status == 403:
+                    raise
+                staff_form.add_error(None, str(exc.message))
+    elif request.method == "POST":
         if form is None:
             raise Http404()
         if form.is_valid():
@@ -368,6 +392,8 @@ def trainings(request: AuthedRequest, unit_id: int) -> HttpResponse:
             "trainings": selectors.trainings_for(user=request.user, unit=unit, year=year),
             "staff": staff,
             "trained": sum(1 for _, n in staff if n),
+            "declared": selectors.staff_number_get(school=unit, year=year) if school else None,
+            "staff_form": staff_form,
             "form": form,
             **_year_context(unit, year),
         },

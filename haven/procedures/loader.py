@@ -10,6 +10,8 @@ missed, each exactly once (haven.cases.services.clock_sweep). They come from two
 - ``notifications`` with ``within``: due that long after ``starts`` (default ``opened``),
   stopped when the notification is recorded with its proof; ``remind_before`` and
   ``escalate_to`` (default ``inspector``) as for timers. Their clock code is ``notify:<code>``.
+  ``to: inspector`` marks a notification addressed to a level of Haven itself (the county
+  inspectorate, the education bureau): once it is recorded, that level reads the case.
 
 Every state, timer, notification and appeal names its ``source``: the law and article, or,
 with ``default: true``, the words of the text that Haven turned into a number. A current file
@@ -155,6 +157,7 @@ class Notification(Named):
     escalate_to: str = "inspector"
     when: Condition | None = None
     source: str = ""
+    to: str = ""  # a Haven role when the notification goes to that level (see the module)
 
     def deadline(self) -> "Timer | None":
         """The timer that carries this notification's deadline, if it has one."""
@@ -419,6 +422,7 @@ def load_file(path: Path, code: str | None = None, *, require_sources: bool = Tr
                 escalate_to=r.role(item, "escalate_to", default="inspector"),
                 when=r.condition(item, procedure),
                 source=r.source(item),
+                to=r.role(item, "to") if "to" in item else "",
             )
         )
 

@@ -19,6 +19,9 @@ access.grant(
         Role.PRINCIPAL: {Perm.SURVEY_MANAGE, Perm.SURVEY_RESULTS},
         Role.PSYCHOLOGIST: {Perm.SURVEY_RESULTS},
         Role.INSPECTOR: {Perm.SURVEY_ROLLUP},
+        # The ministry (a country's administrators) reads the summed results of its schools,
+        # like an inspector: figures with small counts hidden, never a class or an answer.
+        Role.ADMIN: {Perm.SURVEY_ROLLUP},
     }
 )
 
@@ -39,6 +42,16 @@ def survey_schools(user: Viewer, perm: str = Perm.SURVEY_RESULTS) -> OrgUnitQuer
     found = OrgUnit.objects.filter(path__in=paths, kind__in=["school", "class"])
     ids = {u.pk if u.kind == "school" else u.parent_id for u in found}
     return OrgUnit.objects.filter(pk__in=ids, kind="school")
+
+
+def may_read_unit_results(user: Viewer, unit: OrgUnit) -> bool:
+    """A unit's whole-year results: any unit above the class for the levels above (sums,
+    small counts hidden), and the school's own results staff for their school."""
+    if unit.kind == OrgUnit.Kind.CLASS:
+        return False
+    if access.can(user, Perm.SURVEY_ROLLUP, unit):
+        return True
+    return unit.kind == OrgUnit.Kind.SCHOOL and survey_school_staff(user, unit)
 
 
 def survey_rollup_units(user: Viewer) -> OrgUnitQuerySet:

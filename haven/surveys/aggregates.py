@@ -2,8 +2,9 @@
 
 ``campaign_refresh`` recomputes one campaign's class rows from its responses, when responses
 came in after its watermark (the highest response id counted), then rebuilds its school's row
-for the school year and every ancestor's, each the sum of its children's rows. Every step
-recomputes from what lies below, so running it twice, or twice at once, gives the same rows.
+for the school year (its whole year: ``school_year_rows``) and every ancestor's, each the sum
+of its children's rows. Every step recomputes from what lies below, so running it twice, or
+twice at once, gives the same rows.
 """
 
 from typing import Any
@@ -64,24 +65,56 @@ def campaign_aggregate(campaign: Campaign) -> Aggregate:
     return sum_aggregates(_load(row.data) for row in campaign.aggregates.all())
 
 
+def school_year_rows(school: OrgUnit, period: str, instrument_code: str) -> list[ClassAggregate]:
+    """The class rows that make up a school's whole school year, one per class.
+
+    What "each pupil counted once" means with anonymous one-time codes: a code belongs to one
+    campaign and one class, answers once (a later save through the same code replaces the
+    draft; a submitted code is spent), and is never linked to a pupil. So within one campaign
+    and class there is at most one answer per pupil, but two campaigns' answers can never be
+    matched to the same person. Pupils belong to one class, so the year takes, for each class
+    that any campaign of the year invited, the answers of one campaign: the one with the most
+    answers in that class, the newer one on a tie (a whole-class re-run replaces the earlier
+    one). Summing those classes counts each pupil at most once, and the response rate is taken
+    over the union of the classes, each with the roster of the campaign chosen for it.
+
+    Why most answers and not the newest: a follow-up with a few pupils of a class must not
+    replace the whole class's earlier answers (that is how a 12-pupil follow-up once replaced
+    a 60-pupil whole-school survey); and pooling every answer of every campaign would count
+    a pupil who answered twice twice.
+    """
+    chosen: dict[int, ClassAggregate] = {}
+    rows = ClassAggregate.objects.filter(
+        campaign__school=school, campaign__period=period, campaign__instrument_code=instrument_code
+    ).select_related("campaign")
+    for row in rows:
+        current = chosen.get(row.class_unit_id)
+        if current is None or _rank(row) > _rank(current):
+            chosen[row.class_unit_id] = row
+    return sorted(chosen.values(), key=lambda r: r.class_unit_id)
+
+
+def _rank(row: ClassAggregate) -> tuple[int, Any, int]:
+    return (row.respondents, row.campaign.opens_at, row.campaign_id)
+
+
 def school_row_refresh(school: OrgUnit, period: str, instrument_code: str) -> None:
-    """The school's row for the year: its latest campaign of that year with answers."""
-    campaigns = Campaign.objects.filter(
-        school=school, period=period, instrument_code=instrument_code
-    ).order_by("-opens_at", "-pk")
-    chosen = next((c for c in campaigns if c.aggregates.filter(respondents__gt=0).exists()), None)
-    if chosen is None:
+    """The school's row for the year: its whole year (``school_year_rows``)."""
+    rows = school_year_rows(school, period, instrument_code)
+    answered = {row.campaign_id for row in rows if row.respondents}
+    if not answered:
         UnitAggregate.objects.filter(
             unit=school, period=period, instrument_code=instrument_code
         ).delete()
         return
-    total = campaign_aggregate(chosen)
+    total = sum_aggregates(_load(row.data) for row in rows)
     UnitAggregate.objects.update_or_create(
         unit=school,
         period=period,
         instrument_code=instrument_code,
         defaults={
-            "campaign": chosen,
+            # Only when one campaign gave every answer (its page may then show the benchmark).
+            "campaign_id": answered.pop() if len(answered) == 1 else None,
             "schools": 1,
             "respondents": total.respondents,
             "eligible": total.eligible,

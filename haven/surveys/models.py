@@ -208,8 +208,9 @@ class ClassAggregate(models.Model):
 
 class UnitAggregate(models.Model):
     """The roll-up of one org unit (a school or any level above) for one school year and
-    instrument: a school's row sums the classes of its latest campaign of that year, every
-    unit above sums its children's rows. A national page reads a handful of these."""
+    instrument: a school's row is its whole year (one campaign per class, see
+    ``aggregates.school_year_rows``), every unit above sums its children's rows. A national
+    page reads a handful of these."""
 
     unit = models.ForeignKey(
         OrgUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+"

@@ -10,7 +10,6 @@ from typing import Any
 from django.db.models import QuerySet
 
 from haven.lib.errors import NotFound
-from haven.orgs import access
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import Viewer
 from haven.surveys import access as survey_access
@@ -50,9 +49,10 @@ def rollup_units(user: Viewer) -> QuerySet[OrgUnit]:
 
 
 def rollup_unit_get(*, user: Viewer, pk: int) -> OrgUnit:
-    """A unit at or below one of the user's roll-up units (and above the schools)."""
-    unit = OrgUnit.objects.filter(pk=pk).exclude(kind__in=["school", "class"]).first()
-    if unit is None or not access.can(user, Perm.SURVEY_ROLLUP, unit):
+    """A unit whose whole-year results the user reads: at or below one of their roll-up units
+    (a school included: its year as the level above sees it), or their own school."""
+    unit = OrgUnit.objects.filter(pk=pk).exclude(kind="class").first()
+    if unit is None or not survey_access.may_read_unit_results(user, unit):
         raise NotFound()
     return unit
 

@@ -72,7 +72,7 @@ def test_vietnamese_plan_pledge_and_county_rate(browser, live_server, tree, comp
     # The county inspector sees the school's pledge rate and opens the list behind it.
     inspector = login(browser, live_server, tree.users["inspector"])
     inspector.goto(f"{live_server.url}/vi/prevention/units/{tree.county.pk}/")
-    pledges = inspector.locator(f"tr[data-school='{school.pk}'] td").nth(2)
+    pledges = inspector.locator(f"tr[data-school='{school.pk}'] td").nth(3)
     expect(pledges).to_contain_text("25%")
     expect(inspector.locator("#compliance tfoot")).to_contain_text("20%")  # 1 of 4 + 0 of 1
     pledges.locator("a").click()

@@ -8,7 +8,7 @@ from haven.audit.models import AuditEvent
 from haven.care import access as care_access
 from haven.care import selectors, services
 from haven.care.models import ConcernEntry, ConcernFollowUp
-from haven.care.tests.helpers import build_world, register, url
+from haven.care.tests.helpers import build_world, pupil, register, url
 from haven.cases import services as case_services
 from haven.cases.models import CaseParty
 from haven.lib.errors import AccessDenied, InvalidInput
@@ -196,6 +196,24 @@ def test_an_inspector_sees_counts_never_names(world, client):
     assert "Popescu" not in page and "Ionescu" not in page
     assert 'id="concern-counts"' in page
     assert client.get(url("care:concern_detail", overdue.pk)).status_code == 404
+
+
+def test_above_the_school_a_small_count_of_pupils_is_hidden(world, client):
+    # Two pupils of concern at school A: the count (and its overdue review) stays hidden for
+    # the county; school B's zero is shown; ten or more are shown as they are.
+    register(world)
+    overdue = register(world, target=world.pupil_b)
+    ConcernEntry.objects.filter(pk=overdue.pk).update(review_on=world.today - dt.timedelta(days=2))
+    client.force_login(world.users["inspector"])
+    counts = {c["school"]: c for c in client.get(url("care:concern_list")).context["counts"]}
+    assert counts[world.tree.school_a]["open"] is None
+    assert counts[world.tree.school_a]["overdue"] is None
+    assert (counts[world.tree.school_b]["open"], counts[world.tree.school_b]["overdue"]) == (0, 0)
+    for n in range(10):
+        register(world, target=pupil(world.tree.class_a, f"X{n}", "Pupil", str(n)))
+    counts = {c["school"]: c for c in client.get(url("care:concern_list")).context["counts"]}
+    assert counts[world.tree.school_a]["open"] == 12
+    assert counts[world.tree.school_a]["overdue"] is None  # 1 overdue: hidden on its own
 
 
 def test_cases_of_the_pupil_are_linked_for_those_who_may_see_them(world):

@@ -80,7 +80,6 @@ def test_each_app_grants_its_own_permissions_when_loaded():
     assert access.ROLE_PERMS["agency"] == {"referral.answer"}
     assert access.ROLE_PERMS["inspector"] == {
         "unit.view",
-        "report.view",
         "case.escalated",
         "prevention.view",
         "prevention.review",

@@ -24,6 +24,7 @@ __all__ = [
     "PledgeMethod",
     "PreventionPlan",
     "SchoolCommitment",
+    "StaffNumber",
     "Training",
     "TrainingAttendance",
 ]
@@ -163,6 +164,38 @@ class Training(models.Model):
 
     def __str__(self) -> str:
         return self.topic
+
+
+class StaffNumber(models.Model):
+    """How many staff members a school declares for a school year: the denominator of "staff
+    trained". Haven accounts are only some of a school's staff (many never sign in), so they
+    stand in only while no number is declared, and the overview says so."""
+
+    school = models.ForeignKey(
+        "orgs.OrgUnit", verbose_name=_("school"), on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("school year"))
+    staff = models.PositiveIntegerField(_("staff members"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("declared staff number")
+        verbose_name_plural = _("declared staff numbers")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "year"], name="staff_number_once_per_year"),
+            models.CheckConstraint(condition=Q(staff__gte=1), name="staff_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} · {self.year}: {self.staff}"
 
 
 class TrainingAttendance(models.Model):

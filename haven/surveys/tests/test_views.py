@@ -185,7 +185,11 @@ def test_school_results_show_intervals_and_are_audited(client, tree, surveyed):
         ("anonymous", 302, "county"),
         ("principal", 404, "county"),
         ("coordinator", 404, "zone_a"),
-        ("admin", 404, "county"),
+        ("admin", 200, "county"),  # the administrators above read sums too
+        ("principal", 404, "zone_a"),
+        ("principal", 200, "school_a"),  # their own school's whole year
+        ("coordinator", 404, "school_b"),
+        ("inspector", 200, "school_b"),
         ("inspector", 404, "country"),  # above the inspector's own unit
         ("inspector", 200, "county"),
         ("inspector", 200, "zone_a"),
