@@ -178,6 +178,11 @@ class Report(models.Model):
     )
     urgent_levels_told = models.PositiveSmallIntegerField(_("levels told"), default=0)
     urgent_next_at = models.DateTimeField(_("next level told at"), null=True, blank=True)
+    # The highest level above the school told of this report (its depth in the tree), by the
+    # urgent path, an overdue first response or a school without responders: the inspectors
+    # from the school up to that level may open it (need-to-know); empty while only the
+    # school was told.
+    raised_depth = models.PositiveSmallIntegerField(_("raised to level"), null=True, blank=True)
     # The level above was told that the first response is overdue (once).
     overdue_told_at = models.DateTimeField(_("overdue reported at"), null=True, blank=True)
 

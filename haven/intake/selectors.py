@@ -14,7 +14,7 @@ from haven.lib.i18n import pick
 from haven.lib.ttlcache import cached
 from haven.orgs import access
 from haven.orgs.access import Perm
-from haven.orgs.models import Jurisdiction, OrgUnit
+from haven.orgs.models import Jurisdiction, OrgUnit, path_depth
 from haven.orgs.types import Viewer
 
 
@@ -31,8 +31,13 @@ class InboxFilter:
 def report_visible(*, user: Viewer) -> QuerySet[Report]:
     """Every report of the schools where the user reads reports (the school's own staff);
     above the school only the reports behind a case raised to the user's level (escalated or
-    appealed: the cases app's rule, asked by name), never a county's list of reports."""
+    appealed: the cases app's rule, asked by name) and the reports raised to it by the urgent
+    path or an overdue first response, never a county's list of reports."""
     condition = Q(school__in=access.units(user, Perm.REPORT_VIEW))
+    for path in access.paths_with(user, Perm.REPORT_RAISED):
+        # told at the level of the unit the role is held on, or higher: the levels between
+        # were told or skipped (they had nobody)
+        condition |= Q(school__path__startswith=path, raised_depth__lte=path_depth(path))
     raised = access.rule("cases.raised")(user)
     if raised is not None:
         condition |= Q(pk__in=Report.objects.filter(cases__in=raised).values("pk"))

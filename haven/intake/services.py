@@ -542,7 +542,7 @@ def report_outcome_set(*, reports: list[Report], names: dict[str, str], note: st
 def report_acknowledge(*, actor: User, report: Report) -> Report:
     """Someone who may read the report takes it on ("I have it"), which stops the
     urgent path from telling the levels above (and counts as the school's first response)."""
-    if not access.can(actor, Perm.REPORT_VIEW, report.school):
+    if not selectors.report_visible(user=actor).filter(pk=report.pk).exists():
         raise AccessDenied()
     if report.acknowledged_at is not None:
         return report

@@ -22,12 +22,16 @@ def waiting_condition() -> Q:
 
 def report_todo(user: User, now: dt.datetime) -> list[todo.Section]:
     """New reports for those who act on them (coordinators, principals), urgent first, then
-    the one whose first response is due soonest. Inspectors read reports but do not answer
-    them, so they are not asked to."""
+    the one whose first response is due soonest. Inspectors do not answer a school's reports,
+    only take on those raised to their level when nobody at the school did."""
+    mine = Q(school__in=access.units(user, Perm.REPORT_TRIAGE)) & waiting_condition()
+    # Above the school: the reports raised to the user's level that nobody has taken on yet.
+    raised = Q(
+        raised_depth__isnull=False, acknowledged_at__isnull=True, first_responded_at__isnull=True
+    ) & Q(status__in=(Status.NEW, Status.IN_TRIAGE, Status.NEEDS_INFO))
     rows = (
         report_visible(user=user)
-        .filter(school__in=access.units(user, Perm.REPORT_TRIAGE))
-        .filter(waiting_condition())
+        .filter(mine | raised)
         .select_related("school")
         .order_by("-urgent", "first_response_due", "pk")
     )

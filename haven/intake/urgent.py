@@ -11,7 +11,7 @@ response is overdue is reported once to the level above the school (``first_resp
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from haven.audit.services import audit_record
@@ -30,6 +30,12 @@ BATCH = 1000
 
 
 def _send(report: Report, found: Responders, *, key: str, template: str) -> list[int]:
+    """Tell ``found`` about ``report``; people above the school may then open it."""
+    if found.unit.pk != report.school_id:
+        depth = found.unit.depth
+        Report.objects.filter(pk=report.pk).filter(
+            Q(raised_depth__isnull=True) | Q(raised_depth__gt=depth)
+        ).update(raised_depth=depth)
     return notify.message_send(
         to=found.users,
         kind=f"intake.{template}",

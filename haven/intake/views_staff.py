@@ -79,7 +79,10 @@ def _report_or_404(request: HttpRequest, pk: int) -> Report:
 
 @login_required
 def inbox(request: AuthedRequest) -> HttpResponse:
-    if not access.has_anywhere(request.user, Perm.REPORT_VIEW):
+    if not (
+        access.has_anywhere(request.user, Perm.REPORT_VIEW)
+        or access.has_anywhere(request.user, Perm.REPORT_RAISED)
+    ):
         raise Http404()
     filter_form = InboxFilterForm(request.GET or None, user=request.user)
     reports = selectors.report_inbox(user=request.user, filters=filter_form.to_filter())[:200]

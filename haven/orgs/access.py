@@ -40,6 +40,8 @@ class Perm:
     AUDIT_VIEW = "audit.view"
     REPORT_CREATE = "report.create"  # record a report that came by phone, letter, in person
     REPORT_VIEW = "report.view"  # read every report of the school
+    # read the reports raised to one's level (urgent or overdue ones told to it), no others
+    REPORT_RAISED = "report.raised"
     REPORT_TRIAGE = "report.triage"  # act on reports: urgency, messages, merge, dismiss
     POSTER_MAKE = "poster.make"
     PUPIL_VIEW = "pupil.view"  # the class rosters and each pupil's chronology
@@ -77,7 +79,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.PUPIL_MANAGE,
         }
     ),
-    Role.INSPECTOR: frozenset({Perm.UNIT_VIEW}),
+    Role.INSPECTOR: frozenset({Perm.UNIT_VIEW, Perm.REPORT_RAISED}),
     Role.AGENCY: frozenset(),
     # Administrators run the organisation, not cases: they do not read reports.
     Role.ADMIN: frozenset(

@@ -150,6 +150,11 @@ def collapse_paths(paths: list[str]) -> list[str]:
     return kept
 
 
+def path_depth(path: str) -> int:
+    """The depth (``OrgUnit.depth``) of the unit whose path is ``path``: 0 for a root."""
+    return len(path) // PATH_SEGMENT - 1
+
+
 def path_upper_bound(path: str) -> str:
     """The smallest path after every descendant of ``path`` (paths are digits only)."""
     return str(int(path) + 1).zfill(len(path))

@@ -23,7 +23,7 @@ class Entry:
 
 ENTRIES: list[Entry] = [
     Entry(_("Home"), "home", None, order=0),
-    Entry(_("Reports"), "intake:inbox", Perm.REPORT_VIEW, order=10),
+    Entry(_("Reports"), "intake:inbox", (Perm.REPORT_VIEW, Perm.REPORT_RAISED), order=10),
     Entry(_("Record a report"), "intake:report_enter", Perm.REPORT_CREATE, order=20),
     Entry(_("Organisation"), "orgunit_list", Perm.UNIT_VIEW, order=80),
     Entry(_("Administration"), "admin:index", Perm.UNIT_MANAGE, order=90),

@@ -83,7 +83,7 @@ def schools_without_responders(*, user: Viewer) -> QuerySet[OrgUnit]:
     """Schools in the user's reach as administrator (who can name someone) or as a reader of
     reports above them (an inspector, who receives their reports meanwhile) that have no
     active coordinator or principal. One query."""
-    reach = access.units(user, Perm.UNIT_MANAGE) | access.units(user, Perm.REPORT_VIEW)
+    reach = access.units(user, Perm.UNIT_MANAGE) | access.units(user, Perm.REPORT_RAISED)
     return (
         reach.filter(kind=OrgUnit.Kind.SCHOOL)
         .exclude(_responder_exists())

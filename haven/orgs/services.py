@@ -295,7 +295,10 @@ def auth_event_record(*, user: User, action: str) -> None:
 
 def on_call_clean(duty: OnCall) -> list[int]:
     """The duty's days, sorted, or InvalidInput saying what is wrong with it."""
-    if not access.can(duty.user, Perm.REPORT_VIEW, duty.unit):
+    if not (
+        access.can(duty.user, Perm.REPORT_VIEW, duty.unit)
+        or access.can(duty.user, Perm.REPORT_RAISED, duty.unit)
+    ):
         raise InvalidInput(_("This person cannot open the reports of this unit."))
     days = sorted({int(day) for day in duty.weekdays or []})
     if not days or any(day not in range(7) for day in days):

@@ -44,7 +44,7 @@ def orgunit_list(request: AuthedRequest) -> HttpResponse:
 
 def _sees_responders(user: Viewer) -> bool:
     return access.has_anywhere(user, Perm.UNIT_MANAGE) or access.has_anywhere(
-        user, Perm.REPORT_VIEW
+        user, Perm.REPORT_RAISED
     )
 
 

@@ -109,10 +109,18 @@ def test_i_have_it_stops_the_path_and_is_on_the_timeline(
 ):
     start = timezone.now()
     report = urgent_report(client, tree.school_a, django_capture_on_commit_callbacks)
+    # Need-to-know: until the report is raised to the county, its inspector cannot open it.
+    client.force_login(tree.users["inspector"])
+    assert client.get(url("intake:report_detail", report.pk)).status_code == 404
     with time_machine.travel(start + dt.timedelta(minutes=31)):
         call_command("clock_tick")
-        # The county inspector, told, takes it on with one click on the report page.
+        # The county inspector, told, takes it on with one click on the report page; the
+        # ministry's inspector, not told yet, still cannot open it.
+        client.force_login(national)
+        assert client.get(url("intake:report_detail", report.pk)).status_code == 404
         client.force_login(tree.users["inspector"])
+        home = client.get(url("home")).content.decode()
+        assert url("intake:report_detail", report.pk) in home  # on their home, to take on
         page = client.get(url("intake:report_detail", report.pk)).content.decode()
         assert 'value="acknowledge"' in page
         response = client.post(url("intake:report_act", report.pk), {"action": "acknowledge"})

@@ -80,6 +80,7 @@ def test_each_app_grants_its_own_permissions_when_loaded():
     assert access.ROLE_PERMS["agency"] == {"referral.answer"}
     assert access.ROLE_PERMS["inspector"] == {
         "unit.view",
+        "report.raised",  # the urgent or overdue reports told to their level, no others
         "case.escalated",
         "prevention.view",
         "prevention.review",
