@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from haven.surveys import exports
-from haven.surveys.results import build_results, child_results, children_table, svg_bars
-from haven.surveys.stats import (
+from haven.lib.disclosure import GT95, LT5, Link, protect_proportion
+from haven.lib.stats import (
     Aggregate,
     AlphaSums,
     Moments,
@@ -22,9 +21,10 @@ from haven.surveys.stats import (
     sum_aggregates,
     wilson,
 )
-from haven.surveys.suppression import GT95, LT5, Link, protect_proportion
-from haven.surveys.tests.test_stats import group
-from haven.surveys.tests.test_suppression import recover_partition, sensitive
+from haven.surveys import exports
+from haven.surveys.results import build_results, child_results, children_table, svg_bars
+from haven.tests.test_disclosure_shares import recover_partition, sensitive
+from haven.tests.test_stats import group
 
 # Columns of exports.results_table.
 KEY, N, MISSING, EST, LOW, HIGH = 1, 3, 4, 5, 6, 7

@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from haven.surveys.stats import Aggregate, Proportion
-from haven.surveys.suppression import (
+from haven.lib.disclosure import (
     BAND,
     GT95,
     LT5,
@@ -20,6 +19,7 @@ from haven.surveys.suppression import (
     protect_partition,
     protect_proportion,
 )
+from haven.lib.stats import Aggregate, Proportion
 
 ROLES = ("victim", "bully", "bully_victim", "not_involved")
 
@@ -379,7 +379,7 @@ def rule_aware_leaks(total, orders):
     to hide produces it. Only the distinction "too few answers" vs other hiding is visible."""
     import collections
 
-    from haven.surveys import suppression
+    from haven.lib import disclosure
 
     def seen(display):
         return tuple(
@@ -393,7 +393,7 @@ def rule_aware_leaks(total, orders):
         )
 
     groups = collections.defaultdict(list)
-    original = suppression._order
+    original = disclosure._order
     try:
         for a in range(total + 1):
             for b in range(total + 1 - a):
@@ -402,12 +402,12 @@ def rule_aware_leaks(total, orders):
                     displays = set()
                     for order in orders:
                         rank = {k: i for i, k in enumerate(order)}
-                        suppression._order = lambda salt, key, count, rank=rank: (rank[key], 0)
+                        disclosure._order = lambda salt, key, count, rank=rank: (rank[key], 0)
                         displays.add(seen(protect_partition(counts, total, salt="x")))
                     for display in displays:
                         groups[display].append(counts)
     finally:
-        suppression._order = original
+        disclosure._order = original
     leaks = []
     for members in groups.values():
         for key in ROLES:
