@@ -321,23 +321,25 @@ def hidden(reason: str, n: int | None = None) -> Shown:
 def protect_proportion(x: int, n: int, min_group: int = MIN_GROUP, band: int = BAND) -> Shown:
     """The displayable form of x out of n.
 
-    Counts 0 and n are shown exactly, like any other unbanded count: "nobody" and "everybody"
-    say the same about a group, and the partition of the four roles needs both to behave alike.
+    Counts 0 and n are banded like small ones: "0%" or "100%" tells the reader every
+    respondent's answer (a county's "100% (76-100%)" of 12 pupils did). A band "<5%" holds
+    any count from 0 to :func:`band_top` and is used only when that is two counts at least;
+    otherwise the cell is hidden. Mirrored for ">95%".
     """
     if n < min_group:
         return hidden(SMALL_GROUP)
     if x < 0 or x > n:
         raise ValueError("count out of range")
     top = band_top(n, band)
-    if 1 <= x <= band:
-        if x <= top and top >= 2:
+    if x <= band:
+        if x <= top and top >= 1:
             return Shown(hidden=False, n=n, label=LT5, reason=BANDED)
         # The band would state something false (4 of 12 is 33%, not "<5%"), or would give the
-        # count away (with n = 30 only a count of 1 is under 5%): hide instead.
+        # count away (with n = 12 "<5%" could only mean 0): hide instead.
         # Never a false figure, never the exact small count.
         return hidden(BANDED, n)
-    if 1 <= n - x <= band:
-        if n - x <= top and top >= 2:
+    if n - x <= band:
+        if n - x <= top and top >= 1:
             return Shown(hidden=False, n=n, label=GT95, reason=BANDED)
         return hidden(BANDED, n)
     return Shown(hidden=False, n=n, value=x / n, interval=wilson(x, n))
@@ -346,7 +348,7 @@ def protect_proportion(x: int, n: int, min_group: int = MIN_GROUP, band: int = B
 def band_top(n: int, band: int = BAND) -> int:
     """The largest count a "<5%" cell of n can hold (at most ``band``): x/n < 5%.
 
-    A band is used only when it covers at least two counts (n > 40), else it would name one.
+    A band is used only when it covers at least two counts (0 and 1: n > 20).
     The same bound, mirrored, holds for ">95%" (n - x).
     """
     # x/n < 1/20  <=>  20x < n  <=>  x <= (n - 1) // 20, in integers (no float rounding).
@@ -381,11 +383,9 @@ def _share_box(shown: Shown, x: int, n: int, band: int) -> Box:
     if shown.exact:
         return (x, x)
     if shown.label == LT5:
-        return (1, band_top(n, band))
+        return (0, band_top(n, band))
     if shown.label == GT95:
-        return (n - band_top(n, band), n - 1)
-    if shown.reason == BANDED:
-        return (1, n - 1)
+        return (n - band_top(n, band), n)
     return (0, n)
 
 
