@@ -18,19 +18,23 @@ OCT = dt.date(2026, 10, 1)
 
 @pytest.fixture
 def replica(tmp_path):
-    config = {**connections.settings["default"], "NAME": str(tmp_path / "replica.sqlite3")}
+    # A second SQLite file, whatever the primary is (PostgreSQL in CI).
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "r.db")}
+    config = connections.configure_settings({"default": sqlite, "replica": dict(sqlite)})["replica"]
     connections.settings["replica"] = config
-    # Opened by hand: pytest-django only lets the test's declared databases connect lazily.
-    connections["replica"].connect()
-    with connections["replica"].schema_editor() as editor:
-        editor.create_model(Cell)
-    with connections["replica"].cursor() as cursor:
-        # The copy holds only the count table, not the units it points to.
-        cursor.execute("PRAGMA foreign_keys = OFF")
-    yield "replica"
-    connections["replica"].close()
-    del connections["replica"]
-    del connections.settings["replica"]
+    try:
+        # Opened by hand: pytest-django only lets the test's declared databases connect.
+        connections["replica"].connect()
+        with connections["replica"].schema_editor() as editor:
+            editor.create_model(Cell)
+        with connections["replica"].cursor() as cursor:
+            # The copy holds only the count table, not the units it points to.
+            cursor.execute("PRAGMA foreign_keys = OFF")
+        yield "replica"
+    finally:
+        connections["replica"].close()
+        del connections["replica"]
+        del connections.settings["replica"]
 
 
 def test_without_a_replica_everything_stays_on_the_primary():
