@@ -141,3 +141,23 @@ def test_series_has_one_figure_per_month(tree):
         end=OCT_END,
     )
     assert [(d, f.value) for d, f in found] == [(dt.date(2026, 9, 1), 0), (OCT, 50)]
+
+
+def test_figures_read_a_fixed_number_of_queries_whatever_the_number_of_units(
+    tree, django_assert_max_num_queries
+):
+    from haven.orgs.tests.factories import unit
+
+    counts(tree, 20, 30)
+    for i in range(30):
+        school = unit(tree.zone_b, "school", f"EXTRA-{i}")
+        put(school, "reports.total", 12)
+    args = {"unit": tree.county, "start": OCT, "end": OCT_END}
+    inspector = tree.users["inspector"]
+    selectors.figures(user=inspector, **args)  # grants cached on the user
+    with django_assert_max_num_queries(8):
+        selectors.figures(user=inspector, **args)
+    with django_assert_max_num_queries(12):
+        selectors.children_figures(user=inspector, **args)
+    with django_assert_max_num_queries(12):
+        selectors.children_figures(user=inspector, unit=tree.zone_b, start=OCT, end=OCT_END)
