@@ -78,6 +78,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/cases.py
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/surveys.py
+	$(BIN)/python bench/insights.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
