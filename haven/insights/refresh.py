@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -344,12 +344,16 @@ def _replace(unit_id: int, cells: dict[Key, int], span: Span) -> int:
     """Replace ``unit_id``'s cells inside ``span`` by ``cells`` (zeros are not stored)."""
     for kind, lo, hi in span:
         Cell.objects.filter(unit_id=unit_id, kind=kind, start__gte=lo, start__lte=hi).delete()
-    rows = [
-        Cell(unit_id=unit_id, kind=k, start=s, indicator=i, breakdown=b, value=v)
-        for (k, s, i, b), v in cells.items()
-        if v and any(k == kind and lo <= s <= hi for kind, lo, hi in span)
-    ]
-    Cell.objects.bulk_create(rows, batch_size=1000)
+    # Callers build cells inside ``span`` only. One executemany, not model instances: the
+    # refresh writes hundreds of thousands of rows in a full rebuild.
+    rows = [(unit_id, k, s, i, b, v) for (k, s, i, b), v in cells.items() if v]
+    table = connections["default"].ops.quote_name(Cell._meta.db_table)
+    with connections["default"].cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (unit_id, kind, start, indicator, breakdown, value) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            rows,
+        )
     return len(rows)
 
 
