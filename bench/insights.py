@@ -47,7 +47,7 @@ from haven.insights.refresh import refresh  # noqa: E402
 from haven.intake.models import Report  # noqa: E402
 from haven.orgs.models import Membership, OrgUnit, Role, User  # noqa: E402
 
-SCALES = os.environ.get("BENCH_INSIGHTS_SCALES", "4:5:10:10000,8:10:10:40000,16:10:20:160000")
+SCALES = os.environ.get("BENCH_INSIGHTS_SCALES", "4:5:10:10000,8:5:10:20000,8:10:10:40000")
 CHANNELS = ["web", "hotline", "in_person", "chat_bot"]
 HARMS = ["physical", "verbal", "online", "exclusion"]
 
