@@ -37,7 +37,7 @@ class FiguresOut(Schema):
     unit: UnitOut
     from_: dt.date = Field(alias="from")
     to: dt.date
-    figures: dict[IndicatorCode, float | None] = Field(
+    figures: dict[IndicatorCode, int | float | None] = Field(
         description="Each indicator's figure for the range; null when hidden to protect "
         "privacy (small counts, or what would reveal them) or banded (see `bands`)."
     )

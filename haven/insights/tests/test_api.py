@@ -92,3 +92,11 @@ def test_bad_dates_are_refused_in_the_users_language(client, counted, params):
 def test_missing_dates_are_refused(client, counted):
     client.force_login(counted.users["inspector"])
     assert client.get(url(counted.county)).status_code == 422
+
+
+def test_counts_are_integers_in_the_json(client, counted):
+    client.force_login(counted.users["inspector"])
+    response = client.get(url(counted.county), RANGE)
+    assert '"reports.total": 43,' in response.content.decode() or '"reports.total":43,' in (
+        response.content.decode()
+    )
