@@ -21,13 +21,13 @@ from haven.care.access import Perm
 from haven.care.models import ConcernEntry, ItemStatus, ScreeningItem
 from haven.care.reasons import reason_name
 from haven.cases import access as case_access
+from haven.lib.disclosure import min_cell, small
 from haven.lib.errors import HavenError, InvalidInput, NotFound
 from haven.lib.forms import parse_id
 from haven.orgs import access
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import AuthedRequest
 from haven.prevention.errors import add_refusal
-from haven.surveys.suppression import MIN_GROUP
 
 
 def _school(request: HttpRequest, perm: str) -> OrgUnit | None:
@@ -70,10 +70,10 @@ def _filter_school(request: HttpRequest) -> OrgUnit | None:
 
 
 def _small_hidden(count: int) -> int | None:
-    """The count, or None when it is 1 to ``MIN_GROUP - 1``: the small-count rule for a
-    count of pupils shown above the school (``haven.surveys.suppression`` until it moves to
-    ``haven.lib``). A zero says no pupil is concerned and is shown."""
-    return None if 0 < count < MIN_GROUP else count
+    """The count, or None when it is 1 to ``HAVEN_MIN_CELL - 1``: the small-count rule for a
+    count of pupils shown above the school (``haven.lib.disclosure``). A zero says no pupil
+    is concerned and is shown."""
+    return None if small(count, min_cell()) else count
 
 
 @login_required

@@ -9,7 +9,7 @@ Every school of the subtree counts: a school with nothing to count for an indica
 no classes, no staff) is "no data", shown in its row and counted in the totals ("no data: 12
 of 13 schools"), never dropped. Above the school the table also has one subtotal per unit
 just below (the zones of a county). Indicators that count pupils (``personal``) go through
-the small-count rule (``haven.surveys.suppression`` until it moves to ``haven.lib``) for
+the small-count rule (``haven.lib.disclosure``, the deployment's ``HAVEN_MIN_CELL``) for
 anyone who is not the school's own staff, with complementary hiding against the totals.
 
 Other registers add their indicators with ``register`` (care does, from its AppConfig.ready:
@@ -26,6 +26,16 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from haven.intake.models import PosterPrint
+from haven.lib.disclosure import (
+    COMPLEMENTARY,
+    Shown,
+    hidden,
+    label_text,
+    min_cell,
+    protect_children,
+    protect_proportion,
+)
+from haven.lib.stats import Proportion
 from haven.orgs.models import PATH_SEGMENT, Membership, OrgUnit
 from haven.prevention.models import (
     ActivityStatus,
@@ -39,15 +49,6 @@ from haven.prevention.models import (
     TrainingAttendance,
 )
 from haven.prevention.selectors import STAFF_ROLES, calendar_of, semester_for
-from haven.surveys.stats import Proportion
-from haven.surveys.suppression import (
-    COMPLEMENTARY,
-    Shown,
-    hidden,
-    label_text,
-    protect_children,
-    protect_proportion,
-)
 
 Figures = dict[int, tuple[int, int]]
 
@@ -375,13 +376,13 @@ def _protect(
     (all hidden with a hidden subtotal), so that no hidden cell is the difference of shown
     ones at any level."""
     total = totals[i]
-    total.shown = protect_proportion(total.numerator, total.denominator)
+    total.shown = protect_proportion(total.numerator, total.denominator, min_group=min_cell())
     grouped = {r for indexes in members.values() for r in indexes}
     top: dict[tuple[str, int], Proportion] = {
         ("group", g): _prop(cells[i]) for g, (_unit, cells) in enumerate(groups)
     }
     top.update({("school", r): _prop(rows[r][1][i]) for r in range(len(rows)) if r not in grouped})
-    shown = protect_children(_prop(total), top)
+    shown = protect_children(_prop(total), top, min_group=min_cell())
     for (kind, index), verdict in shown.items():
         if kind == "school":
             rows[index][1][i].shown = verdict
@@ -393,7 +394,9 @@ def _protect(
             for r in indexes:
                 rows[r][1][i].shown = hidden(COMPLEMENTARY)
             continue
-        inner = protect_children(_prop(cells[i]), {r: _prop(rows[r][1][i]) for r in indexes})
+        inner = protect_children(
+            _prop(cells[i]), {r: _prop(rows[r][1][i]) for r in indexes}, min_group=min_cell()
+        )
         for r, school_verdict in inner.items():
             rows[r][1][i].shown = school_verdict
 

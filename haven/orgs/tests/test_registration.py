@@ -87,5 +87,6 @@ def test_each_app_grants_its_own_permissions_when_loaded():
         "prevention.own_unit",
         "care.figures",
         "survey.rollup",
+        "insights.view",
     }
     assert "concern.view" not in access.ROLE_PERMS["staff"]

@@ -1,23 +1,21 @@
-"""Small-count protection applied after aggregation, at every level (pure Python, no Django).
+"""Disclosure control: the one rule for every figure shown above the school (pages, PDFs,
+exports, the API), applied after aggregation. Pure Python, no Django models.
 
-Rules (issue 5, domain notes section 4):
-- no group with fewer than ``MIN_GROUP`` respondents is shown, nor its size;
-- a count of 1..``BAND``, or within ``BAND`` of the total, shows only as "<5%" / ">95%" when
-  that is true and still covers two or more counts, else it is hidden;
-- complementary suppression: a hidden cell cannot be recovered by subtracting the shown
-  cells from a shown total (the four roles from their total; the schools of a district from
-  the district).
+Counts (``protect_counts``):
+- a count of 1 .. ``min_cell`` - 1 is hidden (primary); zero and counts at or above the
+  threshold are shown, unless hidden as complementary cells;
+- complementary hiding: a group of cells that add up to a total (the children of a unit and
+  the unit; the channels of a unit's reports and their total) is checked as an observer would
+  check it. Each cell is an integer range (exact when shown, 1 .. min_cell - 1 when hidden as
+  small, 0 .. the total when hidden as complementary), the total is one too; one linear
+  equation ties them. While the equation pins a small cell (or a small total) to one value, the
+  next smallest shown cell is hidden too. For a single equation with interval ranges this
+  propagation is exact: a cell that it does not pin has at least two possible values.
 
-What an observer knows about a cell is modelled as an integer range ("box"): exact for a shown
-cell, 1..4 for "<5%", and so on. The observer also knows the published sums. A cell is leaked
-when those sums pin its value to one number; we then hide the next smallest shown cell and
-check again. The rules are public (this is open source), so the boxes assume the observer
-knows why a cell is hidden.
-
-Known limits: a reader who simulates these rules can also reason about which cell *would* have
-been hidden; for the roles a secret ``salt`` closes that (see :func:`protect_partition`),
-for children lists (smallest first) it is not addressed. An insider who knows one child's
-exact figures can subtract that child too.
+Shares (``protect_share``): shown only when the denominator is at least the threshold; a
+numerator of 0, 1 .. min_cell - 1, or within that of the denominator (which tells the reader
+every individual's answer, or nearly) shows as "under 5%" / "over 95%" when that is true and
+covers at least two possible counts, else it is hidden. Means: ``protect_mean``.
 """
 
 from __future__ import annotations
@@ -26,23 +24,271 @@ import hashlib
 import itertools
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
-from haven.surveys.stats import Aggregate, Interval, Proportion, wilson
+from haven.lib.stats import Aggregate, Interval, Proportion, wilson
+
+DEFAULT_MIN_CELL = 10
+MIN_CELL_RANGE = (5, 20)
+
+K = TypeVar("K", bound=Hashable)
+
+# Why a count is hidden.
+SMALL = "small"  # shown as "under <threshold>"
+COMPLEMENTARY = "complementary"
+WITHHELD = "withheld"  # small, but saying so would give it away: shown as hidden
+# Band tokens of shares (the display translates them).
+LT5 = "lt5"
+GT95 = "gt95"
+
+Box = tuple[int, int]
+
+
+def min_cell() -> int:
+    """The deployment's threshold, ``HAVEN_MIN_CELL`` (validated when settings load)."""
+    from django.conf import settings
+
+    return int(getattr(settings, "HAVEN_MIN_CELL", DEFAULT_MIN_CELL))
+
+
+def check_min_cell(value: int) -> int:
+    low, high = MIN_CELL_RANGE
+    if not low <= value <= high:
+        raise ValueError(f"HAVEN_MIN_CELL must be between {low} and {high}, not {value}")
+    return value
+
+
+def small(count: int, threshold: int) -> bool:
+    return 1 <= count < threshold
+
+
+@dataclass(frozen=True)
+class Count:
+    """What may be shown of a count: ``hidden`` with its ``reason``, else the count."""
+
+    value: int
+    hidden: bool = False
+    reason: str = ""
+
+    @property
+    def shown(self) -> int | None:
+        return None if self.hidden else self.value
+
+
+def primary(value: int, threshold: int) -> Count:
+    """A count under the primary rule alone."""
+    return Count(value, hidden=True, reason=SMALL) if small(value, threshold) else Count(value)
+
+
+def _count_box(cell: Count, threshold: int, cap: int) -> Box:
+    """What an observer knows of a cell: exact when shown, 1 .. threshold - 1 when hidden as
+    small, else anything up to ``cap`` (the largest total the observer knows of)."""
+    if not cell.hidden:
+        return (cell.value, cell.value)
+    if cell.reason == SMALL:
+        return (1, threshold - 1)
+    return (0, cap)
+
+
+def protect_counts(
+    total: int,
+    parts: Mapping[K, int],
+    *,
+    threshold: int,
+    total_cell: Count | None = None,
+    total_range: Box | None = None,
+    cap: int | None = None,
+    partition: bool = True,
+) -> tuple[Count, dict[K, Count], dict[K, Box]]:
+    """The displayable parts of a total (a unit's children, or its breakdown), and the range
+    an observer can narrow each part to.
+
+    ``total_cell``: the total as the table above shows it (else the primary rule);
+    ``total_range``: what the observer knows of the total from above (by default its box);
+    ``cap``: the largest value the observer may think a hidden cell has. Parts are hidden,
+    smallest first, until (1) no small part is pinned to one value and (2) a hidden total is
+    not narrowed by its shown parts (else the table above, which assumed it unknown, would
+    leak). When all parts are hidden and that is still not enough, the small ones are withheld
+    without saying they are small. ``partition``: whether the parts add up to the total; when
+    not (a report names several harms) only the primary rule applies.
+    """
+    if total_cell is None:
+        total_cell = primary(total, threshold)
+    cells = {k: primary(v, threshold) for k, v in parts.items()}
+    if cap is None:
+        cap = total if not total_cell.hidden else threshold - 1
+    cap = max(cap, total)
+    if total_range is None:
+        total_range = _count_box(total_cell, threshold, cap)
+    if not partition:
+        return total_cell, cells, {k: _count_box(c, threshold, cap) for k, c in cells.items()}
+    if sum(parts.values()) != total:
+        raise ValueError("the parts must add up to the total")
+    while True:
+        boxes = {k: _count_box(c, threshold, cap) for k, c in cells.items()}
+        ranges = _ranges(boxes, total_range)
+        leak = ranges is None
+        if ranges is not None:
+            t_range, part_ranges = ranges
+            leak = (total_cell.hidden and t_range != total_range) or any(
+                (cells[k].reason == SMALL and part_ranges[k][0] == part_ranges[k][1])
+                or (cells[k].reason == WITHHELD and part_ranges[k][0] == part_ranges[k][1])
+                for k in cells
+            )
+            if not leak:
+                return total_cell, cells, part_ranges
+        candidates = sorted(
+            (c.value, i, k) for i, (k, c) in enumerate(cells.items()) if not c.hidden
+        )
+        if candidates:
+            _, _, k = candidates[0]
+            cells[k] = Count(cells[k].value, hidden=True, reason=COMPLEMENTARY)
+            continue
+        small_ones = [k for k, c in cells.items() if c.reason == SMALL]
+        if not small_ones:
+            return total_cell, cells, {k: (0, cap) for k in cells}
+        for k in small_ones:
+            cells[k] = Count(cells[k].value, hidden=True, reason=WITHHELD)
+
+
+def _ranges(boxes: Mapping[K, Box], total: Box) -> tuple[Box, dict[K, Box]] | None:
+    """Exact ranges of the total and of each part under ``sum(parts) == total`` (one linear
+    equation over integer intervals); None when nothing fits."""
+    lo_sum = sum(b[0] for b in boxes.values())
+    hi_sum = sum(b[1] for b in boxes.values())
+    t_lo, t_hi = max(total[0], lo_sum), min(total[1], hi_sum)
+    if t_lo > t_hi:
+        return None
+    return (t_lo, t_hi), {
+        k: (max(lo, t_lo - (hi_sum - hi)), min(hi, t_hi - (lo_sum - lo)))
+        for k, (lo, hi) in boxes.items()
+    }
+
+
+def protect_tree(
+    root: K,
+    children: Mapping[K, list[K]],
+    values: Mapping[K, int],
+    *,
+    threshold: int,
+) -> dict[K, Count]:
+    return protect_tree_known(root, children, values, threshold=threshold).shown
+
+
+@dataclass(frozen=True)
+class TreeCells(Generic[K]):
+    shown: dict[K, Count]
+    known: dict[K, Box]  # what an observer can narrow each unit to
+    cap: int  # the largest value an observer may think a hidden unit has
+
+
+def protect_tree_known(
+    root: K,
+    children: Mapping[K, list[K]],
+    values: Mapping[K, int],
+    *,
+    threshold: int,
+) -> TreeCells[K]:
+    """Every unit of a tree as shown at any level: the root by the primary rule, then each
+    unit's children protected against their parent, from the top down, each table knowing
+    only what the observer knows of its total from the tables above.
+
+    A unit's cell depends only on its ancestors' tables, so the same unit gets the same cell on
+    every page (its own, its parent's table, the country's), and a table never narrows what
+    the tables above left open: pages cannot be played against each other. ``children`` may
+    leave out the children of units nobody asked about.
+    """
+    root_cell = primary(values[root], threshold)
+    cap = values[root] if not root_cell.hidden else threshold - 1
+    shown: dict[K, Count] = {root: root_cell}
+    known: dict[K, Box] = {root: _count_box(root_cell, threshold, cap)}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kids = children.get(node, [])
+        if not kids:
+            continue
+        parts = {k: values[k] for k in kids}
+        _, cells, ranges = protect_counts(
+            values[node],
+            parts,
+            threshold=threshold,
+            total_cell=shown[node],
+            total_range=known[node],
+            cap=cap,
+            partition=sum(parts.values()) == values[node],
+        )
+        for k in kids:
+            shown[k] = cells[k]
+            known[k] = ranges[k]
+            stack.append(k)
+    return TreeCells(shown, known, cap)
+
+
+@dataclass(frozen=True)
+class Share:
+    value: float | None  # None when hidden or banded
+    label: str = ""  # LT5 / GT95 when banded
+    hidden: bool = False
+
+
+def protect_share(x: int, n: int, *, threshold: int) -> Share:
+    """x out of n as a share that gives no individual away (see the module's note)."""
+    if n < threshold or n <= 0:
+        return Share(None, hidden=True)
+    if x < 0 or x > n:
+        raise ValueError("count out of range")
+    close = threshold - 1
+    top = band_top(n, close)
+    if x <= close:
+        # "under 5%" must be true and cover two counts at least (0 and 1 at the least).
+        if x <= top and top >= 1:
+            return Share(None, label=LT5)
+        return Share(None, hidden=True)
+    if n - x <= close:
+        if n - x <= top and top >= 1:
+            return Share(None, label=GT95)
+        return Share(None, hidden=True)
+    return Share(x / n)
+
+
+def protect_mean(mean: float | None, n: int, *, threshold: int) -> float | None:
+    """A mean is shown only for a group at or above the threshold."""
+    return mean if n >= threshold else None
+
+
+# =============================================================================================
+# Shares of survey answers: groups, roles, children beside their parent (moved from surveys)
+#
+# Small-count protection applied after aggregation, at every level (pure Python, no Django).
+#
+# Rules (issue 5, domain notes section 4):
+# - no group with fewer than ``MIN_GROUP`` respondents is shown, nor its size;
+# - a count of 1..``BAND``, or within ``BAND`` of the total, shows only as "<5%" / ">95%" when
+#   that is true and still covers two or more counts, else it is hidden;
+# - complementary suppression: a hidden cell cannot be recovered by subtracting the shown
+#   cells from a shown total (the four roles from their total; the schools of a district from
+#   the district).
+#
+# What an observer knows about a cell is modelled as an integer range ("box"): exact for a shown
+# cell, 1..4 for "<5%", and so on. The observer also knows the published sums. A cell is leaked
+# when those sums pin its value to one number; we then hide the next smallest shown cell and
+# check again. The rules are public (this is open source), so the boxes assume the observer
+# knows why a cell is hidden.
+#
+# Known limits: a reader who simulates these rules can also reason about which cell *would* have
+# been hidden; for the roles a secret ``salt`` closes that (see :func:`protect_partition`),
+# for children lists (smallest first) it is not addressed. An insider who knows one child's
+# exact figures can subtract that child too.
 
 MIN_GROUP = 10
 BAND = 4
 
-# Raw tokens kept in the data; label_text() turns them into translated text when displayed.
-LT5 = "lt5"
-GT95 = "gt95"
+# Band tokens (LT5, GT95 above) are kept in the data; label_text() translates them.
 
 # Why a cell is hidden (the display may say "fewer than 10 answers" for SMALL_GROUP).
 SMALL_GROUP = "small_group"
 BANDED = "band"
-COMPLEMENTARY = "complementary"
-
-K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -75,23 +321,25 @@ def hidden(reason: str, n: int | None = None) -> Shown:
 def protect_proportion(x: int, n: int, min_group: int = MIN_GROUP, band: int = BAND) -> Shown:
     """The displayable form of x out of n.
 
-    Counts 0 and n are shown exactly, like any other unbanded count: "nobody" and "everybody"
-    say the same about a group, and the partition of the four roles needs both to behave alike.
+    Counts 0 and n are banded like small ones: "0%" or "100%" tells the reader every
+    respondent's answer (a county's "100% (76-100%)" of 12 pupils did). A band "<5%" holds
+    any count from 0 to :func:`band_top` and is used only when that is two counts at least;
+    otherwise the cell is hidden. Mirrored for ">95%".
     """
     if n < min_group:
         return hidden(SMALL_GROUP)
     if x < 0 or x > n:
         raise ValueError("count out of range")
     top = band_top(n, band)
-    if 1 <= x <= band:
-        if x <= top and top >= 2:
+    if x <= band:
+        if x <= top and top >= 1:
             return Shown(hidden=False, n=n, label=LT5, reason=BANDED)
         # The band would state something false (4 of 12 is 33%, not "<5%"), or would give the
-        # count away (with n = 30 only a count of 1 is under 5%): hide instead.
+        # count away (with n = 12 "<5%" could only mean 0): hide instead.
         # Never a false figure, never the exact small count.
         return hidden(BANDED, n)
-    if 1 <= n - x <= band:
-        if n - x <= top and top >= 2:
+    if n - x <= band:
+        if n - x <= top and top >= 1:
             return Shown(hidden=False, n=n, label=GT95, reason=BANDED)
         return hidden(BANDED, n)
     return Shown(hidden=False, n=n, value=x / n, interval=wilson(x, n))
@@ -100,7 +348,7 @@ def protect_proportion(x: int, n: int, min_group: int = MIN_GROUP, band: int = B
 def band_top(n: int, band: int = BAND) -> int:
     """The largest count a "<5%" cell of n can hold (at most ``band``): x/n < 5%.
 
-    A band is used only when it covers at least two counts (n > 40), else it would name one.
+    A band is used only when it covers at least two counts (0 and 1: n > 20).
     The same bound, mirrored, holds for ">95%" (n - x).
     """
     # x/n < 1/20  <=>  20x < n  <=>  x <= (n - 1) // 20, in integers (no float rounding).
@@ -125,22 +373,19 @@ def label_text(shown: Shown) -> str:
 # ---------------------------------------------------------------------------------------------
 # What an observer can deduce
 
-Box = tuple[int, int]
 
 # Above this many combinations the exact check is not attempted: everything is hidden instead.
 _MAX_COMBINATIONS = 200_000
 
 
-def _box(shown: Shown, x: int, n: int, band: int) -> Box:
+def _share_box(shown: Shown, x: int, n: int, band: int) -> Box:
     """The range an observer knows for the count behind ``shown`` (x of n)."""
     if shown.exact:
         return (x, x)
     if shown.label == LT5:
-        return (1, band_top(n, band))
+        return (0, band_top(n, band))
     if shown.label == GT95:
-        return (n - band_top(n, band), n - 1)
-    if shown.reason == BANDED:
-        return (1, n - 1)
+        return (n - band_top(n, band), n)
     return (0, n)
 
 
@@ -198,7 +443,7 @@ def _partition_leaks(
         return None
     seen: dict[Hashable, set[int]] = {k: set() for k in unknown}
     link_seen: list[set[int]] = [set() for _ in links]
-    link_boxes = [_box(link.shown, link.x, link.n, band) for link in links]
+    link_boxes = [_share_box(link.shown, link.x, link.n, band) for link in links]
     fixed: dict[Hashable, int] = {k: boxes[k][0] for k in keys if k not in unknown}
     for combo in itertools.product(*(range(boxes[k][0], boxes[k][1] + 1) for k in rest)):
         values: dict[Hashable, int] = {**fixed, **dict(zip(rest, combo, strict=True))}
@@ -271,7 +516,7 @@ def protect_partition(
     shown = {k: protect_proportion(counts[k], total, min_group, band) for k in keys}
     sensitive = {k for k in keys if not shown[k].exact}
     while True:
-        boxes = {k: _box(shown[k], counts[k], total, band) for k in keys}
+        boxes = {k: _share_box(shown[k], counts[k], total, band) for k in keys}
         leaks = _partition_leaks(keys, boxes, total, sensitive, links, band)
         if leaks is False:
             return shown
@@ -363,7 +608,7 @@ def _child_boxes(
     else:
         n, x, respondents = child.n, child.x, child.n + child.missing
     if not cell.hidden:
-        return (n, n), _box(cell, x, n, band)
+        return (n, n), _share_box(cell, x, n, band)
     if cell.reason == SMALL_GROUP:
         n_box = (0, min(min_group - 1, parent_n))
     elif isinstance(child, Aggregate):
