@@ -42,6 +42,7 @@ HEADLINE = (
     "deadlines.missed",
 )
 TRENDS = ("reports.total", "cases.opened", "deadlines.missed")
+TREND_MONTHS = 12
 KINDS = ("month", "term", "school_year")
 KIND_LABELS = {
     "month": gettext_lazy("Month"),
@@ -150,6 +151,16 @@ def _sorted(rows: list[ChildRow], sort: str, codes: Sequence[str]) -> list[Child
     return sorted(rows, key=lambda r: r.unit.name.casefold(), reverse=reverse_order)
 
 
+def _months(period: Period, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The trend's twelve months: those ending with the period's last month, or with this
+    month while the period is still running (months to come have no figures yet)."""
+    last = min(period.end, today)
+    first = last.replace(day=1)
+    for _month in range(TREND_MONTHS - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return first, last
+
+
 def _month_label(day: dt.date) -> str:
     return formats.date_format(day, "M")
 
@@ -227,12 +238,12 @@ def unit_dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
         rows, total = selectors.children_figures(
             user=user, unit=unit, start=period.start, end=period.end, codes=HEADLINE
         )
-        year = period.school_year
+        first, last = _months(period, timezone.localdate(timezone=calendar.zone))
         trends = [
             _chart(
                 code,
                 str(indicators.get(code).name),
-                selectors.series(user=user, unit=unit, code=code, start=year.start, end=year.end),
+                selectors.series(user=user, unit=unit, code=code, start=first, end=last),
             )
             for code in TRENDS
         ]
@@ -310,6 +321,7 @@ def unit_dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
         "name_current": sort.removeprefix("-") == "name",
         "name_descending": sort == "-name",
         "trends": trends,
+        "trend_end": formats.date_format(last, "YEAR_MONTH_FORMAT"),
         "school_links": _school_links(user, unit),
     }
     template = "insights/_children.html" if request.htmx else "insights/unit.html"  # type: ignore[attr-defined]

@@ -59,8 +59,10 @@ def text_width(text: str, size: float = FONT) -> float:
     return em * size
 
 
-def nice_max(value: float) -> float:
-    """The top of the value axis: 1, 2, 2.5 or 5 times a power of ten, at least ``value``."""
+def nice_max(value: float, floor: float = 1.0) -> float:
+    """The top of the value axis: 1, 2, 2.5 or 5 times a power of ten, at least ``value``
+    (and at least ``floor``)."""
+    value = max(value, floor)
     if value <= 0:
         return 1.0
     power = 10 ** int(log10(value))
@@ -75,12 +77,13 @@ def _number(value: float) -> str:
     return str(number_format(value, digits, force_grouping=True))
 
 
-def columns(points: Sequence[Point], title: str, key: str = "chart") -> Chart:
+def columns(points: Sequence[Point], title: str, key: str = "chart", floor: float = 10) -> Chart:
     """A column chart, one column per point, with a value axis at 0, half and the top.
     Hidden points get a hatched empty slot and a dash; points without data a gap."""
     key = re.sub(r"[^a-z0-9-]", "-", key.lower())  # an id, unique on the page
     shown = [p.value for p in points if p.value is not None and not p.hidden]
-    top = nice_max(max(shown, default=0.0))
+    # Counts: an axis of at least 0-5-10, never halves of one.
+    top = nice_max(max(shown, default=0.0), floor)
     ticks = [0.0, top / 2, top]
     axis = max(AXIS, ceil(max(text_width(_number(t)) for t in ticks)) + 2 * PAD)
     widest = max((text_width(p.label) for p in points), default=0.0)

@@ -85,10 +85,12 @@ def test_every_label_lies_inside_the_view_box(values: list[int | None], label: s
 
 def test_axis_top_is_a_round_number_at_least_the_largest_value() -> None:
     assert charts.nice_max(0) == 1
+    assert charts.nice_max(0.4) == 1
     assert charts.nice_max(7) == 10
     assert charts.nice_max(12) == 20
     assert charts.nice_max(240) == 250
     assert charts.nice_max(5000) == 5000
+    assert charts.nice_max(3, floor=10) == 10  # counts: never an axis of halves
 
 
 def test_summary_names_highest_lowest_and_hidden_months() -> None:
