@@ -68,7 +68,7 @@ class Headline:
     definition: str
     figure: Any
     previous: Any
-    change: str  # "+3", "−2", "±0" or "" when either side is hidden or has no data
+    change: str  # "+3", "-2" (a minus sign), "±0"; "" when either side is hidden or empty
     link: str
 
 
@@ -258,7 +258,8 @@ def unit_dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
             figure=current.get(code),
             previous=previous.get(code),
             change=_change(current.get(code), previous.get(code)),
-            link=drill.get(code, ""),
+            # Above a school, a number opens its breakdown by the units below.
+            link=drill.get(code, "#children" if rows else ""),
         )
         for code in HEADLINE
     ]

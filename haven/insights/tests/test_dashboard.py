@@ -44,8 +44,12 @@ def world(tree: Tree) -> dict[str, Any]:
     _reports(other_school, 11, rng)
     refresh.refresh(full=True)
     ministry = member(Role.ADMIN, tree.country, email="ministry@example.org")
-    return {"tree": tree, "other_county": other_county, "other_school": other_school,
-            "ministry": ministry}
+    return {
+        "tree": tree,
+        "other_county": other_county,
+        "other_school": other_school,
+        "ministry": ministry,
+    }
 
 
 def _get(user: Any, unit_: OrgUnit, query: str = "") -> Any:
@@ -94,8 +98,13 @@ def test_inspector_reads_own_county_only(world: dict[str, Any]) -> None:
 def test_ministry_reads_every_level(world: dict[str, Any]) -> None:
     tree = world["tree"]
     ministry = world["ministry"]
-    for each in (tree.country, tree.county, world["other_county"], tree.zone_b,
-                 world["other_school"]):
+    for each in (
+        tree.country,
+        tree.county,
+        world["other_county"],
+        tree.zone_b,
+        world["other_school"],
+    ):
         assert _get(ministry, each).status_code == 200, each
 
 
@@ -179,9 +188,7 @@ def test_every_chart_has_a_table_and_a_summary(world: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("kind", ["month", "term", "school_year"])
-def test_every_period_kind_opens_with_its_previous_period(
-    world: dict[str, Any], kind: str
-) -> None:
+def test_every_period_kind_opens_with_its_previous_period(world: dict[str, Any], kind: str) -> None:
     tree = world["tree"]
     today = timezone.localdate()
     response = _get(tree.users["inspector"], tree.county, f"?period={kind}&at={today}")
