@@ -51,12 +51,14 @@ demo: $(STAMP)
 	$(BIN)/python manage.py demo_load
 
 # Serves Haven with the background worker beside it (it sends the e-mail, printed here) and
-# the deadline clock ticking every minute.
+# the deadline clock ticking every minute and the insights counts refreshed every 5 minutes.
 run: runtime-deps compilemessages demo
 	$(BIN)/python manage.py print_demo_logins
 	export HAVEN_BASE_URL=$${HAVEN_BASE_URL:-http://127.0.0.1:$(PORT)}; \
 	$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
-	while sleep 60; do $(BIN)/python manage.py clock_tick >/dev/null; done & clock=$$!; \
+	make_tick=0; while sleep 60; do $(BIN)/python manage.py clock_tick >/dev/null; \
+	  make_tick=$$((make_tick + 1)); [ $$((make_tick % 5)) -eq 1 ] && $(BIN)/python manage.py insights_refresh -v0; \
+	done & clock=$$!; \
 	trap 'kill $$worker $$clock 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

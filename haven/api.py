@@ -8,6 +8,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.security import django_auth
 
 from haven.cases.api import router as cases_router
+from haven.insights.api import router as insights_router
 from haven.intake.api import router as intake_router
 from haven.lib.errors import HavenError, InvalidInput, shape_refusal
 from haven.orgs.api import router as orgs_router
@@ -75,3 +76,4 @@ def health(request: HttpRequest) -> dict[str, str]:
 api.add_router("/org-units", orgs_router, auth=django_auth, tags=["organisation"])
 api.add_router("/reports", intake_router)
 api.add_router("/cases", cases_router)
+api.add_router("/insights", insights_router)

@@ -9,6 +9,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from haven.lib.disclosure import DEFAULT_MIN_CELL, check_min_cell
 from haven.lib.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "haven.surveys",
     "haven.care",
     "haven.prevention",
+    "haven.insights",
 ]
 
 MIDDLEWARE = [
@@ -117,6 +119,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Set it to 0 (never) behind a pgbouncer in transaction mode older than 1.21.
     threshold = env_int("HAVEN_DB_PREPARE_THRESHOLD", 5)
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = threshold or None
+# An optional read replica: dashboards and the figures API read the count tables there.
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL", ""),
+        conn_max_age=env_int("HAVEN_DB_CONN_MAX_AGE", 0),
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["haven.insights.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.User"
@@ -246,6 +256,11 @@ HAVEN_FOLLOWUP_FAILURES_OVERALL = env_int("HAVEN_FOLLOWUP_FAILURES_OVERALL", 300
 # respondents any results page, export or roll-up shows (domain notes: 10).
 HAVEN_SURVEY_CODE_FAILURES = env_int("HAVEN_SURVEY_CODE_FAILURES", 300)
 HAVEN_SURVEY_MIN_GROUP = env_int("HAVEN_SURVEY_MIN_GROUP", 10)
+# The smallest count shown in any figure above the school (haven.lib.disclosure): 5 to 20.
+try:
+    HAVEN_MIN_CELL = check_min_cell(env_int("HAVEN_MIN_CELL", DEFAULT_MIN_CELL))
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
 # The address people reach Haven at: printed on posters (QR codes) and in e-mailed links.
 HAVEN_BASE_URL = env_str("HAVEN_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 if not DEBUG and not HAVEN_BASE_URL.startswith("https://"):

@@ -1,0 +1,224 @@
+"""The indicators: what each figure counts, its translated name and definition, how it rolls up.
+
+Every stored indicator is a count that rolls up by summing over schools (never an average of
+percentages). Derived ones are computed from stored counts when read:
+- a *stock* (``cases.open_at_end``) is the sum of its flows up to the period's end
+  (cases opened minus cases closed), so it needs no cell per day and no refresh as time passes;
+- a *share* is numerator / denominator, both summed first.
+
+``family`` names what a school must have recorded in a period to count as having data for the
+indicator (its ``coverage.<family>`` cell); schools without it are counted as "no data".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from haven.intake.models import Channel
+
+
+class Rollup(Enum):
+    SUM = "sum"  # a count: the sum over the subtree and the period
+    STOCK = "stock"  # flows[0] minus flows[1], summed from the beginning to the period's end
+    SHARE = "share"  # numerator / denominator, each summed first
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str | Promise
+    definition: str | Promise
+    family: str
+    rollup: Rollup = Rollup.SUM
+    # Breakdown values, in display order; empty for a single figure. ``partition``: the parts
+    # add up to the figure (each report has one channel), so hiding one needs hiding another.
+    breakdowns: tuple[str, ...] = ()
+    partition: bool = True
+    parts: tuple[str, ...] = field(default_factory=tuple)  # STOCK flows / SHARE num, den
+
+    @property
+    def stored(self) -> bool:
+        return self.rollup is Rollup.SUM
+
+
+FIRST_RESPONSE_BUCKETS = ("0-1h", "1-4h", "4-24h", "1-3d", "over3d", "none")
+MONTH_BUCKETS = ("0-1m", "1-3m", "3-6m", "over6m")
+ANSWER_BUCKETS = ("0-1d", "1-3d", "3-7d", "over7d")
+
+REGISTRY: dict[str, Indicator] = {}
+
+
+def register(indicator: Indicator) -> Indicator:
+    if indicator.code in REGISTRY:
+        raise ValueError(f"indicator {indicator.code} registered twice")
+    REGISTRY[indicator.code] = indicator
+    return indicator
+
+
+def get(code: str) -> Indicator:
+    return REGISTRY[code]
+
+
+def codes() -> list[str]:
+    return list(REGISTRY)
+
+
+for _ind in (
+    # Reports (counted on the day they were received; merged duplicates left out).
+    Indicator("reports.total", _("Reports"), _("Reports received in the period."), "reports"),
+    Indicator(
+        "reports.urgent",
+        _("Urgent reports"),
+        _("Reports received in the period and marked urgent."),
+        "reports",
+    ),
+    Indicator(
+        "reports.anonymous",
+        _("Anonymous reports"),
+        _("Reports received without a contact and not entered by staff."),
+        "reports",
+    ),
+    Indicator(
+        "reports.anonymous_share",
+        _("Share of anonymous reports"),
+        _("Anonymous reports as a share of all reports received in the period."),
+        "reports",
+        rollup=Rollup.SHARE,
+        parts=("reports.anonymous", "reports.total"),
+    ),
+    Indicator(
+        "reports.by_channel",
+        _("Reports by channel"),
+        _("Reports received in the period, by the way they came in."),
+        "reports",
+        breakdowns=tuple(Channel.values),
+    ),
+    Indicator(
+        "reports.by_harm",
+        _("Reports by kind of harm"),
+        _("Reports received in the period, by kind of harm (a report may name several)."),
+        "reports",
+        partition=False,
+    ),
+    Indicator(
+        "reports.by_place",
+        _("Reports by place"),
+        _("Reports received in the period, by where it happened."),
+        "reports",
+    ),
+    Indicator(
+        "reports.by_reporter_role",
+        _("Reports by reporter"),
+        _("Reports received in the period, by who reported."),
+        "reports",
+    ),
+    Indicator(
+        "reports.first_response",
+        _("Time to first response"),
+        _("Reports received in the period, by the time until the school first responded."),
+        "reports",
+        breakdowns=FIRST_RESPONSE_BUCKETS,
+    ),
+    # Cases.
+    Indicator("cases.opened", _("Cases opened"), _("Cases opened in the period."), "cases"),
+    Indicator("cases.closed", _("Cases closed"), _("Cases closed in the period."), "cases"),
+    Indicator(
+        "cases.open_at_end",
+        _("Open cases"),
+        _("Cases still open at the end of the period."),
+        "cases",
+        rollup=Rollup.STOCK,
+        parts=("cases.opened", "cases.closed"),
+    ),
+    Indicator(
+        "cases.by_type",
+        _("Cases by type"),
+        _("Cases opened in the period, by case type."),
+        "cases",
+    ),
+    Indicator(
+        "cases.by_severity",
+        _("Cases by severity"),
+        _("Cases opened in the period, by severity."),
+        "cases",
+    ),
+    Indicator(
+        "cases.by_determination",
+        _("Cases by determination"),
+        _("Cases closed in the period, by what was determined."),
+        "cases",
+    ),
+    Indicator(
+        "cases.report_to_case",
+        _("Time from report to case"),
+        _("Cases opened in the period, by the time since their first report."),
+        "cases",
+        breakdowns=MONTH_BUCKETS,
+    ),
+    Indicator(
+        "cases.duration",
+        _("Time from opening to closing"),
+        _("Cases closed in the period, by how long they were open."),
+        "cases",
+        breakdowns=MONTH_BUCKETS,
+    ),
+    Indicator(
+        "deadlines.met",
+        _("Deadlines met"),
+        _("Deadlines falling due in the period that were met in time."),
+        "cases",
+    ),
+    Indicator(
+        "deadlines.missed",
+        _("Deadlines missed"),
+        _("Deadlines falling due in the period that were not met in time."),
+        "cases",
+    ),
+    Indicator(
+        "cases.escalations",
+        _("Escalations"),
+        _("Missed deadlines escalated to the level above in the period."),
+        "cases",
+    ),
+    Indicator(
+        "referrals.sent",
+        _("Referrals"),
+        _("Referrals sent to partner agencies in the period, by kind."),
+        "cases",
+    ),
+    Indicator(
+        "referrals.answer_time",
+        _("Referral answer times"),
+        _("Referrals answered in the period, by the time the agency took to answer."),
+        "cases",
+        breakdowns=ANSWER_BUCKETS,
+    ),
+    Indicator("appeals.filed", _("Appeals"), _("Appeals made against a determination."), "cases"),
+    Indicator(
+        "appeals.decided",
+        _("Appeals decided"),
+        _("Appeals decided in the period, by outcome."),
+        "cases",
+    ),
+):
+    register(_ind)
+
+# What the API documents and guarantees at least (the enum of the figures endpoint).
+API_CODES = (
+    "reports.total",
+    "reports.urgent",
+    "reports.anonymous",
+    "reports.anonymous_share",
+    "cases.opened",
+    "cases.closed",
+    "cases.open_at_end",
+    "deadlines.met",
+    "deadlines.missed",
+    "cases.escalations",
+    "referrals.sent",
+    "appeals.filed",
+)

@@ -1,0 +1,453 @@
+"""Figures of an org unit for a date range, read from the count tables, disclosure applied.
+
+The contract the dashboards (pages, charts, PDFs, exports) and the API build on:
+
+- ``figures(*, user, unit, start, end, codes=None) -> dict[str, Figure]``: the unit's figures
+  for ``start`` .. ``end`` (both included, the unit's local days), one per indicator code
+  (``haven.insights.indicators.REGISTRY``; None = all).
+- ``children_figures(*, user, unit, start, end, codes) -> (rows, total)``: one row
+  ``(child unit, {code: Figure})`` per child unit (classes left out), ordered by name, and the
+  unit's own figures as the total row; hiding is applied across the rows and the total.
+- ``series(*, user, unit, code, start, end) -> [(month start, Figure)]``: one figure per
+  calendar month overlapping the range (the first and last clipped to it).
+- ``Figure``: ``value`` (int for counts, float 0..1 for shares; None when hidden or banded),
+  ``text`` (translated display: "1,234", "under 10", "under 5%", "—"), ``hidden``,
+  ``no_data`` (schools below the unit without any data of the indicator's family in the
+  range; 0 or 1 for a school), ``parts`` (breakdown value -> Figure, for breakdown
+  indicators), ``label`` (``lt5`` / ``gt95`` for a banded share).
+
+Raise ``NotFound`` for a unit the user may not read (``Perm.VIEW_FIGURES``), ``InvalidInput``
+for a range that ends before it starts or an unknown code. A school's own principal and
+coordinator read its exact figures; every other reading (any unit above a school, or a school
+read from above) passes through ``haven.lib.disclosure``: a unit hidden in its parent's table
+is hidden in its own page too (checked from the root down), so no two pages can be subtracted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count as DbCount
+from django.db.models import Max, Q, Sum
+from django.db.models.functions import Substr
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from haven.insights import indicators
+from haven.insights.access import exact_for, may_view
+from haven.insights.indicators import Indicator, Rollup
+from haven.insights.models import Cell
+from haven.lib import disclosure
+from haven.lib.errors import InvalidInput, NotFound
+from haven.orgs.calendar import calendar_for
+from haven.orgs.models import OrgUnit
+from haven.orgs.types import Viewer
+
+NONE_TEXT = "—"
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: int | float | None
+    text: str
+    hidden: bool = False
+    no_data: int = 0
+    parts: dict[str, Figure] = field(default_factory=dict)
+    label: str = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the counts
+
+Values = dict[int, dict[str, dict[str, int]]]  # unit id -> indicator -> breakdown -> count
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _range_condition(unit: OrgUnit, start: dt.date, end: dt.date) -> Q:
+    """The cells that tile ``start`` .. ``end``: one stored period when the range is one
+    school year or term, else whole months and the days at either edge."""
+    cal = calendar_for(unit)
+    year = cal.school_year(start)
+    if (start, end) == (year.start, year.end):
+        return Q(kind="school_year", start=start)
+    for term in cal.terms(year):
+        if (start, end) == (term.start, term.end):
+            return Q(kind="term", start=start)
+    first = start if start.day == 1 else _next_month(start)
+    last = _month_start(end)
+    if end != _next_month(end) - dt.timedelta(days=1):
+        last_full_end = last - dt.timedelta(days=1)
+    else:
+        last_full_end = end
+    if first > last_full_end:
+        return Q(kind="day", start__gte=start, start__lte=end)
+    condition = Q(kind="month", start__gte=first, start__lte=_month_start(last_full_end))
+    if start < first:
+        condition |= Q(kind="day", start__gte=start, start__lt=first)
+    if last_full_end < end:
+        condition |= Q(kind="day", start__gt=last_full_end, start__lte=end)
+    return condition
+
+
+def _until_condition(end: dt.date) -> Q:
+    """Every cell up to ``end``: the months before and the days of ``end``'s month."""
+    if end == _next_month(end) - dt.timedelta(days=1):
+        return Q(kind="month", start__lte=_month_start(end))
+    return Q(kind="month", start__lt=_month_start(end)) | Q(
+        kind="day", start__gte=_month_start(end), start__lte=end
+    )
+
+
+def _stored_codes(wanted: Iterable[Indicator]) -> tuple[set[str], set[str]]:
+    flows: set[str] = set()
+    stocks: set[str] = set()
+    for ind in wanted:
+        if ind.rollup is Rollup.SUM:
+            flows.add(ind.code)
+        elif ind.rollup is Rollup.SHARE:
+            flows.update(ind.parts)
+        else:
+            stocks.update(ind.parts)
+    return flows, stocks
+
+
+def _read(
+    unit_ids: list[int], unit: OrgUnit, start: dt.date, end: dt.date, wanted: list[Indicator]
+) -> tuple[Values, dict[int, dict[str, int]]]:
+    """Counts per unit for the range (stocks up to its end) and coverage per family."""
+    flows, stocks = _stored_codes(wanted)
+    values: Values = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    rows = (
+        Cell.objects.filter(_range_condition(unit, start, end), unit_id__in=unit_ids)
+        .filter(indicator__in=flows)
+        .values_list("unit_id", "indicator", "breakdown")
+        .annotate(total=Sum("value"))
+    )
+    for unit_id, indicator, breakdown, total in rows:
+        values[unit_id][indicator][breakdown] = int(total)
+    stock_values: dict[tuple[int, str], int] = defaultdict(int)
+    if stocks:
+        for unit_id, indicator, total in (
+            Cell.objects.filter(
+                _until_condition(end), unit_id__in=unit_ids, indicator__in=stocks, breakdown=""
+            )
+            .values_list("unit_id", "indicator")
+            .annotate(total=Sum("value"))
+        ):
+            stock_values[(unit_id, indicator)] = int(total)
+    for ind in wanted:
+        if ind.rollup is Rollup.STOCK:
+            inflow, outflow = ind.parts
+            for unit_id in unit_ids:
+                stock = stock_values[(unit_id, inflow)] - stock_values[(unit_id, outflow)]
+                values[unit_id][ind.code][""] = stock
+    # Coverage over several periods is the largest one's: a school counted in two months
+    # is one school (exact for one stored period; a lower bound of the schools otherwise).
+    coverage: dict[int, dict[str, int]] = defaultdict(dict)
+    families = {f"coverage.{ind.family}" for ind in wanted}
+    for unit_id, indicator, most in (
+        Cell.objects.filter(
+            _range_condition(unit, start, end), unit_id__in=unit_ids, indicator__in=families
+        )
+        .values_list("unit_id", "indicator")
+        .annotate(most=Max("value"))
+    ):
+        coverage[unit_id][indicator.removeprefix("coverage.")] = int(most)
+    return values, coverage
+
+
+def _headline(values: Values, unit_id: int, ind: Indicator) -> int:
+    return sum(values.get(unit_id, {}).get(ind.code, {}).values())
+
+
+def _school_counts(units: list[OrgUnit]) -> dict[int, int]:
+    """Schools in each unit's subtree (a school counts itself), grouped by path prefix."""
+    out: dict[int, int] = {}
+    by_length: dict[int, list[OrgUnit]] = defaultdict(list)
+    for u in units:
+        by_length[len(u.path)].append(u)
+    for length, group in by_length.items():
+        condition = Q()
+        for u in group:
+            condition |= Q(path__startswith=u.path)
+        counted = dict(
+            OrgUnit.objects.filter(condition, kind=OrgUnit.Kind.SCHOOL)
+            .annotate(prefix=Substr("path", 1, length))
+            .values_list("prefix")
+            .annotate(n=DbCount("pk"))
+            .values_list("prefix", "n")
+        )
+        for u in group:
+            out[u.pk] = int(counted.get(u.path, 0))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Display
+
+
+def _count_text(cell: disclosure.Count, threshold: int) -> str:
+    if cell.hidden and cell.reason == disclosure.SMALL:
+        return _("under %(n)s") % {"n": threshold}
+    if cell.hidden:
+        return NONE_TEXT
+    return number_format(cell.value, force_grouping=True)
+
+
+def _count_figure(cell: disclosure.Count, threshold: int, no_data: int) -> Figure:
+    return Figure(
+        value=cell.shown,
+        text=_count_text(cell, threshold),
+        hidden=cell.hidden,
+        no_data=no_data,
+    )
+
+
+def _share_figure(x: int, n: int, threshold: int, no_data: int, exact: bool) -> Figure:
+    if n == 0:
+        return Figure(None, NONE_TEXT, hidden=False, no_data=no_data)
+    if exact:
+        share = disclosure.Share(x / n)
+    else:
+        share = disclosure.protect_share(x, n, threshold=threshold)
+    if share.label == disclosure.LT5:
+        return Figure(None, _("under 5%"), no_data=no_data, label=share.label)
+    if share.label == disclosure.GT95:
+        return Figure(None, _("over 95%"), no_data=no_data, label=share.label)
+    if share.hidden or share.value is None:
+        return Figure(None, NONE_TEXT, hidden=True, no_data=no_data)
+    return Figure(
+        share.value,
+        number_format(round(share.value * 100), force_grouping=True) + "%",
+        no_data=no_data,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The selectors
+
+
+def _check(user: Viewer, unit: OrgUnit, start: dt.date, end: dt.date) -> None:
+    if not may_view(user, unit):
+        raise NotFound()
+    if end < start:
+        raise InvalidInput(_("The end date must not be before the start date."))
+
+
+def _wanted(codes: Iterable[str] | None) -> list[Indicator]:
+    if codes is None:
+        return list(indicators.REGISTRY.values())
+    unknown = [c for c in codes if c not in indicators.REGISTRY]
+    if unknown:
+        raise InvalidInput(_("Unknown figure: %(code)s.") % {"code": ", ".join(unknown)})
+    return [indicators.REGISTRY[c] for c in codes]
+
+
+def _children(unit: OrgUnit) -> list[OrgUnit]:
+    return list(
+        OrgUnit.objects.filter(parent=unit)
+        .exclude(kind=OrgUnit.Kind.CLASS)
+        .select_related("jurisdiction")
+        .order_by("name", "pk")
+    )
+
+
+class _Tree:
+    """Counts of a unit's ancestors' children, for the top-down disclosure walk."""
+
+    def __init__(self, unit: OrgUnit, start: dt.date, end: dt.date, wanted: list[Indicator]):
+        self.chain = [*unit.ancestors().select_related("jurisdiction"), unit]
+        self.siblings: dict[int, list[int]] = {}
+        ids = {self.chain[0].pk}
+        if len(self.chain) > 1:
+            rows = (
+                OrgUnit.objects.filter(parent_id__in=[u.pk for u in self.chain[:-1]])
+                .exclude(kind=OrgUnit.Kind.CLASS)
+                .values_list("pk", "parent_id")
+            )
+            for pk, parent_id in rows:
+                self.siblings.setdefault(parent_id, []).append(pk)
+                ids.add(pk)
+        self.ids = ids
+        self.values, self.coverage = _read(sorted(ids), unit, start, end, wanted)
+
+    def cell(self, ind: Indicator, threshold: int) -> tuple[disclosure.Count, int]:
+        """The unit's own count, hidden when any table above hides it; and the largest
+        value an observer may think it has."""
+        root = self.chain[0]
+        value = _headline(self.values, root.pk, ind)
+        cell = disclosure.primary(value, threshold)
+        top = value
+        for parent, child in zip(self.chain[:-1], self.chain[1:], strict=True):
+            parts = {pk: _headline(self.values, pk, ind) for pk in self.siblings[parent.pk]}
+            total = _headline(self.values, parent.pk, ind)
+            cell_parent, cells = disclosure.protect_counts(
+                total,
+                parts,
+                threshold=threshold,
+                total_cell=cell,
+                total_top=top,
+                partition=sum(parts.values()) == total,
+            )
+            top = total if not cell_parent.hidden else top
+            cell = cells[child.pk]
+        return cell, top
+
+
+def _figures_of(
+    unit_id: int,
+    values: Values,
+    coverage: dict[int, dict[str, int]],
+    schools: int,
+    wanted: list[Indicator],
+    cells: dict[str, disclosure.Count],
+    threshold: int,
+    exact: bool,
+) -> dict[str, Figure]:
+    out: dict[str, Figure] = {}
+    for ind in wanted:
+        no_data = max(0, schools - coverage.get(unit_id, {}).get(ind.family, 0))
+        if ind.rollup is Rollup.SHARE:
+            num, den = (_headline(values, unit_id, indicators.get(p)) for p in ind.parts)
+            out[ind.code] = _share_figure(num, den, threshold, no_data, exact)
+            continue
+        value = _headline(values, unit_id, ind)
+        own = disclosure.Count(value) if exact else cells[ind.code]
+        figure = _count_figure(own, threshold, no_data)
+        if ind.breakdowns or values.get(unit_id, {}).get(ind.code, {}).keys() - {""}:
+            parts = dict(values.get(unit_id, {}).get(ind.code, {}))
+            for b in ind.breakdowns:
+                parts.setdefault(b, 0)
+            if exact:
+                shown = {k: disclosure.Count(v) for k, v in parts.items()}
+            else:
+                _, shown = disclosure.protect_counts(
+                    value,
+                    parts,
+                    threshold=threshold,
+                    total_cell=own,
+                    partition=ind.partition and sum(parts.values()) == value,
+                )
+            order = list(ind.breakdowns) + sorted(k for k in parts if k not in ind.breakdowns)
+            figure = Figure(
+                figure.value,
+                figure.text,
+                figure.hidden,
+                no_data,
+                {k: _count_figure(shown[k], threshold, 0) for k in order},
+            )
+        out[ind.code] = figure
+    return out
+
+
+def figures(
+    *,
+    user: Viewer,
+    unit: OrgUnit,
+    start: dt.date,
+    end: dt.date,
+    codes: list[str] | None = None,
+) -> dict[str, Figure]:
+    _check(user, unit, start, end)
+    wanted = _wanted(codes)
+    threshold = disclosure.min_cell()
+    exact = exact_for(user, unit)
+    tree = _Tree(unit, start, end, wanted)
+    cells = {} if exact else {ind.code: tree.cell(ind, threshold)[0] for ind in wanted}
+    schools = _school_counts([unit])[unit.pk]
+    return _figures_of(
+        unit.pk, tree.values, tree.coverage, schools, wanted, cells, threshold, exact
+    )
+
+
+def children_figures(
+    *,
+    user: Viewer,
+    unit: OrgUnit,
+    start: dt.date,
+    end: dt.date,
+    codes: list[str] | None = None,
+) -> tuple[list[tuple[OrgUnit, dict[str, Figure]]], dict[str, Figure]]:
+    _check(user, unit, start, end)
+    wanted = _wanted(codes)
+    threshold = disclosure.min_cell()
+    exact = exact_for(user, unit)
+    tree = _Tree(unit, start, end, wanted)
+    children = _children(unit)
+    child_values, child_coverage = _read([c.pk for c in children], unit, start, end, wanted)
+    schools = _school_counts([unit, *children])
+    total_cells: dict[str, disclosure.Count] = {}
+    child_cells: dict[int, dict[str, disclosure.Count]] = defaultdict(dict)
+    for ind in wanted:
+        if ind.rollup is Rollup.SHARE:
+            continue
+        total = _headline(tree.values, unit.pk, ind)
+        parts = {c.pk: _headline(child_values, c.pk, ind) for c in children}
+        if exact:
+            total_cells[ind.code] = disclosure.Count(total)
+            for pk, v in parts.items():
+                child_cells[pk][ind.code] = disclosure.Count(v)
+            continue
+        own, top = tree.cell(ind, threshold)
+        total_cells[ind.code], shown = disclosure.protect_counts(
+            total,
+            parts,
+            threshold=threshold,
+            total_cell=own,
+            total_top=top,
+            partition=sum(parts.values()) == total,
+        )
+        for pk, c in shown.items():
+            child_cells[pk][ind.code] = c
+    rows = [
+        (
+            child,
+            _figures_of(
+                child.pk,
+                child_values,
+                child_coverage,
+                schools[child.pk],
+                wanted,
+                child_cells[child.pk],
+                threshold,
+                exact,
+            ),
+        )
+        for child in children
+    ]
+    total_row = _figures_of(
+        unit.pk,
+        tree.values,
+        tree.coverage,
+        schools[unit.pk],
+        wanted,
+        total_cells,
+        threshold,
+        exact,
+    )
+    return rows, total_row
+
+
+def series(
+    *, user: Viewer, unit: OrgUnit, code: str, start: dt.date, end: dt.date
+) -> list[tuple[dt.date, Figure]]:
+    _check(user, unit, start, end)
+    _wanted([code])
+    out: list[tuple[dt.date, Figure]] = []
+    month = _month_start(start)
+    while month <= end:
+        lo = max(month, start)
+        hi = min(_next_month(month) - dt.timedelta(days=1), end)
+        out.append((month, figures(user=user, unit=unit, start=lo, end=hi, codes=[code])[code]))
+        month = _next_month(month)
+    return out

@@ -1,0 +1,110 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from haven.cases.services import case_open
+from haven.insights.models import Cell
+from haven.insights.refresh import refresh
+from haven.intake.tests.helpers import submit
+from haven.orgs.calendar import calendar_for
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.datetime(2026, 10, 14, 10, 0, tzinfo=dt.UTC)
+
+
+def table() -> set[tuple[int, str, dt.date, str, str, int]]:
+    return set(
+        Cell.objects.values_list("unit_id", "kind", "start", "indicator", "breakdown", "value")
+    )
+
+
+def cells_of(unit, indicator, kind="day"):
+    return dict(
+        Cell.objects.filter(unit=unit, indicator=indicator, kind=kind, breakdown="").values_list(
+            "start", "value"
+        )
+    )
+
+
+def test_a_report_is_counted_at_its_school_and_every_unit_above(tree):
+    with time_machine.travel(DAY, tick=False):
+        submit(tree.school_a)
+        refresh()
+    for unit in (tree.school_a, tree.zone_a, tree.county, tree.country):
+        assert cells_of(unit, "reports.total") == {dt.date(2026, 10, 14): 1}
+        assert cells_of(unit, "reports.total", "month") == {dt.date(2026, 10, 1): 1}
+        assert cells_of(unit, "reports.total", "school_year") == {dt.date(2026, 9, 1): 1}
+    assert cells_of(tree.zone_b, "reports.total") == {}
+
+
+def test_refresh_twice_gives_the_same_tables(tree):
+    with time_machine.travel(DAY, tick=False):
+        submit(tree.school_a)
+        submit(tree.school_b)
+        refresh()
+        first = table()
+        refresh()
+        assert table() == first
+        refresh(full=True)
+        assert table() == first
+
+
+def test_a_new_report_changes_exactly_its_cells(tree):
+    with time_machine.travel(DAY, tick=False):
+        submit(tree.school_a, channel="web")
+        submit(tree.school_b)
+        refresh()
+    before = table()
+    with time_machine.travel(DAY + dt.timedelta(days=30), tick=False):
+        submit(tree.school_a, channel="web")
+        refresh()
+    after = table()
+    changed = {row[:5] for row in before ^ after}
+    day = dt.date(2026, 11, 13)
+    cal = calendar_for(tree.school_a)
+    term = cal.period(day, cal.file.term_kind).start
+    first_term = cal.period(dt.date(2026, 10, 14), cal.file.term_kind).start
+    chain = {tree.school_a.pk, tree.zone_a.pk, tree.county.pk, tree.country.pk}
+    expected = set()
+    for unit in chain:
+        for kind, start in (
+            ("day", day),
+            ("month", dt.date(2026, 11, 1)),
+            ("term", term),
+            ("school_year", dt.date(2026, 9, 1)),
+        ):
+            for indicator, breakdown in (
+                ("reports.total", ""),
+                ("reports.anonymous", ""),
+                ("reports.by_channel", "web"),
+                ("reports.by_harm", "physical"),
+                ("reports.by_harm", "verbal"),
+                ("reports.by_place", "corridor"),
+                ("reports.by_reporter_role", "pupil"),
+                ("reports.first_response", "none"),
+                ("coverage.reports", ""),
+            ):
+                expected.add((unit, kind, start, indicator, breakdown))
+    # Cells of the year (and of the term, when both fall in it) change their value; the
+    # others are new. Coverage stays 1 where the school already had a report.
+    expected -= {(u, "school_year", dt.date(2026, 9, 1), "coverage.reports", "") for u in chain}
+    if term == first_term:
+        expected -= {(u, "term", term, "coverage.reports", "") for u in chain}
+    assert changed == expected
+
+
+def test_incremental_refresh_reads_case_events_and_the_command_catches_up(tree):
+    with time_machine.travel(DAY, tick=False):
+        report, _receipt = submit(tree.school_a)
+        call_command("insights_refresh", verbosity=0)
+        case_open(
+            actor=tree.users["coordinator"],
+            school=tree.school_a,
+            title="Pushing",
+            reports=[report],
+        )
+        call_command("insights_refresh", verbosity=0)
+    assert cells_of(tree.county, "cases.opened") == {dt.date(2026, 10, 14): 1}
