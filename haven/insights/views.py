@@ -7,7 +7,7 @@ modules do.
 """
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -231,12 +231,16 @@ def unit_dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
     after_day = period.end + dt.timedelta(days=1)
     names = {code: str(indicators.get(code).name) for code in HEADLINE}
     definitions = {code: str(indicators.get(code).definition) for code in HEADLINE}
-    fetch: Callable[..., Any] = selectors.figures
+    codes = list(HEADLINE)
     try:
-        current = fetch(user=user, unit=unit, start=period.start, end=period.end, codes=HEADLINE)
-        previous = fetch(user=user, unit=unit, start=before.start, end=before.end, codes=HEADLINE)
+        current = selectors.figures(
+            user=user, unit=unit, start=period.start, end=period.end, codes=codes
+        )
+        previous = selectors.figures(
+            user=user, unit=unit, start=before.start, end=before.end, codes=codes
+        )
         rows, total = selectors.children_figures(
-            user=user, unit=unit, start=period.start, end=period.end, codes=HEADLINE
+            user=user, unit=unit, start=period.start, end=period.end, codes=codes
         )
         first, last = _months(period, timezone.localdate(timezone=calendar.zone))
         trends = [

@@ -100,6 +100,8 @@ def test_inspector_in_romanian_drills_down_from_the_county(browser, live_server,
     page.locator(".period-picker .tabs a").first.click()
     expect(page.locator(".period-picker .tabs a[aria-current]")).to_have_text("Lună")
     page.locator("table.children thead th a").nth(1).click()
+    sorted_by = page.locator("table.children thead th").nth(1)
+    expect(sorted_by).to_have_attribute("aria-sort", "ascending")
     expect(page.locator("table.children thead th[aria-sort]")).to_have_count(1)
     expect(page.locator("table.children tfoot tr.total")).to_have_count(1)
     context.close()
