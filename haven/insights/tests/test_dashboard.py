@@ -6,7 +6,9 @@ import re
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -229,3 +231,23 @@ def test_dashboards_are_in_the_menu_of_those_who_read_figures(world: dict[str, A
         assert access.has_anywhere(user, Perm.VIEW_FIGURES)
     assert url not in [e["url"] for e in navigation.entries_for(tree.users["staff"])]
     assert url not in [e["url"] for e in navigation.entries_for(tree.users["agency"])]
+
+
+def test_queries_do_not_grow_with_the_units_below(
+    world: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    tree = world["tree"]
+    ministry = world["ministry"]
+    client = Client()
+    client.force_login(ministry)
+    url = reverse("insights:unit", args=[tree.country.pk])
+    with CaptureQueriesContext(connection) as before:
+        assert client.get(url).status_code == 200
+    for number in range(4):
+        county = unit(tree.country, OrgUnit.Kind.COUNTY, f"X{number}")
+        zone = unit(county, OrgUnit.Kind.ZONE, f"XZ{number}")
+        _reports(unit(zone, OrgUnit.Kind.SCHOOL, f"XS{number}"), 2, random.Random(number))
+    refresh.refresh(full=True)
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        html = client.get(url).content.decode()
+    assert _tbody(html).count('<th scope="row">') == 6
