@@ -173,6 +173,7 @@ def _chart(code: str, name: str, points: list[tuple[dt.date, Any]]) -> dict[str,
             value=None if figure.hidden else figure.value,
             text=figure.text,
             hidden=figure.hidden,
+            group=formats.date_format(day, "Y"),
         )
         for day, figure in points
     ]
@@ -309,7 +310,11 @@ def unit_dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
         "period_name": _period_name(period),
         "previous_name": _period_name(before),
         "kinds": [
-            {"kind": k, "label": KIND_LABELS[k], "url": _query(period=k, at=at.isoformat())}
+            {
+                "kind": k,
+                "label": KIND_LABELS[k],
+                "url": _query(period=k, at=at.isoformat(), sort=sort),
+            }
             for k in KINDS
         ],
         "kind": kind,

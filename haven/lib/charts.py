@@ -35,6 +35,7 @@ class Point:
     value: float | None  # None: hidden or no data; never drawn
     text: str  # as shown in the table ("12", "hidden", "no data")
     hidden: bool = False
+    group: str = ""  # written under the labels where it changes ("2026" under January)
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,11 @@ def columns(points: Sequence[Point], title: str, key: str = "chart", floor: floa
     value_h = FONT + 4  # the value written above each column
     y0 = PAD + value_h  # top of the plot
     base = y0 + PLOT_H  # the zero line
-    height = base + label_h
+    groups = any(p.group for p in points)
+    # A long group text in a narrow chart: the box widens to hold it.
+    width = max(width, ceil(max((text_width(p.group) for p in points), default=0)) + 2 * PAD)
+    group_y = base + label_h + FONT  # a line of its own below the labels
+    height = base + label_h + (FONT + PAD if groups else 0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
@@ -154,6 +159,18 @@ def columns(points: Sequence[Point], title: str, key: str = "chart", floor: floa
             parts.append(
                 f'<text x="{cx:.1f}" y="{base + FONT + PAD}" text-anchor="middle">{label}</text>'
             )
+    previous = ""
+    for i, point in enumerate(points):
+        if point.group and point.group != previous:
+            # From its column's left edge, or ending at the chart's right edge if it is long.
+            left = x0 + COLUMN * i + 2
+            end = left + text_width(point.group)
+            anchor, x = ("start", left) if end <= width - PAD else ("end", width - PAD)
+            parts.append(
+                f'<text x="{x}" y="{group_y}" text-anchor="{anchor}" font-weight="600">'
+                f"{escape(point.group)}</text>"
+            )
+        previous = point.group
     parts.append(
         f'<line x1="{x0}" y1="{base}" x2="{width - PAD}" y2="{base}" stroke="#1b1f24" '
         f'aria-hidden="true"/>'

@@ -13,7 +13,7 @@ from haven.lib.charts import Point
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def _points(values: list[int | None], label: str = "Sep") -> list[Point]:
+def _points(values: list[int | None], label: str = "Sep", group: str = "") -> list[Point]:
     return [
         Point(
             label=label,
@@ -21,6 +21,7 @@ def _points(values: list[int | None], label: str = "Sep") -> list[Point]:
             value=v,
             text="hidden" if v is None else str(v),
             hidden=v is None,
+            group=f"{group}{i // 5}" if group else "",
         )
         for i, v in enumerate(values)
     ]
@@ -59,10 +60,13 @@ def test_wide_labels_turn_and_the_box_grows_to_hold_them() -> None:
 @given(
     st.lists(st.one_of(st.none(), st.integers(0, 10**6)), min_size=1, max_size=24),
     st.sampled_from(["Sep", "Tháng 12", "十二月", "Сентябрь", "W"]),
+    st.sampled_from(["", "202", "2025-2026 "]),
 )
-def test_every_label_lies_inside_the_view_box(values: list[int | None], label: str) -> None:
+def test_every_label_lies_inside_the_view_box(
+    values: list[int | None], label: str, group: str
+) -> None:
     """A generous estimate of each text's box (as the browser test measures for real)."""
-    chart = charts.columns(_points(values, label=label), "t")
+    chart = charts.columns(_points(values, label=label, group=group), "t")
     for text in _tree(chart).iter(f"{SVG}text"):
         x, y = float(text.get("x", 0)), float(text.get("y", 0))
         size = float(text.get("font-size", charts.FONT))
@@ -81,6 +85,15 @@ def test_every_label_lies_inside_the_view_box(values: list[int | None], label: s
         else:
             assert left >= 0 and left + w <= chart.width, (text.text, left, w, chart.width)
             assert y - size >= 0 and y <= chart.height
+
+
+def test_the_year_is_written_where_it_changes() -> None:
+    points = [
+        Point(label=m, title=m, value=1, text="1", group=y)
+        for m, y in (("Nov", "2025"), ("Dec", "2025"), ("Jan", "2026"), ("Feb", "2026"))
+    ]
+    texts = [t.text for t in _tree(charts.columns(points, "t")).iter(f"{SVG}text")]
+    assert texts.count("2025") == 1 and texts.count("2026") == 1
 
 
 def test_axis_top_is_a_round_number_at_least_the_largest_value() -> None:
