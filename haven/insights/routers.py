@@ -3,7 +3,7 @@ everything else, and every write, stays on the primary."""
 
 from typing import Any
 
-from django.conf import settings
+from django.db import connections
 
 REPLICA = "replica"
 READ_MODELS = {("insights", "cell")}
@@ -12,7 +12,7 @@ READ_MODELS = {("insights", "cell")}
 class ReplicaRouter:
     def db_for_read(self, model: type[Any], **hints: Any) -> str | None:
         meta = model._meta
-        if (meta.app_label, meta.model_name) in READ_MODELS and REPLICA in settings.DATABASES:
+        if (meta.app_label, meta.model_name) in READ_MODELS and REPLICA in connections.settings:
             return REPLICA
         return None
 

@@ -281,27 +281,15 @@ class _Tree:
         self.ids = ids
         self.values, self.coverage = _read(sorted(ids), unit, start, end, wanted)
 
-    def cell(self, ind: Indicator, threshold: int) -> tuple[disclosure.Count, int]:
-        """The unit's own count, hidden when any table above hides it; and the largest
-        value an observer may think it has."""
-        root = self.chain[0]
-        value = _headline(self.values, root.pk, ind)
-        cell = disclosure.primary(value, threshold)
-        top = value
-        for parent, child in zip(self.chain[:-1], self.chain[1:], strict=True):
-            parts = {pk: _headline(self.values, pk, ind) for pk in self.siblings[parent.pk]}
-            total = _headline(self.values, parent.pk, ind)
-            cell_parent, cells = disclosure.protect_counts(
-                total,
-                parts,
-                threshold=threshold,
-                total_cell=cell,
-                total_top=top,
-                partition=sum(parts.values()) == total,
-            )
-            top = total if not cell_parent.hidden else top
-            cell = cells[child.pk]
-        return cell, top
+    def cell(self, ind: Indicator, threshold: int) -> tuple[disclosure.Count, disclosure.Box, int]:
+        """The unit's own count as every table above shows it, what an observer can narrow
+        it to, and the largest value they may think a hidden unit has."""
+        values = {pk: _headline(self.values, pk, ind) for pk in self.ids}
+        found = disclosure.protect_tree_known(
+            self.chain[0].pk, self.siblings, values, threshold=threshold
+        )
+        pk = self.chain[-1].pk
+        return found.shown[pk], found.known[pk], found.cap
 
 
 def _figures_of(
@@ -331,7 +319,7 @@ def _figures_of(
             if exact:
                 shown = {k: disclosure.Count(v) for k, v in parts.items()}
             else:
-                _, shown = disclosure.protect_counts(
+                _, shown, _ranges = disclosure.protect_counts(
                     value,
                     parts,
                     threshold=threshold,
@@ -398,13 +386,14 @@ def children_figures(
             for pk, v in parts.items():
                 child_cells[pk][ind.code] = disclosure.Count(v)
             continue
-        own, top = tree.cell(ind, threshold)
-        total_cells[ind.code], shown = disclosure.protect_counts(
+        own, known, cap = tree.cell(ind, threshold)
+        total_cells[ind.code], shown, _ranges = disclosure.protect_counts(
             total,
             parts,
             threshold=threshold,
             total_cell=own,
-            total_top=top,
+            total_range=known,
+            cap=cap,
             partition=sum(parts.values()) == total,
         )
         for pk, c in shown.items():

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 DEFAULT_MIN_CELL = 10
 MIN_CELL_RANGE = (5, 20)
@@ -30,8 +30,9 @@ MIN_CELL_RANGE = (5, 20)
 K = TypeVar("K", bound=Hashable)
 
 # Why a count is hidden.
-SMALL = "small"
+SMALL = "small"  # shown as "under <threshold>"
 COMPLEMENTARY = "complementary"
+WITHHELD = "withheld"  # small, but saying so would give it away: shown as hidden
 # Band tokens of shares (the display translates them).
 LT5 = "lt5"
 GT95 = "gt95"
@@ -75,30 +76,14 @@ def primary(value: int, threshold: int) -> Count:
     return Count(value, hidden=True, reason=SMALL) if small(value, threshold) else Count(value)
 
 
-def _box(cell: Count, threshold: int, top: int) -> Box:
+def _box(cell: Count, threshold: int, cap: int) -> Box:
+    """What an observer knows of a cell: exact when shown, 1 .. threshold - 1 when hidden as
+    small, else anything up to ``cap`` (the largest total the observer knows of)."""
     if not cell.hidden:
         return (cell.value, cell.value)
     if cell.reason == SMALL:
         return (1, threshold - 1)
-    return (0, top)
-
-
-def _pinned(parts: Mapping[K, Box], total: Box, sensitive: set[K], total_sensitive: bool) -> bool:
-    """Whether ``sum(parts) == total`` pins a sensitive part (or a sensitive total)."""
-    lo_sum = sum(b[0] for b in parts.values())
-    hi_sum = sum(b[1] for b in parts.values())
-    t_lo, t_hi = max(total[0], lo_sum), min(total[1], hi_sum)
-    if t_lo > t_hi:
-        return True  # inconsistent model of the observer: play safe
-    if total_sensitive and t_lo == t_hi:
-        return True
-    for k in sensitive:
-        lo, hi = parts[k]
-        k_lo = max(lo, t_lo - (hi_sum - hi))
-        k_hi = min(hi, t_hi - (lo_sum - lo))
-        if k_lo >= k_hi:
-            return True
-    return False
+    return (0, cap)
 
 
 def protect_counts(
@@ -107,44 +92,133 @@ def protect_counts(
     *,
     threshold: int,
     total_cell: Count | None = None,
-    total_top: int | None = None,
+    total_range: Box | None = None,
+    cap: int | None = None,
     partition: bool = True,
-) -> tuple[Count, dict[K, Count]]:
-    """The displayable total and parts of a group of counts.
+) -> tuple[Count, dict[K, Count], dict[K, Box]]:
+    """The displayable parts of a total (a unit's children, or its breakdown), and the range
+    an observer can narrow each part to.
 
-    ``total_cell``: the total as already decided one level up (a unit hidden in its parent's
-    table stays hidden in its own), else the total gets the primary rule. ``total_top``: the
-    largest value an observer thinks a complementary-hidden total may have. ``partition``:
-    whether the parts add up to the total; when not (a report names several harms) only the
-    primary rule applies.
+    ``total_cell``: the total as the table above shows it (else the primary rule);
+    ``total_range``: what the observer knows of the total from above (by default its box);
+    ``cap``: the largest value the observer may think a hidden cell has. Parts are hidden,
+    smallest first, until (1) no small part is pinned to one value and (2) a hidden total is
+    not narrowed by its shown parts (else the table above, which assumed it unknown, would
+    leak). When all parts are hidden and that is still not enough, the small ones are withheld
+    without saying they are small. ``partition``: whether the parts add up to the total; when
+    not (a report names several harms) only the primary rule applies.
     """
     if total_cell is None:
-        total_cell = (
-            Count(total, hidden=True, reason=SMALL) if small(total, threshold) else Count(total)
-        )
-    cells = {
-        k: Count(v, hidden=True, reason=SMALL) if small(v, threshold) else Count(v)
-        for k, v in parts.items()
-    }
+        total_cell = primary(total, threshold)
+    cells = {k: primary(v, threshold) for k, v in parts.items()}
+    if cap is None:
+        cap = total if not total_cell.hidden else threshold - 1
+    cap = max(cap, total)
+    if total_range is None:
+        total_range = _box(total_cell, threshold, cap)
     if not partition:
-        return total_cell, cells
+        return total_cell, cells, {k: _box(c, threshold, cap) for k, c in cells.items()}
     if sum(parts.values()) != total:
         raise ValueError("the parts must add up to the total")
-    top = total if not total_cell.hidden else (total_top if total_top is not None else total)
-    top = max(top, threshold - 1)
-    sensitive = {k for k, c in cells.items() if c.reason == SMALL}
-    total_sensitive = total_cell.reason == SMALL
     while True:
-        boxes = {k: _box(c, threshold, top) for k, c in cells.items()}
-        if not _pinned(boxes, _box(total_cell, threshold, top), sensitive, total_sensitive):
-            return total_cell, cells
+        boxes = {k: _box(c, threshold, cap) for k, c in cells.items()}
+        ranges = _ranges(boxes, total_range)
+        leak = ranges is None
+        if ranges is not None:
+            t_range, part_ranges = ranges
+            leak = (total_cell.hidden and t_range != total_range) or any(
+                (cells[k].reason == SMALL and part_ranges[k][0] == part_ranges[k][1])
+                or (cells[k].reason == WITHHELD and part_ranges[k][0] == part_ranges[k][1])
+                for k in cells
+            )
+            if not leak:
+                return total_cell, cells, part_ranges
         candidates = sorted(
             (c.value, i, k) for i, (k, c) in enumerate(cells.items()) if not c.hidden
         )
-        if not candidates:
-            return total_cell, cells
-        _, _, k = candidates[0]
-        cells[k] = Count(cells[k].value, hidden=True, reason=COMPLEMENTARY)
+        if candidates:
+            _, _, k = candidates[0]
+            cells[k] = Count(cells[k].value, hidden=True, reason=COMPLEMENTARY)
+            continue
+        small_ones = [k for k, c in cells.items() if c.reason == SMALL]
+        if not small_ones:
+            return total_cell, cells, {k: (0, cap) for k in cells}
+        for k in small_ones:
+            cells[k] = Count(cells[k].value, hidden=True, reason=WITHHELD)
+
+
+def _ranges(boxes: Mapping[K, Box], total: Box) -> tuple[Box, dict[K, Box]] | None:
+    """Exact ranges of the total and of each part under ``sum(parts) == total`` (one linear
+    equation over integer intervals); None when nothing fits."""
+    lo_sum = sum(b[0] for b in boxes.values())
+    hi_sum = sum(b[1] for b in boxes.values())
+    t_lo, t_hi = max(total[0], lo_sum), min(total[1], hi_sum)
+    if t_lo > t_hi:
+        return None
+    return (t_lo, t_hi), {
+        k: (max(lo, t_lo - (hi_sum - hi)), min(hi, t_hi - (lo_sum - lo)))
+        for k, (lo, hi) in boxes.items()
+    }
+
+
+def protect_tree(
+    root: K,
+    children: Mapping[K, list[K]],
+    values: Mapping[K, int],
+    *,
+    threshold: int,
+) -> dict[K, Count]:
+    return protect_tree_known(root, children, values, threshold=threshold).shown
+
+
+@dataclass(frozen=True)
+class TreeCells(Generic[K]):
+    shown: dict[K, Count]
+    known: dict[K, Box]  # what an observer can narrow each unit to
+    cap: int  # the largest value an observer may think a hidden unit has
+
+
+def protect_tree_known(
+    root: K,
+    children: Mapping[K, list[K]],
+    values: Mapping[K, int],
+    *,
+    threshold: int,
+) -> TreeCells[K]:
+    """Every unit of a tree as shown at any level: the root by the primary rule, then each
+    unit's children protected against their parent, from the top down, each table knowing
+    only what the observer knows of its total from the tables above.
+
+    A unit's cell depends only on its ancestors' tables, so the same unit gets the same cell on
+    every page (its own, its parent's table, the country's), and a table never narrows what
+    the tables above left open: pages cannot be played against each other. ``children`` may
+    leave out the children of units nobody asked about.
+    """
+    root_cell = primary(values[root], threshold)
+    cap = values[root] if not root_cell.hidden else threshold - 1
+    shown: dict[K, Count] = {root: root_cell}
+    known: dict[K, Box] = {root: _box(root_cell, threshold, cap)}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kids = children.get(node, [])
+        if not kids:
+            continue
+        parts = {k: values[k] for k in kids}
+        _, cells, ranges = protect_counts(
+            values[node],
+            parts,
+            threshold=threshold,
+            total_cell=shown[node],
+            total_range=known[node],
+            cap=cap,
+            partition=sum(parts.values()) == values[node],
+        )
+        for k in kids:
+            shown[k] = cells[k]
+            known[k] = ranges[k]
+            stack.append(k)
+    return TreeCells(shown, known, cap)
 
 
 @dataclass(frozen=True)
