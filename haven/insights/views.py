@@ -28,7 +28,7 @@ from haven.lib import charts
 from haven.lib.errors import InvalidInput, NotFound
 from haven.orgs import access
 from haven.orgs import selectors as org_selectors
-from haven.orgs.calendar import Period, SchoolCalendar, calendar_for
+from haven.orgs.calendar import FIRST_YEAR, Period, SchoolCalendar, calendar_for
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import AuthedRequest, User
 from haven.surveys.access import Perm as SurveyPerm
@@ -124,7 +124,10 @@ def _parse(request: AuthedRequest, calendar: SchoolCalendar) -> tuple[str, dt.da
     today = timezone.localdate(timezone=calendar.zone)
     try:
         at = dt.date.fromisoformat(request.GET.get("at", "")) if request.GET.get("at") else today
-        calendar.school_year(at)  # refuses dates outside the calendar's years
+        # Refuses dates outside the calendar's years; the first year has no year before it
+        # to compare with, so it is out of range here too.
+        if calendar.school_year(at).year <= FIRST_YEAR:
+            at = today
     except (ValueError, InvalidInput):
         at = today
     return kind, at

@@ -200,7 +200,14 @@ def test_every_period_kind_opens_with_its_previous_period(world: dict[str, Any],
 
 def test_bad_period_input_is_not_an_error(world: dict[str, Any]) -> None:
     tree = world["tree"]
-    for query in ("?period=decade", "?at=not-a-date", "?at=1850-01-01", "?at=2026-02-30"):
+    for query in (
+        "?period=decade",
+        "?at=not-a-date",
+        "?at=1850-01-01",
+        "?at=2026-02-30",
+        "?at=1900-09-20&period=month",  # the calendar's first year: none before it
+        "?at=2199-12-31",
+    ):
         assert _get(tree.users["inspector"], tree.county, query).status_code == 200
 
 
