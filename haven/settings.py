@@ -252,11 +252,10 @@ HAVEN_REPORTS_PER_SCHOOL = env_int("HAVEN_REPORTS_PER_SCHOOL", 60)  # per 10 min
 HAVEN_REPORTS_OVERALL = env_int("HAVEN_REPORTS_OVERALL", 3000)  # per minute
 HAVEN_FOLLOWUP_FAILURES_PER_RECEIPT = env_int("HAVEN_FOLLOWUP_FAILURES_PER_RECEIPT", 10)  # /hour
 HAVEN_FOLLOWUP_FAILURES_OVERALL = env_int("HAVEN_FOLLOWUP_FAILURES_OVERALL", 300)  # /10 minutes
-# Surveys: wrong one-time codes tolerated overall per 10 minutes, and the smallest group of
-# respondents any results page, export or roll-up shows (domain notes: 10).
+# Surveys: wrong one-time codes tolerated overall per 10 minutes.
 HAVEN_SURVEY_CODE_FAILURES = env_int("HAVEN_SURVEY_CODE_FAILURES", 300)
-HAVEN_SURVEY_MIN_GROUP = env_int("HAVEN_SURVEY_MIN_GROUP", 10)
-# The smallest count shown in any figure above the school (haven.lib.disclosure): 5 to 20.
+# The smallest count (and group of survey respondents) shown in any figure above the school,
+# in pages, exports and the API (haven.lib.disclosure; domain notes: 10). Allowed: 5 to 20.
 try:
     HAVEN_MIN_CELL = check_min_cell(env_int("HAVEN_MIN_CELL", DEFAULT_MIN_CELL))
 except ValueError as exc:

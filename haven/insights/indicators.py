@@ -204,6 +204,102 @@ for _ind in (
         _("Appeals decided in the period, by outcome."),
         "cases",
     ),
+    # Prevention (dated by when it happened; a plan on the first day of its school year).
+    Indicator(
+        "prevention.plans",
+        _("Schools with a plan"),
+        _("Schools with a prevention plan for the school year."),
+        "prevention",
+    ),
+    Indicator(
+        "prevention.activities_due",
+        _("Plan activities due"),
+        _("Planned activities (not cancelled) whose end date fell in the period."),
+        "prevention",
+    ),
+    Indicator(
+        "prevention.activities_done",
+        _("Plan activities done"),
+        _("Activities due in the period that were done."),
+        "prevention",
+    ),
+    Indicator(
+        "prevention.activities_done_share",
+        _("Share of plan activities done"),
+        _("Activities done as a share of the activities due in the period."),
+        "prevention",
+        rollup=Rollup.SHARE,
+        parts=("prevention.activities_done", "prevention.activities_due"),
+    ),
+    Indicator(
+        "prevention.trainings",
+        _("Trainings held"),
+        _("Training sessions held for the school's staff in the period."),
+        "prevention",
+    ),
+    Indicator(
+        "prevention.staff_trained",
+        _("Staff attendances at trainings"),
+        _("Staff members recorded at the trainings held in the period (one per session)."),
+        "prevention",
+    ),
+    Indicator(
+        "prevention.pledges",
+        _("Pledges signed"),
+        _("Pledges signed by staff in the period."),
+        "prevention",
+    ),
+    Indicator(
+        "prevention.parent_meetings",
+        _("Parent meetings held"),
+        _("Parent meetings on safety held in the period."),
+        "prevention",
+    ),
+    Indicator(
+        "prevention.channels_published",
+        _("Channels made known"),
+        _("Report channels made known to a class or to the school in the period."),
+        "prevention",
+    ),
+    # Care (restricted registers: only counts leave the school).
+    Indicator(
+        "care.concerns_opened",
+        _("Pupils of concern registered"),
+        _("Pupils entered in the register of concern in the period."),
+        "care",
+    ),
+    Indicator(
+        "care.concerns_closed",
+        _("Pupils of concern closed"),
+        _("Entries of the register of concern closed in the period."),
+        "care",
+    ),
+    Indicator(
+        "care.concerns_open_at_end",
+        _("Pupils of concern open"),
+        _("Entries of the register of concern still open at the end of the period."),
+        "care",
+        rollup=Rollup.STOCK,
+        parts=("care.concerns_opened", "care.concerns_closed"),
+    ),
+    Indicator(
+        "care.reviews",
+        _("Reviews of pupils of concern"),
+        _("Follow-ups recorded for pupils of concern in the period."),
+        "care",
+    ),
+    Indicator(
+        "care.screening_rounds",
+        _("Screening rounds done"),
+        _("Conflict screening rounds that ended in the period."),
+        "care",
+    ),
+    Indicator(
+        "care.decisions_overdue",
+        _("Committee decisions overdue"),
+        _("Committee decisions due in the period and not done by their date."),
+        "care",
+    ),
 ):
     register(_ind)
 

@@ -15,20 +15,38 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Max, Min, Sum
+from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
+from haven.audit.models import AuditEvent
+from haven.care.models import (
+    CommitteeDecision,
+    ConcernEntry,
+    ConcernFollowUp,
+    ScreeningRound,
+)
 from haven.cases.models import Appeal, Case, CaseEvent, CaseTimer, Referral
 from haven.insights.indicators import ANSWER_BUCKETS, FIRST_RESPONSE_BUCKETS, MONTH_BUCKETS
 from haven.insights.models import Cell, Watermark
 from haven.intake.models import Report, ReportEvent
 from haven.orgs.calendar import SchoolCalendar, calendar_for
 from haven.orgs.models import OrgUnit
+from haven.prevention.models import (
+    ActivityStatus,
+    ChannelPublication,
+    Meeting,
+    MeetingKind,
+    PlanActivity,
+    Pledge,
+    PreventionPlan,
+    Training,
+    TrainingAttendance,
+)
 
 KINDS = ("day", "month", "term", "school_year")
 Key = tuple[str, dt.date, str, str]  # kind, start, indicator, breakdown
@@ -184,6 +202,86 @@ def school_facts(
         "decided_at", "outcome"
     ):
         add((day(decided), "appeals.decided", outcome))
+    facts += _prevention_care_facts(school, start, end, day, now)
+    return facts
+
+
+def _prevention_care_facts(
+    school: OrgUnit,
+    start: dt.date,
+    end: dt.date,
+    day: Callable[[dt.datetime | None], dt.date],
+    now: dt.datetime,
+) -> list[tuple[dt.date, str, str]]:
+    """Prevention and care facts of ``school`` dated ``start`` .. ``end`` (see indicators)."""
+    facts: list[tuple[dt.date, str, str]] = []
+    add = facts.append
+    today = day(now)
+    cal = calendar_for(school)
+    within = {"gte": start, "lte": end}
+
+    def dated(field: str) -> dict[str, dt.date]:
+        return {f"{field}__{op}": v for op, v in within.items()}
+
+    # A plan counts once, on the first day of its school year: "schools with a plan".
+    for (year,) in PreventionPlan.objects.filter(unit=school).values_list("year"):
+        first = cal.school_year_of(year).start
+        if start <= first <= end:
+            add((first, "prevention.plans", ""))
+    for ends_on, status in PlanActivity.objects.filter(
+        plan__unit=school, **dated("ends_on")
+    ).values_list("ends_on", "status"):
+        if status == ActivityStatus.CANCELLED or ends_on > today:
+            continue
+        add((ends_on, "prevention.activities_due", ""))
+        if status == ActivityStatus.DONE:
+            add((ends_on, "prevention.activities_done", ""))
+    for (held_on,) in Training.objects.filter(unit=school, **dated("held_on")).values_list(
+        "held_on"
+    ):
+        add((held_on, "prevention.trainings", ""))
+    for (held_on,) in TrainingAttendance.objects.filter(
+        training__unit=school, **dated("training__held_on")
+    ).values_list("training__held_on"):
+        add((held_on, "prevention.staff_trained", ""))
+    lo = dt.datetime.combine(start, dt.time(), tzinfo=ZoneInfo(school.jurisdiction.time_zone))
+    hi = dt.datetime.combine(
+        end + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(school.jurisdiction.time_zone)
+    )
+    for (signed,) in Pledge.objects.filter(
+        school=school, signed_at__gte=lo, signed_at__lt=hi
+    ).values_list("signed_at"):
+        add((day(signed), "prevention.pledges", ""))
+    for (held_on,) in Meeting.objects.filter(
+        school=school, kind=MeetingKind.PARENTS, **dated("held_on")
+    ).values_list("held_on"):
+        add((held_on, "prevention.parent_meetings", ""))
+    for (published_on,) in ChannelPublication.objects.filter(
+        Q(unit=school) | Q(unit__parent=school), **dated("published_on")
+    ).values_list("published_on"):
+        add((published_on, "prevention.channels_published", ""))
+
+    concerns = ConcernEntry.objects.filter(school=school)
+    for (opened,) in concerns.filter(opened_at__gte=lo, opened_at__lt=hi).values_list("opened_at"):
+        add((day(opened), "care.concerns_opened", ""))
+    for (closed,) in concerns.filter(closed_at__gte=lo, closed_at__lt=hi).values_list("closed_at"):
+        add((day(closed), "care.concerns_closed", ""))
+    for (on,) in ConcernFollowUp.objects.filter(entry__school=school, **dated("on")).values_list(
+        "on"
+    ):
+        add((on, "care.reviews", ""))
+    for (ends_on,) in ScreeningRound.objects.filter(school=school, **dated("ends_on")).values_list(
+        "ends_on"
+    ):
+        if ends_on <= today:
+            add((ends_on, "care.screening_rounds", ""))
+    for due_on, done_at in CommitteeDecision.objects.filter(
+        meeting__school=school, **dated("due_on")
+    ).values_list("due_on", "done_at"):
+        assert due_on is not None  # filtered on a range of it
+        late = day(done_at) > due_on if done_at is not None else due_on < today
+        if late:
+            add((due_on, "care.decisions_overdue", ""))
     return facts
 
 
@@ -311,11 +409,42 @@ def _mark(name: str) -> Watermark:
     return Watermark.objects.select_for_update().get(pk=mark.pk)
 
 
+# Audit actions of the records the prevention and care indicators count.
+AUDITED_PREFIXES = ("prevention.", "plan.", "concern.", "meeting.", "screening.", "committee.")
+
+
+def _touch_audited(events: QuerySet[AuditEvent], touch: Callable[..., None]) -> None:
+    """Schools whose prevention or care records changed, from the audit log (every service
+    writes an event naming its school or class). A record may be dated before it is entered
+    (a meeting held last June): the school year before the event's is recomputed too; one
+    dated earlier still waits for the next full rebuild."""
+    changed = Q()
+    for prefix in AUDITED_PREFIXES:
+        changed |= Q(action__startswith=prefix)
+    rows = (
+        events.filter(changed, org_unit__kind__in=[OrgUnit.Kind.SCHOOL, OrgUnit.Kind.CLASS])
+        # Reading a record writes an audit event too; it changes no count.
+        .exclude(action__endswith="view")
+        .exclude(action__endswith="_viewed")
+        .exclude(action__endswith=".list")
+    )
+    for unit_id, kind, parent_id, tz, at in rows.values_list(
+        "org_unit_id",
+        "org_unit__kind",
+        "org_unit__parent_id",
+        "org_unit__jurisdiction__time_zone",
+        "created_at",
+    ).iterator():
+        school_id = unit_id if kind == OrgUnit.Kind.SCHOOL else parent_id
+        touch(school_id, tz, at, at - dt.timedelta(days=366))
+
+
 def refresh(*, full: bool = False, now: dt.datetime | None = None) -> Result:
     """Bring the count tables up to date (``full``: rebuild them from the raw rows)."""
     now = now or timezone.now()
     with transaction.atomic():
-        marks = {n: _mark(n) for n in ("report", "report_event", "case_event", "timers")}
+        names = ("report", "report_event", "case_event", "audit", "timers")
+        marks = {n: _mark(n) for n in names}
         touched: dict[int, set[dt.date]] = defaultdict(set)
 
         def touch(school_id: int, tz: str, *moments: dt.datetime | None) -> None:
@@ -327,6 +456,9 @@ def refresh(*, full: bool = False, now: dt.datetime | None = None) -> Result:
             "report": Report.objects.aggregate(m=Max("pk"))["m"] or 0,
             "report_event": ReportEvent.objects.aggregate(m=Max("pk"))["m"] or 0,
             "case_event": CaseEvent.objects.aggregate(m=Max("pk"))["m"] or 0,
+            # Every service writes an audit event naming its unit: prevention and care
+            # records (plans, trainings, concerns...) are found through it.
+            "audit": AuditEvent.objects.aggregate(m=Max("pk"))["m"] or 0,
         }
         if full:
             Cell.objects.all().delete()
@@ -338,6 +470,7 @@ def refresh(*, full: bool = False, now: dt.datetime | None = None) -> Result:
                 "school_id", "school__jurisdiction__time_zone", "opened_at", "closed_at"
             ).iterator():
                 touch(school_id, tz, opened, closed)
+            _touch_audited(AuditEvent.objects.all(), touch)
             for school_id, tz, due in CaseTimer.objects.filter(due_at__lte=now).values_list(
                 "case__school_id", "case__school__jurisdiction__time_zone", "due_at"
             ):
@@ -366,6 +499,10 @@ def refresh(*, full: bool = False, now: dt.datetime | None = None) -> Result:
                 "created_at",
             ):
                 touch(school_id, tz, opened, closed, at)
+            audited = AuditEvent.objects.filter(
+                pk__gt=marks["audit"].last_id, pk__lte=tops["audit"]
+            )
+            _touch_audited(audited, touch)
             # Deadlines that passed unmet since the last run change without any event.
             since = marks["timers"].at
             passed = CaseTimer.objects.filter(stopped_at__isnull=True, due_at__lte=now)

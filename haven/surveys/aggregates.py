@@ -12,10 +12,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from haven.lib.stats import Aggregate, sum_aggregates
 from haven.orgs.models import OrgUnit
 from haven.surveys import scoring
 from haven.surveys.models import Campaign, ClassAggregate, Response, UnitAggregate
-from haven.surveys.stats import Aggregate, sum_aggregates
 
 
 def _load(data: dict[str, Any]) -> Aggregate:

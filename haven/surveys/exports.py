@@ -15,9 +15,9 @@ from typing import Any
 import xlsxwriter
 from django.utils.translation import gettext_lazy as _
 
+from haven.lib.disclosure import MIN_GROUP, SMALL_GROUP, Shown, label_text
+from haven.lib.stats import Aggregate, Interval
 from haven.surveys.results import Results
-from haven.surveys.stats import Aggregate, Interval
-from haven.surveys.suppression import MIN_GROUP, SMALL_GROUP, Shown, label_text
 
 # The Dutch inspectorate's three domains, as the means keys of an Aggregate.
 NL_DOMAINS = {

@@ -1,6 +1,6 @@
 """Results of one group for display and export, suppression applied (pure, no Django).
 
-``build_results`` turns an :class:`~haven.surveys.stats.Aggregate` (optionally with the
+``build_results`` turns an :class:`~haven.lib.stats.Aggregate` (optionally with the
 previous campaign's and the parent level's) into a :class:`Results` whose every figure is
 already protected by :mod:`haven.surveys.suppression`. Templates and exports read only this.
 """
@@ -12,18 +12,8 @@ from dataclasses import dataclass, replace
 from html import escape
 from typing import Any, TypeVar
 
-from haven.surveys import stats
-from haven.surveys.stats import (
-    RESPONSE_RATE_FLAG,
-    ROLES,
-    Aggregate,
-    Interval,
-    Moments,
-    Proportion,
-    mean_difference,
-    mean_interval,
-)
-from haven.surveys.suppression import (
+from haven.lib import stats
+from haven.lib.disclosure import (
     BAND,
     COMPLEMENTARY,
     GT95,
@@ -37,6 +27,16 @@ from haven.surveys.suppression import (
     protect_children,
     protect_partition,
     protect_proportion,
+)
+from haven.lib.stats import (
+    RESPONSE_RATE_FLAG,
+    ROLES,
+    Aggregate,
+    Interval,
+    Moments,
+    Proportion,
+    mean_difference,
+    mean_interval,
 )
 
 # Prevalence rows shown first, in this order, when present in the Aggregate.

@@ -14,7 +14,7 @@ Open answers are never scored.
 
 from typing import Any
 
-from haven.surveys import stats
+from haven.lib import stats
 from haven.surveys.instruments import Instrument, Item
 
 

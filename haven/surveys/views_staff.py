@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from haven.audit.services import audit_record
 from haven.lib.errors import HavenError, NotFound
 from haven.lib.pdf import html_to_pdf
+from haven.lib.stats import Aggregate
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import AuthedRequest, User
 from haven.surveys import exports, results, selectors, services, slips
@@ -28,11 +29,10 @@ from haven.surveys.aggregates import campaign_aggregate
 from haven.surveys.forms import CampaignForm, CodesForm
 from haven.surveys.labels import label
 from haven.surveys.models import Campaign, ClassAggregate, UnitAggregate
-from haven.surveys.stats import Aggregate
 
 
 def min_group() -> int:
-    return int(settings.HAVEN_SURVEY_MIN_GROUP)
+    return int(settings.HAVEN_MIN_CELL)
 
 
 def _campaign_or_404(request: HttpRequest, pk: int, perm: str) -> Campaign:

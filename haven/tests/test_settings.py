@@ -96,3 +96,11 @@ def test_sqlite_runs_in_wal_with_durable_commits_immediate_transactions_and_a_bu
     # before any statement in it (BEGIN IMMEDIATE): another writer is refused meanwhile.
     last = result.stdout.strip().splitlines()[-1]
     assert last == "['wal', 2, 20000, 'database is locked']"
+
+
+def test_a_small_count_threshold_outside_5_to_20_is_refused_at_start():
+    for value in ("4", "21"):
+        result = manage("check", HAVEN_MIN_CELL=value)
+        assert result.returncode != 0
+        assert "HAVEN_MIN_CELL must be between 5 and 20" in result.stderr
+    assert manage("check", HAVEN_MIN_CELL="5").returncode == 0

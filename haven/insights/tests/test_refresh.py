@@ -108,3 +108,34 @@ def test_incremental_refresh_reads_case_events_and_the_command_catches_up(tree):
         )
         call_command("insights_refresh", verbosity=0)
     assert cells_of(tree.county, "cases.opened") == {dt.date(2026, 10, 14): 1}
+
+
+def test_prevention_records_are_found_through_the_audit_log_even_when_backdated(tree):
+    from haven.prevention.services import channel_record, meeting_record
+
+    with time_machine.travel(DAY, tick=False):
+        refresh()
+        # Held last June (the school year before), recorded today.
+        meeting_record(
+            actor=tree.users["principal"],
+            school=tree.school_a,
+            kind="parents",
+            held_on=dt.date(2026, 6, 10),
+            classes=[tree.class_a],
+            topic="Safety at school",
+            attendance=20,
+        )
+        channel_record(
+            actor=tree.users["principal"],
+            school=tree.school_a,
+            unit=tree.class_a,
+            kind="hotline",
+            detail="",
+            published_on=dt.date(2026, 10, 1),
+        )
+        refresh()
+        incremental = table()
+        refresh(full=True)
+        assert table() == incremental
+    assert cells_of(tree.county, "prevention.parent_meetings") == {dt.date(2026, 6, 10): 1}
+    assert cells_of(tree.country, "prevention.channels_published") == {dt.date(2026, 10, 1): 1}

@@ -9,8 +9,8 @@ from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from haven.lib.disclosure import Shown, label_text
 from haven.surveys.labels import label
-from haven.surveys.suppression import Shown, label_text
 
 register = template.Library()
 

@@ -76,7 +76,7 @@ def test_domain_export_writes_small_schools_as_hidden(client, tree, small_school
 
 
 def test_threshold_is_configurable(client, tree, surveyed, settings):
-    settings.HAVEN_SURVEY_MIN_GROUP = 20
+    settings.HAVEN_MIN_CELL = 20
     client.force_login(tree.users["principal"])
     page = client.get(reverse("surveys:campaign_results", args=[surveyed.pk]))
     assert page.context["results"].hidden

@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from haven.surveys.stats import Aggregate, Proportion
-from haven.surveys.suppression import (
+from haven.lib.disclosure import (
     BAND,
     GT95,
     LT5,
@@ -20,13 +19,15 @@ from haven.surveys.suppression import (
     protect_partition,
     protect_proportion,
 )
+from haven.lib.stats import Aggregate, Proportion
 
 ROLES = ("victim", "bully", "bully_victim", "not_involved")
 
 
 def sensitive(x: int, n: int) -> bool:
-    """A count that may not be displayed exactly (1..4, or within 4 of n)."""
-    return 1 <= x <= BAND or 1 <= n - x <= BAND
+    """A count that may not be displayed exactly (0..4, or within 4 of n: "0%" and "100%"
+    tell every respondent's answer)."""
+    return x <= BAND or n - x <= BAND
 
 
 # ---------------------------------------------------------------------------------------------
@@ -63,14 +64,18 @@ def test_a_band_that_would_be_false_hides_the_cell_instead(x, n):
     assert cell.value is None
 
 
-@pytest.mark.parametrize(("x", "n"), [(1, 21), (1, 40), (39, 40), (29, 30)])
+@pytest.mark.parametrize(("x", "n"), [(1, 20), (0, 20), (19, 20), (20, 20), (0, 12), (12, 12)])
 def test_a_band_that_would_name_the_count_hides_the_cell_instead(x, n):
-    # 1 of 30 is 3.3%, but "<5%" of 30 can only mean 1: the band would give it away.
+    # 0 of 20 is 0%, but "<5%" of 20 can only mean 0: the band would give it away. And a
+    # county's "100%" of 12 pupils told every pupil's answer.
     assert protect_proportion(x, n).hidden
     assert protect_proportion(x, n).label is None
 
 
 def test_a_band_covers_at_least_two_counts():
+    assert protect_proportion(0, 21).label == LT5  # 0 or 1 of 21
+    assert protect_proportion(1, 21).label == LT5
+    assert protect_proportion(21, 21).label == GT95
     assert protect_proportion(1, 41).label == LT5
     assert protect_proportion(2, 41).label == LT5
     assert protect_proportion(3, 41).hidden
@@ -82,8 +87,10 @@ def test_exact_figures_come_with_their_wilson_interval():
     assert cell.exact
     assert cell.value == 0.3
     assert cell.interval.low < 0.3 < cell.interval.high
-    assert protect_proportion(0, 12).value == 0.0
-    assert protect_proportion(12, 12).value == 1.0
+    # Nobody or everybody tells each answer: banded when the band is true and wide enough.
+    assert protect_proportion(0, 100).label == LT5
+    assert protect_proportion(100, 100).label == GT95
+    assert protect_proportion(12, 12).hidden
 
 
 @settings(deadline=None)
@@ -98,13 +105,13 @@ def test_suppression_never_shows_a_group_under_the_threshold_nor_a_small_count(n
         assert not sensitive(x, n)
         assert cell.value == x / n
     if cell.label == LT5:
-        assert 1 <= x <= BAND
+        assert 0 <= x <= BAND
         assert x / n < 0.05
-        assert 2 / n < 0.05  # the band covers 1 and 2 at least
+        assert 1 / n < 0.05  # the band covers 0 and 1 at least
     if cell.label == GT95:
-        assert 1 <= n - x <= BAND
+        assert 0 <= n - x <= BAND
         assert x / n > 0.95
-        assert (n - 2) / n > 0.95
+        assert (n - 1) / n > 0.95
 
 
 def test_label_text_translates_the_tokens(settings):
@@ -130,12 +137,13 @@ def displayed_box(cell: Shown, n: int) -> tuple[int, int]:
     """What a reader of the page knows about the count behind a cell of n."""
     if cell.exact:
         return (round(cell.value * n), round(cell.value * n))
-    # "<5%" of n: 1 <= x <= 4 and x/n < 5%; ">95%" mirrored.
-    top = max(x for x in range(1, BAND + 1) if x / n < 0.05) if n > 20 else 0
+    # "<5%" of n: 0 <= x <= 4 and x/n < 5% (0 too: "0%" would tell every answer); ">95%"
+    # mirrored.
+    top = max(x for x in range(0, BAND + 1) if x / n < 0.05)
     if cell.label == LT5:
-        return (1, top)
+        return (0, top)
     if cell.label == GT95:
-        return (n - top, n - 1)
+        return (n - top, n)
     return (0, n)
 
 
@@ -167,21 +175,21 @@ def recover_partition(display, total, links=()):
 
 
 def test_the_attack_recovers_a_cell_when_only_primary_suppression_is_applied():
-    counts = {"victim": 3, "bully": 20, "bully_victim": 0, "not_involved": 77}
+    counts = {"victim": 3, "bully": 20, "bully_victim": 10, "not_involved": 67}
     naive = {k: protect_proportion(x, 100) for k, x in counts.items()}
     assert naive["victim"].label == LT5  # "<5%" on its own looks safe...
     possible, _ = recover_partition(naive, 100)
-    assert possible["victim"] == {3}  # ...but 100 - 20 - 0 - 77 gives it away.
+    assert possible["victim"] == {3}  # ...but 100 - 20 - 10 - 67 gives it away.
 
 
 def test_complementary_suppression_defeats_the_same_attack():
-    counts = {"victim": 3, "bully": 20, "bully_victim": 0, "not_involved": 77}
+    counts = {"victim": 3, "bully": 20, "bully_victim": 10, "not_involved": 67}
     display = protect_partition(counts, 100)
     hidden = [k for k, cell in display.items() if not cell.exact]
     assert len(hidden) >= 2
     possible, _ = recover_partition(display, 100)
     assert len(possible["victim"]) > 1
-    # The next smallest cell went: the zero, not the large ones.
+    # The next smallest cell went, not the large ones.
     assert display["bully_victim"].hidden
     assert display["not_involved"].exact
 
@@ -192,10 +200,10 @@ def test_two_bands_that_add_up_to_the_rest_are_not_enough():
     display = protect_partition(counts, 100)
     possible, _ = recover_partition(display, 100)
     assert all(len(possible[k]) > 1 for k in counts if sensitive(counts[k], 100))
-    # 1 + 1 with both "<5%" would add up to 2: only (1, 1) fits, so more must go.
-    counts = {"victim": 1, "bully": 10, "bully_victim": 1, "not_involved": 88}
+    # 0 + 0 with both "<5%" would add up to 0: only (0, 0) fits, so more must go.
+    counts = {"victim": 0, "bully": 12, "bully_victim": 0, "not_involved": 88}
     naive = {k: protect_proportion(x, 100) for k, x in counts.items()}
-    assert recover_partition(naive, 100)[0]["victim"] == {1}
+    assert recover_partition(naive, 100)[0]["victim"] == {0}
     display = protect_partition(counts, 100)
     possible, _ = recover_partition(display, 100)
     assert len(possible["victim"]) > 1
@@ -379,7 +387,7 @@ def rule_aware_leaks(total, orders):
     to hide produces it. Only the distinction "too few answers" vs other hiding is visible."""
     import collections
 
-    from haven.surveys import suppression
+    from haven.lib import disclosure
 
     def seen(display):
         return tuple(
@@ -393,7 +401,7 @@ def rule_aware_leaks(total, orders):
         )
 
     groups = collections.defaultdict(list)
-    original = suppression._order
+    original = disclosure._order
     try:
         for a in range(total + 1):
             for b in range(total + 1 - a):
@@ -402,12 +410,12 @@ def rule_aware_leaks(total, orders):
                     displays = set()
                     for order in orders:
                         rank = {k: i for i, k in enumerate(order)}
-                        suppression._order = lambda salt, key, count, rank=rank: (rank[key], 0)
+                        disclosure._order = lambda salt, key, count, rank=rank: (rank[key], 0)
                         displays.add(seen(protect_partition(counts, total, salt="x")))
                     for display in displays:
                         groups[display].append(counts)
     finally:
-        suppression._order = original
+        disclosure._order = original
     leaks = []
     for members in groups.values():
         for key in ROLES:
@@ -419,27 +427,27 @@ def rule_aware_leaks(total, orders):
 
 def test_smallest_first_lets_a_reader_who_knows_the_rules_pin_a_role():
     # Without a salt the extra cell is always the smallest shown one, and that is known.
-    counts = {"victim": 0, "bully": 4, "bully_victim": 4, "not_involved": 5}
-    display = protect_partition(counts, 13)
+    counts = {"victim": 4, "bully": 4, "bully_victim": 4, "not_involved": 5}
+    display = protect_partition(counts, 17)
     assert display["bully"].hidden and display["bully_victim"].hidden
     import collections
 
     groups = collections.defaultdict(list)
-    for a in range(14):
-        for b in range(14 - a):
-            for c in range(14 - a - b):
-                other = dict(zip(ROLES, (a, b, c, 13 - a - b - c), strict=True))
-                shown = protect_partition(other, 13)
+    for a in range(18):
+        for b in range(18 - a):
+            for c in range(18 - a - b):
+                other = dict(zip(ROLES, (a, b, c, 17 - a - b - c), strict=True))
+                shown = protect_partition(other, 17)
                 groups[tuple((s.hidden, s.label, s.value) for s in shown.values())].append(other)
     key = tuple((s.hidden, s.label, s.value) for s in display.values())
-    assert groups[key] == [counts]  # only one set of counts gives this page: 4 and 4
+    assert groups[key] == [counts]  # only one set of counts gives this page
 
 
 @pytest.mark.parametrize("total", [11, 13, 17])
 def test_with_a_secret_choice_a_reader_who_knows_the_rules_cannot_pin_a_role(total):
     orders = list(itertools.permutations(ROLES))
     assert rule_aware_leaks(total, orders) == []
-    if total >= 13:
+    if total >= 17:
         # The same reader does pin cells when the order is fixed (and so known).
         assert rule_aware_leaks(total, [ROLES]) != []
 

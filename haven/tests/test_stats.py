@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from haven.surveys import stats
-from haven.surveys.stats import (
+from haven.lib import stats
+from haven.lib.stats import (
     FORMS,
     Aggregate,
     AlphaSums,
