@@ -60,5 +60,6 @@ urlpatterns += i18n_patterns(
     path("surveys/", include("haven.surveys.urls")),
     path("prevention/", include("haven.prevention.urls")),
     path("care/", include("haven.care.urls")),
+    path("insights/", include("haven.insights.urls")),
     path("admin/", admin_site.urls),
 )

@@ -12,6 +12,7 @@ from haven.orgs import access, demo, navigation, pupils
 def test_navigation_keeps_its_order_with_every_app_registered_once():
     assert [e.url_name for e in navigation.ENTRIES] == [
         "home",
+        "insights:landing",
         "intake:inbox",
         "intake:report_enter",
         "cases:case_list",
