@@ -1,8 +1,6 @@
 """The demo's history: a few hundred reports and cases over two school years, drawn the same
 way every time, loaded once, fast, and counted by the refresh so the charts have figures."""
 
-import time
-
 from django.db.models import F
 
 from haven.cases.models import Case, CaseEvent, CaseTimer
@@ -20,15 +18,10 @@ def _history() -> list[tuple[str, str, str, bool]]:
     )
 
 
-def test_demo_history_is_seeded_fast_and_loaded_once(db):
+def test_demo_history_is_seeded_and_loaded_once(db):
     demo_load()
     school = OrgUnit.objects.get(code="RO-CJ-CLJ-1")
-    started = time.monotonic()
-    added = demo.history_demo_load(school)
-    elapsed = time.monotonic() - started
-    # Budget 20 s (4.7 s measured on a quiet machine, 14.6 s with six test runs sharing 2 cores,
-    # 9 s of it the full refresh); the margin keeps a busy CI runner from failing it.
-    assert elapsed < 30, f"{elapsed:.1f} s"
+    added = demo.history_demo_load(school)  # its time is measured by `make bench`, not here
     assert 300 <= added == Report.objects.count() <= 800
     cases = Case.objects.count()
     assert 100 <= cases < added
