@@ -31,7 +31,7 @@ from haven.intake.models import (
     ReportEvent,
     Status,
 )
-from haven.intake.services import URGENT_HARMS
+from haven.intake.urgency import URGENT_HARMS
 from haven.orgs.calendar import calendar_for
 from haven.orgs.models import OrgUnit
 from haven.procedures import loader
