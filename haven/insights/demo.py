@@ -31,7 +31,7 @@ from haven.intake.models import (
     ReportEvent,
     Status,
 )
-from haven.intake.urgency import URGENT_HARMS
+from haven.intake.urgency import is_urgent
 from haven.orgs.calendar import calendar_for
 from haven.orgs.models import OrgUnit
 from haven.procedures import loader
@@ -68,12 +68,13 @@ def _report(rng: random.Random, school: OrgUnit, number: int, at: dt.datetime) -
     receipt = receipts.generate()
     jurisdiction = school.jurisdiction
     hours = rng.choice(RESPONSE_HOURS)
+    description = "Synthetic report for the demo's history (no real event)."
     return Report(
         school=school,
         channel=rng.choice(CHANNELS),
-        description="Synthetic report for the demo's history (no real event).",
+        description=description,
         harms=harms,
-        urgent=bool(URGENT_HARMS & set(harms)),
+        urgent=is_urgent(harms, description),  # intake's one rule
         affected=rng.choice(list(Affected)),
         reporter_role=rng.choice([ReporterRole.PUPIL] * 3 + [ReporterRole.PARENT] * 2),
         language=(jurisdiction.languages or ["en"])[0],
