@@ -68,6 +68,8 @@ def _report(rng: random.Random, school: OrgUnit, number: int, at: dt.datetime) -
     receipt = receipts.generate()
     jurisdiction = school.jurisdiction
     hours = rng.choice(RESPONSE_HOURS)
+    due = at + dt.timedelta(hours=jurisdiction.first_response_hours)
+    answered = at + dt.timedelta(hours=hours) if rng.random() < 0.93 else None
     description = "Synthetic report for the demo's history (no real event)."
     return Report(
         school=school,
@@ -82,8 +84,11 @@ def _report(rng: random.Random, school: OrgUnit, number: int, at: dt.datetime) -
         receipt_hash=receipt.secret_hash,
         submission_key=_key(school, number),
         created_at=at,
-        first_response_due=at + dt.timedelta(hours=jurisdiction.first_response_hours),
-        first_responded_at=at + dt.timedelta(hours=hours) if rng.random() < 0.93 else None,
+        first_response_due=due,
+        first_responded_at=answered,
+        # History: an unanswered report was reported above back then, not by today's first
+        # clock tick (which would mail the inspector about every one of them at once).
+        overdue_told_at=None if answered else due,
         status=Status.IN_TRIAGE,
         public_status=PublicStatus.HANDLING,
     )

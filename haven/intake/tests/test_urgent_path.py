@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dates import MONTHS
 
 from haven.audit.models import AuditEvent
 from haven.cases import services as case_services
@@ -181,6 +182,10 @@ def test_an_overdue_first_response_is_reported_above_once(tree):
     # In the inspector's language (none set: the jurisdiction's), never the report's content.
     assert message.language == "ro" and "prim răspuns" in message.subject
     assert late.description not in message.body
+    # The due date as Romanian writes it inside a sentence (month in lowercase).
+    with translation.override("ro"):
+        month = str(MONTHS[timezone.localtime(due).month])
+    assert month.lower() in message.body and month not in message.body
 
 
 def test_the_receipt_of_an_urgent_report_repeats_the_numbers_and_the_on_call_hours(
