@@ -25,6 +25,7 @@ from haven.cases.access import Perm as CasePerm
 from haven.insights import indicators, selectors
 from haven.insights.access import Perm
 from haven.lib import charts
+from haven.lib.dates import long_date
 from haven.lib.errors import InvalidInput, NotFound
 from haven.orgs import access
 from haven.orgs import selectors as org_selectors
@@ -172,7 +173,7 @@ def _chart(code: str, name: str, points: list[tuple[dt.date, Any]]) -> dict[str,
     drawn = [
         charts.Point(
             label=_month_label(day),
-            title=formats.date_format(day, "YEAR_MONTH_FORMAT"),
+            title=long_date(day, "YEAR_MONTH_FORMAT"),  # read inside sentences
             value=None if figure.hidden else figure.value,
             text=figure.text,
             hidden=figure.hidden,
@@ -334,7 +335,7 @@ def unit_dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
         "name_current": sort.removeprefix("-") == "name",
         "name_descending": sort == "-name",
         "trends": trends,
-        "trend_end": formats.date_format(last, "YEAR_MONTH_FORMAT"),
+        "trend_end": long_date(last, "YEAR_MONTH_FORMAT"),
         "school_links": _school_links(user, unit),
     }
     template = "insights/_children.html" if request.htmx else "insights/unit.html"  # type: ignore[attr-defined]
