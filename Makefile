@@ -74,6 +74,7 @@ test: setup compilemessages lint
 
 # subtree (SQLite), then intake over HTTP (gunicorn, wrk, its own PostgreSQL unless DATABASE_URL).
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/cases.py
 	$(BIN)/python bench/intake.py
