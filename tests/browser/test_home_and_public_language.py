@@ -41,3 +41,17 @@ def test_coordinator_home_lists_new_reports_in_two_languages(
     expect(todo.get_by_role("heading", name="Ce ai de făcut acum")).to_be_visible()
     todo.get_by_role("link", name=f"Sesizarea nr. {report.pk}").click()
     page.wait_for_url(re.compile(rf"/ro/inbox/{report.pk}/$"))
+
+
+def test_the_inbox_filters_fit_a_phone_in_romanian(browser, live_server, tree, compiled_messages):
+    """The kinds of harm have long Romanian names: the filter narrows, the page never scrolls
+    sideways (the table scrolls inside itself)."""
+    context = browser.new_context(viewport=PHONE)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    log_in(page, live_server, tree.users["coordinator"].email)
+    switch_language(page, "Română")
+    page.goto(f"{live_server.url}/ro/inbox/")
+    expect(page.locator("select[name=harm]")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    context.close()
