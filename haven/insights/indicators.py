@@ -389,7 +389,7 @@ for _ind in (
     Indicator(
         "surveys.safety",
         _("Feeling safe (mean score)"),
-        _("Mean score of the safety scale, with its 95% interval."),
+        _("Mean score of the safety scale (with its confidence interval)."),
         "surveys",
         rollup=Rollup.MEAN,
         parts=survey_parts("safety"),
@@ -398,7 +398,7 @@ for _ind in (
     Indicator(
         "surveys.wellbeing",
         _("Wellbeing (mean score)"),
-        _("Mean score of the wellbeing scale, with its 95% interval."),
+        _("Mean score of the wellbeing scale (with its confidence interval)."),
         "surveys",
         rollup=Rollup.MEAN,
         parts=survey_parts("wellbeing"),

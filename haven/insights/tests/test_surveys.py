@@ -31,8 +31,8 @@ STORED = (
 )
 
 
-def year_range(tree, day=DAY.date()):
-    year = calendar_for(tree.school_a).school_year(day)
+def year_range(tree, day=None):
+    year = calendar_for(tree.school_a).school_year(day or DAY.date())
     return year, {"from": year.start.isoformat(), "to": year.end.isoformat()}
 
 
