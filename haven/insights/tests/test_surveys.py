@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 
 from haven.insights import indicators
@@ -255,3 +256,15 @@ def test_who_reads_survey_figures(client, two_schools, user, target, status):
         figures = response.json()["figures"]
         assert figures["surveys.respondents"] in (20, 60)
         assert figures["surveys.safety"] is not None
+
+
+def test_the_dashboard_shows_a_survey_group_on_the_school_year(client, two_schools):
+    tree = two_schools
+    client.force_login(tree.users["inspector"])
+    page = reverse("insights:unit", args=[tree.county.pk])
+    html = client.get(page, {"period": "school_year", "at": "2026-10-14"}).content.decode()
+    assert 'id="survey-heading"' in html
+    assert "Feeling safe (mean score)" in html and "2.33" in html
+    assert "95% interval: " in html
+    month = client.get(page, {"period": "month", "at": "2026-10-14"}).content.decode()
+    assert 'id="survey-heading"' not in month
