@@ -35,8 +35,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import Case, Max, Q, Sum, Value, When
 from django.db.models import Count as DbCount
-from django.db.models import Max, Q, Sum
 from django.db.models.functions import Substr
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -137,14 +137,24 @@ def _read(
     wanted = [ind for ind in wanted if not ind.yearly]
     flows, stocks = _stored_codes(wanted)
     values: Values = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    condition = _range_condition(unit, start, end) & Q(indicator__in=flows)
+    cells = Cell.objects.all()
+    year_coverage = Q(pk__in=[])
+    if yearly:
+        # In the same query: survey cells of the range's school year, and of the year before
+        # (labelled ``PREV``) for changes.
+        now, before, year_coverage = _yearly_conditions(unit, end, yearly)
+        condition |= now | before
+        cells = cells.annotate(prev=Case(When(before, then=Value(PREV)), default=Value("")))
+    else:
+        cells = cells.annotate(prev=Value(""))
     rows = (
-        Cell.objects.filter(_range_condition(unit, start, end), unit_id__in=unit_ids)
-        .filter(indicator__in=flows)
-        .values_list("unit_id", "indicator", "breakdown")
+        cells.filter(condition, unit_id__in=unit_ids)
+        .values_list("unit_id", "indicator", "breakdown", "prev")
         .annotate(total=Sum("value"))
     )
-    for unit_id, indicator, breakdown, total in rows:
-        values[unit_id][indicator][breakdown] = int(total)
+    for unit_id, indicator, breakdown, prev, total in rows:
+        values[unit_id][prev + indicator][breakdown] += int(total)
     stock_values: dict[tuple[int, str], int] = defaultdict(int)
     if stocks:
         for unit_id, indicator, total in (
@@ -167,54 +177,38 @@ def _read(
     families = {f"coverage.{ind.family}" for ind in wanted}
     for unit_id, indicator, most in (
         Cell.objects.filter(
-            _range_condition(unit, start, end), unit_id__in=unit_ids, indicator__in=families
+            Q(_range_condition(unit, start, end), indicator__in=families) | year_coverage,
+            unit_id__in=unit_ids,
         )
         .values_list("unit_id", "indicator")
         .annotate(most=Max("value"))
     ):
         coverage[unit_id][indicator.removeprefix("coverage.")] = int(most)
-    if yearly:
-        _read_yearly(unit_ids, unit, end, yearly, values, coverage)
     return values, coverage
 
 
-def _read_yearly(
-    unit_ids: list[int],
-    unit: OrgUnit,
-    end: dt.date,
-    yearly: list[Indicator],
-    values: Values,
-    coverage: dict[int, dict[str, int]],
-) -> None:
-    """The school-year cells of the year ``end`` falls in (and of the year before, under
-    ``PREV``, for changes), with the year's coverage."""
+def _yearly_conditions(unit: OrgUnit, end: dt.date, yearly: list[Indicator]) -> tuple[Q, Q, Q]:
+    """The survey cells of the school year ``end`` falls in, those of the year before that
+    changes compare with, and the year's coverage cells."""
     cal = calendar_for(unit)
     year = cal.school_year(end)
-    try:
-        before: dt.date | None = cal.school_year_of(year.year - 1).start
-    except InvalidInput:  # the calendar's first year
-        before = None
-    now: set[str] = {f"coverage.{ind.family}" for ind in yearly}
+    now: set[str] = set()
     prev: set[str] = set()
     for ind in yearly:
         now.update(ind.parts or (ind.code,))
         if ind.rollup is Rollup.CHANGE:
             prev.update(ind.parts)
-    for first, codes, prefix in ((year.start, now, ""), (before, prev, PREV)):
-        if first is None or not codes:
-            continue
-        rows = (
-            Cell.objects.filter(
-                kind="school_year", start=first, unit_id__in=unit_ids, indicator__in=codes
-            )
-            .values_list("unit_id", "indicator", "breakdown")
-            .annotate(total=Sum("value"))
-        )
-        for unit_id, indicator, breakdown, total in rows:
-            if indicator.startswith("coverage."):
-                coverage[unit_id][indicator.removeprefix("coverage.")] = int(total)
-            else:
-                values[unit_id][prefix + indicator][breakdown] = int(total)
+    try:
+        before = Q(kind="school_year", start=cal.school_year_of(year.year - 1).start)
+    except InvalidInput:  # the calendar's first year
+        before = Q(pk__in=[])
+    families = {f"coverage.{ind.family}" for ind in yearly}
+    this_year = Q(kind="school_year", start=year.start)
+    return (
+        this_year & Q(indicator__in=now),
+        before & Q(indicator__in=prev),
+        this_year & Q(indicator__in=families),
+    )
 
 
 def _headline(values: Values, unit_id: int, ind: Indicator) -> int:
