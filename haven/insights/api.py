@@ -48,6 +48,9 @@ class FiguresOut(Schema):
     no_data: dict[IndicatorCode, int] = Field(
         description="Schools below the unit without any data of the indicator's kind."
     )
+    intervals: dict[IndicatorCode, list[float]] = Field(
+        description="The 95% interval `[low, high]` of a survey mean or change, when shown."
+    )
 
 
 class ChildrenOut(Schema):
@@ -85,6 +88,11 @@ def _out(unit: OrgUnit, start: dt.date, end: dt.date, found: dict[str, Figure]) 
         "hidden": [code for code, f in found.items() if f.hidden],
         "bands": {code: f.label for code, f in found.items() if f.label},
         "no_data": {code: f.no_data for code, f in found.items()},
+        "intervals": {
+            code: [f.low, f.high]
+            for code, f in found.items()
+            if f.low is not None and f.high is not None
+        },
     }
 
 

@@ -4,7 +4,15 @@ Every stored indicator is a count that rolls up by summing over schools (never a
 percentages). Derived ones are computed from stored counts when read:
 - a *stock* (``cases.open_at_end``) is the sum of its flows up to the period's end
   (cases opened minus cases closed), so it needs no cell per day and no refresh as time passes;
-- a *share* is numerator / denominator, both summed first.
+- a *share* is numerator / denominator, both summed first;
+- a *mean* is sum / n from stored n, sum and sum of squares (survey scale scores, the sums in
+  thousandths so that they stay integers), with a normal 95% interval;
+- a *change* is a share minus the same share of the school year before (percentage points).
+
+Survey indicators are ``yearly``: they come from the surveys app's school-year aggregates (a
+school's whole year: every campaign of the year, one per class, see
+``surveys.aggregates.school_year_rows``) and are stored only in school-year cells; any range
+reads the school year it ends in.
 
 ``family`` names what a school must have recorded in a period to count as having data for the
 indicator (its ``coverage.<family>`` cell); schools without it are counted as "no data".
@@ -25,6 +33,8 @@ class Rollup(Enum):
     SUM = "sum"  # a count: the sum over the subtree and the period
     STOCK = "stock"  # flows[0] minus flows[1], summed from the beginning to the period's end
     SHARE = "share"  # numerator / denominator, each summed first
+    MEAN = "mean"  # parts: n, sum and sum of squares (thousandths), each summed first
+    CHANGE = "change"  # a SHARE's parts: this school year's share minus last year's
 
 
 @dataclass(frozen=True)
@@ -39,11 +49,24 @@ class Indicator:
     breakdowns: tuple[str, ...] = ()
     partition: bool = True
     parts: tuple[str, ...] = field(default_factory=tuple)  # STOCK flows / SHARE num, den
+    yearly: bool = False  # stored per school year only (surveys)
 
     @property
     def stored(self) -> bool:
         return self.rollup is Rollup.SUM
 
+
+# Stored survey counts that are parts of a figure, not figures themselves (not registered).
+SURVEY_SCALES = ("safety", "wellbeing")
+SURVEY_SUM_SCALE = 1000  # sums of scale scores are stored in thousandths
+
+
+def survey_parts(scale: str) -> tuple[str, str, str]:
+    return (f"surveys.{scale}_n", f"surveys.{scale}_sum", f"surveys.{scale}_sumsq")
+
+
+VICTIM_PARTS = ("surveys.victims", "surveys.victim_answers")
+BULLY_PARTS = ("surveys.perpetrators", "surveys.perpetrator_answers")
 
 FIRST_RESPONSE_BUCKETS = ("0-1h", "1-4h", "4-24h", "1-3d", "over3d", "none")
 MONTH_BUCKETS = ("0-1m", "1-3m", "3-6m", "over6m")
@@ -300,6 +323,87 @@ for _ind in (
         _("Committee decisions due in the period and not done by their date."),
         "care",
     ),
+    # Surveys (per school year: the school's whole year, see the module's note).
+    Indicator(
+        "surveys.respondents",
+        _("Survey respondents"),
+        _("Pupils who answered the school's surveys of the school year (each pupil once)."),
+        "surveys",
+        yearly=True,
+    ),
+    Indicator(
+        "surveys.invited",
+        _("Pupils invited to the survey"),
+        _("Pupils in the classes the school's surveys of the school year were given to."),
+        "surveys",
+        yearly=True,
+    ),
+    Indicator(
+        "surveys.response_rate",
+        _("Survey response rate"),
+        _("Pupils who answered as a share of the pupils invited."),
+        "surveys",
+        rollup=Rollup.SHARE,
+        parts=("surveys.respondents", "surveys.invited"),
+        yearly=True,
+    ),
+    Indicator(
+        "surveys.victimisation",
+        _("Pupils bullied"),
+        _("Pupils bullied two or three times a month or more, as a share of those who answered."),
+        "surveys",
+        rollup=Rollup.SHARE,
+        parts=VICTIM_PARTS,
+        yearly=True,
+    ),
+    Indicator(
+        "surveys.perpetration",
+        _("Pupils who bullied others"),
+        _(
+            "Pupils who bullied others two or three times a month or more, as a share of those "
+            "who answered."
+        ),
+        "surveys",
+        rollup=Rollup.SHARE,
+        parts=BULLY_PARTS,
+        yearly=True,
+    ),
+    Indicator(
+        "surveys.victimisation_change",
+        _("Change in pupils bullied"),
+        _("The share of pupils bullied minus the same share a school year earlier."),
+        "surveys",
+        rollup=Rollup.CHANGE,
+        parts=VICTIM_PARTS,
+        yearly=True,
+    ),
+    Indicator(
+        "surveys.perpetration_change",
+        _("Change in pupils who bullied others"),
+        _("The share of pupils who bullied others minus the same share a school year earlier."),
+        "surveys",
+        rollup=Rollup.CHANGE,
+        parts=BULLY_PARTS,
+        yearly=True,
+    ),
+    Indicator(
+        "surveys.safety",
+        _("Feeling safe (mean score)"),
+        _("Mean score of the safety scale (with its confidence interval)."),
+        "surveys",
+        rollup=Rollup.MEAN,
+        parts=survey_parts("safety"),
+        yearly=True,
+    ),
+    Indicator(
+        "surveys.wellbeing",
+        _("Wellbeing (mean score)"),
+        _("Mean score of the wellbeing scale (with its confidence interval)."),
+        "surveys",
+        rollup=Rollup.MEAN,
+        parts=survey_parts("wellbeing"),
+        yearly=True,
+    ),
 ):
     register(_ind)
 
@@ -317,4 +421,12 @@ API_CODES = (
     "cases.escalations",
     "referrals.sent",
     "appeals.filed",
+    "surveys.respondents",
+    "surveys.response_rate",
+    "surveys.victimisation",
+    "surveys.perpetration",
+    "surveys.victimisation_change",
+    "surveys.perpetration_change",
+    "surveys.safety",
+    "surveys.wellbeing",
 )

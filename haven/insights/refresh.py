@@ -33,6 +33,7 @@ from haven.care.models import (
 from haven.cases.models import Appeal, Case, CaseEvent, CaseTimer, Referral
 from haven.insights.indicators import ANSWER_BUCKETS, FIRST_RESPONSE_BUCKETS, MONTH_BUCKETS
 from haven.insights.models import Cell, Watermark
+from haven.insights.surveyfacts import school_year_start, survey_cells
 from haven.intake.models import Report, ReportEvent
 from haven.orgs.calendar import SchoolCalendar, calendar_for
 from haven.orgs.models import OrgUnit
@@ -47,6 +48,7 @@ from haven.prevention.models import (
     Training,
     TrainingAttendance,
 )
+from haven.surveys.models import UnitAggregate
 
 KINDS = ("day", "month", "term", "school_year")
 Key = tuple[str, dt.date, str, str]  # kind, start, indicator, breakdown
@@ -323,6 +325,7 @@ def school_cells(
                 lo, hi = kinds[kind]
                 if lo <= start <= hi:
                     cells[(kind, start, indicator, breakdown)] += 1
+        cells.update(survey_cells(school, sy))  # school-year counts, not one-per-fact
         span |= {(kind, lo, hi) for kind, (lo, hi) in kinds.items()}
     # Coverage: a school has data for a family in a period when it counted anything of it.
     for (kind, start, indicator, _breakdown), _n in list(cells.items()):
@@ -443,11 +446,30 @@ def _touch_audited(events: QuerySet[AuditEvent], touch: Callable[..., None]) -> 
         touch(school_id, tz, at, at - dt.timedelta(days=366))
 
 
+# A school's survey row is stamped before its transaction commits: read back a little further
+# than the last run so that a row committed just after it is not skipped (rereading is harmless).
+SURVEY_OVERLAP = dt.timedelta(minutes=5)
+
+
+def _touch_surveys(since: dt.datetime | None, touched: dict[int, set[dt.date]]) -> None:
+    """Schools whose yearly survey row (the surveys app's aggregate) changed since ``since``
+    (all of them when None): their school year is recomputed."""
+    rows = UnitAggregate.objects.filter(unit__kind=OrgUnit.Kind.SCHOOL).select_related(
+        "unit__jurisdiction"
+    )
+    if since is not None:
+        rows = rows.filter(refreshed_at__gt=since - SURVEY_OVERLAP)
+    for row in rows.defer("data"):
+        first = school_year_start(row.unit, row.period)
+        if first is not None:
+            touched[row.unit_id].add(first)
+
+
 def refresh(*, full: bool = False, now: dt.datetime | None = None) -> Result:
     """Bring the count tables up to date (``full``: rebuild them from the raw rows)."""
     now = now or timezone.now()
     with transaction.atomic():
-        names = ("report", "report_event", "case_event", "audit", "timers")
+        names = ("report", "report_event", "case_event", "audit", "timers", "survey")
         marks = {n: _mark(n) for n in names}
         touched: dict[int, set[dt.date]] = defaultdict(set)
 
@@ -516,10 +538,12 @@ def refresh(*, full: bool = False, now: dt.datetime | None = None) -> Result:
                 "case__school_id", "case__school__jurisdiction__time_zone", "due_at"
             ):
                 touch(school_id, tz, due)
+        _touch_surveys(None if full else marks["survey"].at, touched)
         result = recompute(dict(touched), now)
         for name, top in tops.items():
             marks[name].last_id = top
             marks[name].save(update_fields=["last_id"])
-        marks["timers"].at = now
-        marks["timers"].save(update_fields=["at"])
+        for name in ("timers", "survey"):
+            marks[name].at = now
+            marks[name].save(update_fields=["at"])
     return result

@@ -14,7 +14,11 @@ The contract the dashboards (pages, charts, PDFs, exports) and the API build on:
   ``text`` (translated display: "1,234", "under 10", "under 5%", "—"), ``hidden``,
   ``no_data`` (schools below the unit without any data of the indicator's family in the
   range; 0 or 1 for a school), ``parts`` (breakdown value -> Figure, for breakdown
-  indicators), ``label`` (``lt5`` / ``gt95`` for a banded share).
+  indicators), ``label`` (``lt5`` / ``gt95`` for a banded share), ``low`` / ``high``: the
+  95% interval of a mean or a change, when shown.
+- Survey figures (``Indicator.yearly``) read the school-year cells of the school year the
+  range ends in (a change also the year before): a mean is shown above the school only for
+  at least the threshold of answers, a change only when both its shares are shown exactly.
 
 Raise ``NotFound`` for a unit the user may not read (``Perm.VIEW_FIGURES``), ``InvalidInput``
 for a range that ends before it starts or an unknown code. A school's own principal and
@@ -26,12 +30,13 @@ is hidden in its own page too (checked from the root down), so no two pages can 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import Case, Max, Q, Sum, Value, When
 from django.db.models import Count as DbCount
-from django.db.models import Max, Q, Sum
 from django.db.models.functions import Substr
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -40,7 +45,7 @@ from haven.insights import indicators
 from haven.insights.access import exact_for, may_view
 from haven.insights.indicators import Indicator, Rollup
 from haven.insights.models import Cell
-from haven.lib import disclosure
+from haven.lib import disclosure, stats
 from haven.lib.errors import InvalidInput, NotFound
 from haven.orgs.calendar import calendar_for
 from haven.orgs.models import OrgUnit
@@ -57,12 +62,15 @@ class Figure:
     no_data: int = 0
     parts: dict[str, Figure] = field(default_factory=dict)
     label: str = ""
+    low: float | None = None
+    high: float | None = None
 
 
 # ---------------------------------------------------------------------------------------------
 # Reading the counts
 
 Values = dict[int, dict[str, dict[str, int]]]  # unit id -> indicator -> breakdown -> count
+PREV = "prev:"  # prefix of a stored code's count in the school year before (changes)
 
 
 def _month_start(day: dt.date) -> dt.date:
@@ -114,7 +122,7 @@ def _stored_codes(wanted: Iterable[Indicator]) -> tuple[set[str], set[str]]:
     for ind in wanted:
         if ind.rollup is Rollup.SUM:
             flows.add(ind.code)
-        elif ind.rollup is Rollup.SHARE:
+        elif ind.rollup in (Rollup.SHARE, Rollup.MEAN, Rollup.CHANGE):
             flows.update(ind.parts)
         else:
             stocks.update(ind.parts)
@@ -125,16 +133,28 @@ def _read(
     unit_ids: list[int], unit: OrgUnit, start: dt.date, end: dt.date, wanted: list[Indicator]
 ) -> tuple[Values, dict[int, dict[str, int]]]:
     """Counts per unit for the range (stocks up to its end) and coverage per family."""
+    yearly = [ind for ind in wanted if ind.yearly]
+    wanted = [ind for ind in wanted if not ind.yearly]
     flows, stocks = _stored_codes(wanted)
     values: Values = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    condition = _range_condition(unit, start, end) & Q(indicator__in=flows)
+    cells = Cell.objects.all()
+    year_coverage = Q(pk__in=[])
+    if yearly:
+        # In the same query: survey cells of the range's school year, and of the year before
+        # (labelled ``PREV``) for changes.
+        now, before, year_coverage = _yearly_conditions(unit, end, yearly)
+        condition |= now | before
+        cells = cells.annotate(prev=Case(When(before, then=Value(PREV)), default=Value("")))
+    else:
+        cells = cells.annotate(prev=Value(""))
     rows = (
-        Cell.objects.filter(_range_condition(unit, start, end), unit_id__in=unit_ids)
-        .filter(indicator__in=flows)
-        .values_list("unit_id", "indicator", "breakdown")
+        cells.filter(condition, unit_id__in=unit_ids)
+        .values_list("unit_id", "indicator", "breakdown", "prev")
         .annotate(total=Sum("value"))
     )
-    for unit_id, indicator, breakdown, total in rows:
-        values[unit_id][indicator][breakdown] = int(total)
+    for unit_id, indicator, breakdown, prev, total in rows:
+        values[unit_id][prev + indicator][breakdown] += int(total)
     stock_values: dict[tuple[int, str], int] = defaultdict(int)
     if stocks:
         for unit_id, indicator, total in (
@@ -157,7 +177,8 @@ def _read(
     families = {f"coverage.{ind.family}" for ind in wanted}
     for unit_id, indicator, most in (
         Cell.objects.filter(
-            _range_condition(unit, start, end), unit_id__in=unit_ids, indicator__in=families
+            Q(_range_condition(unit, start, end), indicator__in=families) | year_coverage,
+            unit_id__in=unit_ids,
         )
         .values_list("unit_id", "indicator")
         .annotate(most=Max("value"))
@@ -166,8 +187,36 @@ def _read(
     return values, coverage
 
 
+def _yearly_conditions(unit: OrgUnit, end: dt.date, yearly: list[Indicator]) -> tuple[Q, Q, Q]:
+    """The survey cells of the school year ``end`` falls in, those of the year before that
+    changes compare with, and the year's coverage cells."""
+    cal = calendar_for(unit)
+    year = cal.school_year(end)
+    now: set[str] = set()
+    prev: set[str] = set()
+    for ind in yearly:
+        now.update(ind.parts or (ind.code,))
+        if ind.rollup is Rollup.CHANGE:
+            prev.update(ind.parts)
+    try:
+        before = Q(kind="school_year", start=cal.school_year_of(year.year - 1).start)
+    except InvalidInput:  # the calendar's first year
+        before = Q(pk__in=[])
+    families = {f"coverage.{ind.family}" for ind in yearly}
+    this_year = Q(kind="school_year", start=year.start)
+    return (
+        this_year & Q(indicator__in=now),
+        before & Q(indicator__in=prev),
+        this_year & Q(indicator__in=families),
+    )
+
+
 def _headline(values: Values, unit_id: int, ind: Indicator) -> int:
-    return sum(values.get(unit_id, {}).get(ind.code, {}).values())
+    return _sum_of(values, unit_id, ind.code)
+
+
+def _sum_of(values: Values, unit_id: int, code: str) -> int:
+    return sum(values.get(unit_id, {}).get(code, {}).values())
 
 
 def _school_counts(units: list[OrgUnit]) -> dict[int, int]:
@@ -230,6 +279,51 @@ def _share_figure(x: int, n: int, threshold: int, no_data: int, exact: bool) -> 
         share.value,
         number_format(round(share.value * 100), force_grouping=True) + "%",
         no_data=no_data,
+    )
+
+
+def _mean_figure(
+    n: int, total: int, sumsq: int, threshold: int, no_data: int, exact: bool
+) -> Figure:
+    """Mean of a survey scale from its stored n and sums (thousandths), normal 95% interval."""
+    if n <= 0:
+        return Figure(None, NONE_TEXT, no_data=no_data)
+    scale = indicators.SURVEY_SUM_SCALE
+    moments = stats.Moments(n, total / scale, sumsq / scale)
+    mean = moments.mean if exact else disclosure.protect_mean(moments.mean, n, threshold=threshold)
+    if mean is None:
+        return Figure(None, NONE_TEXT, hidden=True, no_data=no_data)
+    low = high = None
+    if moments.sd is not None:
+        half = stats.Z95 * moments.sd / math.sqrt(n)
+        low, high = round(mean - half, 3), round(mean + half, 3)
+    return Figure(round(mean, 3), number_format(mean, 2), no_data=no_data, low=low, high=high)
+
+
+def _change_figure(
+    now: tuple[int, int], before: tuple[int, int], threshold: int, no_data: int, exact: bool
+) -> Figure:
+    """A share minus last school year's, in percentage points, with Newcombe's interval;
+    above the school only when both shares are shown exactly (it then reveals nothing more)."""
+    (x1, n1), (x0, n0) = now, before
+    if n1 <= 0 or n0 <= 0:
+        return Figure(None, NONE_TEXT, no_data=no_data)
+    if not exact and any(
+        disclosure.protect_share(x, n, threshold=threshold).value is None for x, n in (now, before)
+    ):
+        return Figure(None, NONE_TEXT, hidden=True, no_data=no_data)
+    change = stats.newcombe(x1, n1, x0, n0)
+    points = change.estimate * 100
+    sign = "+" if points > 0.05 else "\u2212" if points < -0.05 else "\u00b1"
+    text = _("%(change)s points") % {
+        "change": sign + number_format(abs(points), 1, force_grouping=True)
+    }
+    return Figure(
+        round(change.estimate, 4),
+        text,
+        no_data=no_data,
+        low=round(change.low, 4),
+        high=round(change.high, 4),
     )
 
 
@@ -306,8 +400,20 @@ def _figures_of(
     for ind in wanted:
         no_data = max(0, schools - coverage.get(unit_id, {}).get(ind.family, 0))
         if ind.rollup is Rollup.SHARE:
-            num, den = (_headline(values, unit_id, indicators.get(p)) for p in ind.parts)
+            num, den = (_sum_of(values, unit_id, p) for p in ind.parts)
             out[ind.code] = _share_figure(num, den, threshold, no_data, exact)
+            continue
+        if ind.rollup is Rollup.MEAN:
+            n, total, sumsq = (_sum_of(values, unit_id, p) for p in ind.parts)
+            out[ind.code] = _mean_figure(n, total, sumsq, threshold, no_data, exact)
+            continue
+        if ind.rollup is Rollup.CHANGE:
+            now = (_sum_of(values, unit_id, ind.parts[0]), _sum_of(values, unit_id, ind.parts[1]))
+            before = (
+                _sum_of(values, unit_id, PREV + ind.parts[0]),
+                _sum_of(values, unit_id, PREV + ind.parts[1]),
+            )
+            out[ind.code] = _change_figure(now, before, threshold, no_data, exact)
             continue
         value = _headline(values, unit_id, ind)
         own = disclosure.Count(value) if exact else cells[ind.code]
@@ -338,6 +444,11 @@ def _figures_of(
     return out
 
 
+def _counted(ind: Indicator) -> bool:
+    """A count (shown through the tree's complementary hiding), not a ratio of counts."""
+    return ind.rollup in (Rollup.SUM, Rollup.STOCK)
+
+
 def figures(
     *,
     user: Viewer,
@@ -351,7 +462,9 @@ def figures(
     threshold = disclosure.min_cell()
     exact = exact_for(user, unit)
     tree = _Tree(unit, start, end, wanted)
-    cells = {} if exact else {ind.code: tree.cell(ind, threshold)[0] for ind in wanted}
+    cells = (
+        {} if exact else {ind.code: tree.cell(ind, threshold)[0] for ind in wanted if _counted(ind)}
+    )
     schools = _school_counts([unit])[unit.pk]
     return _figures_of(
         unit.pk, tree.values, tree.coverage, schools, wanted, cells, threshold, exact
@@ -377,7 +490,7 @@ def children_figures(
     total_cells: dict[str, disclosure.Count] = {}
     child_cells: dict[int, dict[str, disclosure.Count]] = defaultdict(dict)
     for ind in wanted:
-        if ind.rollup is Rollup.SHARE:
+        if not _counted(ind):
             continue
         total = _headline(tree.values, unit.pk, ind)
         parts = {c.pk: _headline(child_values, c.pk, ind) for c in children}

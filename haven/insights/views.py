@@ -42,6 +42,15 @@ HEADLINE = (
     "cases.open_at_end",
     "deadlines.missed",
 )
+# The survey group: yearly figures, shown on the school-year view only.
+SURVEY = (
+    "surveys.response_rate",
+    "surveys.victimisation",
+    "surveys.victimisation_change",
+    "surveys.perpetration",
+    "surveys.safety",
+    "surveys.wellbeing",
+)
 TRENDS = ("reports.total", "cases.opened", "deadlines.missed")
 TREND_MONTHS = 12
 KINDS = ("month", "term", "school_year")
@@ -71,6 +80,41 @@ class Headline:
     previous: Any
     change: str  # "+3", "-2" (a minus sign), "±0"; "" when either side is hidden or empty
     link: str
+
+
+@dataclass(frozen=True)
+class SurveyFigure:
+    code: str
+    name: str
+    definition: str
+    figure: Any
+    interval: str  # "95% interval: 2.84 to 3.16"; "" when none is shown
+
+
+def _interval(code: str, figure: Any) -> str:
+    if figure.low is None or figure.high is None:
+        return ""
+    if indicators.get(code).rollup is indicators.Rollup.CHANGE:  # shares: in points
+        low, high = (formats.number_format(v * 100, 1) for v in (figure.low, figure.high))
+    else:
+        low, high = (formats.number_format(v, 2) for v in (figure.low, figure.high))
+    return _("95%% interval: %(low)s to %(high)s") % {"low": low, "high": high}
+
+
+def _survey(user: User, unit: OrgUnit, period: Period) -> list[SurveyFigure]:
+    found = selectors.figures(
+        user=user, unit=unit, start=period.start, end=period.end, codes=list(SURVEY)
+    )
+    return [
+        SurveyFigure(
+            code=code,
+            name=str(indicators.get(code).name),
+            definition=str(indicators.get(code).definition),
+            figure=found[code],
+            interval=_interval(code, found[code]),
+        )
+        for code in SURVEY
+    ]
 
 
 @dataclass(frozen=True)
@@ -256,6 +300,7 @@ def unit_dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
             )
             for code in TRENDS
         ]
+        survey = _survey(user, unit, period) if kind == "school_year" else []
     except NotFound as exc:
         raise Http404(str(exc.message)) from exc
     drill = _drill_links(user, unit)
@@ -328,6 +373,7 @@ def unit_dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
         else "",
         "at": at,
         "headlines": headlines,
+        "survey": survey,
         "columns": columns,
         "rows": child_rows,
         "total": [total.get(code) for code in HEADLINE],
