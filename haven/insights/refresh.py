@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connections, transaction
-from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from haven.audit.models import AuditEvent
@@ -430,10 +430,14 @@ def _insert(rows: list[tuple[int, str, dt.date, str, str, int]]) -> int:
     return len(rows)
 
 
+Delta = dict[tuple[int, str, dt.date, str, str], int]  # (unit, kind, start, ...) -> change
+
+
 def _days(
     schools: dict[int, _School], block: tuple[list[int], list[dt.date]], now: dt.datetime
-) -> int:
-    """Recompute the day cells of a block from the raw rows."""
+) -> tuple[int, dict[tuple[int, dt.date, str, str], int]]:
+    """Recompute the day cells of a block from the raw rows; return how many were written
+    and how each changed (new minus stored)."""
     ids, days = block
     wanted_ids, wanted_days = set(ids), set(days)
     # Many schools: read the days of every school and keep ours (one query, no huge IN).
@@ -447,97 +451,118 @@ def _days(
         family = _family(indicator)
         if family:
             cells[(school, day, f"coverage.{family}", "")] = 1
+    change = dict(cells)
     for chunk in _chunks(ids):
-        Cell.objects.filter(unit_id__in=chunk, kind="day", start__in=days).delete()
-    return _insert([(s, "day", d, i, b, v) for (s, d, i, b), v in cells.items()])
+        stored = Cell.objects.using("default").filter(unit_id__in=chunk, kind="day", start__in=days)
+        for unit, start, indicator, breakdown, value in stored.values_list(
+            "unit_id", "start", "indicator", "breakdown", "value"
+        ):
+            key = (unit, start, indicator, breakdown)
+            change[key] = change.get(key, 0) - value
+        stored.delete()
+    written = _insert([(s, "day", d, i, b, v) for (s, d, i, b), v in cells.items()])
+    return written, {k: v for k, v in change.items() if v}
 
 
-def _sum_days(kind: str, start: dt.date, end: dt.date, ids: list[int]) -> int:
-    """Recompute the schools' ``kind`` cells starting ``start`` from their day cells (a day
-    lies in one month, term and year; coverage is whether any day had data)."""
-    written = 0
+def _coverage(
+    kind: str, start: dt.date, end: dt.date, ids: list[int]
+) -> dict[tuple[int, str], int]:
+    """How the schools' coverage cells of one month, term or year change: a school has data
+    for a family in the period when one of its days had (not a sum: it counts schools)."""
+    change: dict[tuple[int, str], int] = {}
     for chunk in _chunks(ids):
-        Cell.objects.filter(unit_id__in=chunk, kind=kind, start=start).delete()
-        rows = (
+        days = (
             Cell.objects.using("default")
             .filter(unit_id__in=chunk, kind="day", start__gte=start, start__lte=end)
-            .values_list("unit_id", "indicator", "breakdown")
-            .annotate(total=Sum("value"), top=Max("value"))
+            .filter(indicator__startswith="coverage.")
+            .values_list("unit_id", "indicator")
+            .distinct()
         )
-        written += _insert(
-            [
-                (u, kind, start, i, b, top if i.startswith("coverage.") else total)
-                for u, i, b, total, top in rows
-            ]
+        for key in days:
+            change[key] = 1
+        stored = (
+            Cell.objects.using("default")
+            .filter(unit_id__in=chunk, kind=kind, start=start, indicator__startswith="coverage.")
+            .values_list("unit_id", "indicator", "value")
         )
-    return written
+        for unit, indicator, value in stored:
+            change[(unit, indicator)] = change.get((unit, indicator), 0) - value
+    return {k: v for k, v in change.items() if v}
 
 
-def _rollup(kind: str, ids: list[int], starts: list[dt.date]) -> int:
-    """Recompute the units' ``kind`` cells at ``starts`` as the sums of their children's."""
-    written = 0
-    for unit_chunk in _chunks(ids):
-        for start_chunk in _chunks(starts, 300):
-            Cell.objects.filter(unit_id__in=unit_chunk, kind=kind, start__in=start_chunk).delete()
-            rows = (
-                # The primary, never the replica: a lagging copy would roll up stale children.
-                Cell.objects.using("default")
-                .filter(unit__parent_id__in=unit_chunk, kind=kind, start__in=start_chunk)
-                .values_list("unit__parent_id", "start", "indicator", "breakdown")
-                .annotate(total=Sum("value"))
-            )
-            written += _insert([(u, kind, s, i, b, int(t)) for u, s, i, b, t in rows])
-    return written
+def _apply(delta: Delta) -> int:
+    """Add ``delta`` to the cells (a missing cell is a zero), then drop the cells it brought
+    to zero. One statement for SQLite and PostgreSQL alike."""
+    rows = [(*key, value) for key, value in delta.items() if value]
+    if not rows:
+        return 0
+    table = connections["default"].ops.quote_name(Cell._meta.db_table)
+    with connections["default"].cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (unit_id, kind, start, indicator, breakdown, value) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (unit_id, kind, start, indicator, breakdown) "
+            f"DO UPDATE SET value = {table}.value + excluded.value",
+            rows,
+        )
+    emptied: dict[str, tuple[set[int], set[dt.date]]] = defaultdict(lambda: (set(), set()))
+    for (unit, kind, start, _i, _b), value in delta.items():
+        if value < 0:
+            emptied[kind][0].add(unit)
+            emptied[kind][1].add(start)
+    for kind, (units, starts) in emptied.items():
+        for unit_chunk in _chunks(sorted(units)):
+            for start_chunk in _chunks(sorted(starts), 300):
+                Cell.objects.filter(
+                    unit_id__in=unit_chunk, kind=kind, start__in=start_chunk, value__lte=0
+                ).delete()
+    return len(rows)
 
 
 def recompute(school_days: dict[int, set[dt.date]], now: dt.datetime) -> Result:
-    """Recompute the touched (school, day) cells from the raw rows, the months, terms and
-    school years holding them from the day cells, and every ancestor's same periods from its
-    children's, deepest first. A full rebuild is this over every day that has anything."""
+    """Recompute the touched (school, day) cells from the raw rows and carry how each
+    changed into the months, terms and school years holding them and into the same periods
+    of every unit above (every stored figure is a sum of day cells, coverage apart: it is
+    recomputed per school and period, and its change carried up). A full rebuild is this
+    over every day that has anything, from empty tables."""
     result = Result()
     schools = _load_schools(school_days)
     touched = {pk: days for pk, days in school_days.items() if pk in schools and days}
     if not touched:
         return result
-    # (kind, start, end) -> schools; for every ancestor, (kind, start) slices touched below.
+    paths = {path for pk in touched for path in schools[pk].ancestors}
+    ancestor_ids = dict(OrgUnit.objects.filter(path__in=list(paths)).values_list("path", "pk"))
+    above = {
+        pk: [ancestor_ids[p] for p in schools[pk].ancestors if p in ancestor_ids] for pk in touched
+    }
+    result.units = len(ancestor_ids)
     periods: dict[tuple[str, dt.date, dt.date], set[int]] = defaultdict(set)
-    slices: dict[str, set[tuple[str, dt.date]]] = defaultdict(set)
-    blocks = _rectangles(touched)
-    for block in blocks:
-        result.cells += _days(schools, block, now)
+    for block in _rectangles(touched):
+        written, change = _days(schools, block, now)
+        result.cells += written
+        delta: Delta = defaultdict(int)
+        for (pk, day, indicator, breakdown), value in change.items():
+            for unit in above[pk]:
+                delta[(unit, "day", day, indicator, breakdown)] += value
+            if indicator.startswith("coverage."):
+                continue
+            for kind, start, _end in schools[pk].periods.of(day):
+                delta[(pk, kind, start, indicator, breakdown)] += value
+                for unit in above[pk]:
+                    delta[(unit, kind, start, indicator, breakdown)] += value
+        result.cells += _apply(delta)
         ids, days = block
         for pk in ids:
-            school = schools[pk]
             for day in days:
-                for kind, start, end in school.periods.of(day):
-                    periods[(kind, start, end)].add(pk)
+                for period in schools[pk].periods.of(day):
+                    periods[period].add(pk)
+        result.schools += len(ids)
+    delta = defaultdict(int)
     for (kind, start, end), members in sorted(periods.items()):
-        result.cells += _sum_days(kind, start, end, sorted(members))
-    # Each school's own slices, then up the tree.
-    by_school: dict[int, set[tuple[str, dt.date]]] = defaultdict(set)
-    for block_ids, days in blocks:
-        for pk in block_ids:
-            by_school[pk].update(("day", d) for d in days)
-    for (kind, start, _end), members in periods.items():
-        for pk in members:
-            by_school[pk].add((kind, start))
-    for pk, own in by_school.items():
-        for path in schools[pk].ancestors:
-            slices[path] |= own
-    result.schools = len(by_school)
-    units = OrgUnit.objects.filter(path__in=list(slices)).values_list("path", "pk", "depth")
-    levels: dict[int, dict[tuple[str, dt.date], set[int]]] = defaultdict(lambda: defaultdict(set))
-    for path, pk, depth in units:
-        for kind, start in slices[path]:
-            levels[depth][(kind, start)].add(pk)
-        result.units += 1
-    for depth in sorted(levels, reverse=True):
-        # Units touched on the same starts of a kind roll up in one query.
-        by_starts: dict[tuple[str, frozenset[int]], list[dt.date]] = defaultdict(list)
-        for (kind, start), level_units in levels[depth].items():
-            by_starts[(kind, frozenset(level_units))].append(start)
-        for (kind, group_units), starts in by_starts.items():
-            result.cells += _rollup(kind, sorted(group_units), sorted(starts))
+        for (pk, indicator), value in _coverage(kind, start, end, sorted(members)).items():
+            for unit in (pk, *above[pk]):
+                delta[(unit, kind, start, indicator, "")] += value
+    result.cells += _apply(delta)
     return result
 
 
