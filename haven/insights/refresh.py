@@ -465,28 +465,34 @@ def _days(
 
 
 def _coverage(
-    kind: str, start: dt.date, end: dt.date, ids: list[int]
+    kind: str, start: dt.date, end: dt.date, rose: set[tuple[int, str]], fell: set[tuple[int, str]]
 ) -> dict[tuple[int, str], int]:
-    """How the schools' coverage cells of one month, term or year change: a school has data
-    for a family in the period when one of its days had (not a sum: it counts schools)."""
-    change: dict[tuple[int, str], int] = {}
-    for chunk in _chunks(ids):
-        days = (
+    """How the schools' coverage cells of one month, term or year change, given the
+    (school, coverage indicator) pairs whose day coverage rose or fell in it: a school has
+    data for a family in the period when one of its days had (not a sum: it counts schools).
+    A rise makes it 1; only a fall needs the period's other days read."""
+    new = dict.fromkeys(rose, 1)
+    scan = sorted({pk for pk, _indicator in fell - rose})
+    for chunk in _chunks(scan):
+        covered = (
             Cell.objects.using("default")
             .filter(unit_id__in=chunk, kind="day", start__gte=start, start__lte=end)
             .filter(indicator__startswith="coverage.")
             .values_list("unit_id", "indicator")
             .distinct()
         )
-        for key in days:
-            change[key] = 1
+        new.update(dict.fromkeys(set(covered) & fell, 1))
+    keys = rose | fell
+    change = {key: new.get(key, 0) for key in keys}
+    for chunk in _chunks(sorted({pk for pk, _indicator in keys})):
         stored = (
             Cell.objects.using("default")
             .filter(unit_id__in=chunk, kind=kind, start=start, indicator__startswith="coverage.")
             .values_list("unit_id", "indicator", "value")
         )
         for unit, indicator, value in stored:
-            change[(unit, indicator)] = change.get((unit, indicator), 0) - value
+            if (unit, indicator) in change:
+                change[(unit, indicator)] -= value
     return {k: v for k, v in change.items() if v}
 
 
@@ -536,7 +542,9 @@ def recompute(school_days: dict[int, set[dt.date]], now: dt.datetime) -> Result:
         pk: [ancestor_ids[p] for p in schools[pk].ancestors if p in ancestor_ids] for pk in touched
     }
     result.units = len(ancestor_ids)
-    periods: dict[tuple[str, dt.date, dt.date], set[int]] = defaultdict(set)
+    # Per month, term and year: the (school, coverage indicator) whose day coverage rose, fell.
+    rose: dict[tuple[str, dt.date, dt.date], set[tuple[int, str]]] = defaultdict(set)
+    fell: dict[tuple[str, dt.date, dt.date], set[tuple[int, str]]] = defaultdict(set)
     for block in _rectangles(touched):
         written, change = _days(schools, block, now)
         result.cells += written
@@ -545,21 +553,21 @@ def recompute(school_days: dict[int, set[dt.date]], now: dt.datetime) -> Result:
             for unit in above[pk]:
                 delta[(unit, "day", day, indicator, breakdown)] += value
             if indicator.startswith("coverage."):
+                for period in schools[pk].periods.of(day):
+                    (rose if value > 0 else fell)[period].add((pk, indicator))
                 continue
             for kind, start, _end in schools[pk].periods.of(day):
                 delta[(pk, kind, start, indicator, breakdown)] += value
                 for unit in above[pk]:
                     delta[(unit, kind, start, indicator, breakdown)] += value
         result.cells += _apply(delta)
-        ids, days = block
-        for pk in ids:
-            for day in days:
-                for period in schools[pk].periods.of(day):
-                    periods[period].add(pk)
-        result.schools += len(ids)
+        result.schools += len(block[0])
     delta = defaultdict(int)
-    for (kind, start, end), members in sorted(periods.items()):
-        for (pk, indicator), value in _coverage(kind, start, end, sorted(members)).items():
+    for kind, start, end in sorted(set(rose) | set(fell)):
+        period = (kind, start, end)
+        for (pk, indicator), value in _coverage(
+            kind, start, end, rose[period], fell[period]
+        ).items():
             for unit in (pk, *above[pk]):
                 delta[(unit, kind, start, indicator, "")] += value
     result.cells += _apply(delta)
