@@ -139,3 +139,40 @@ def test_prevention_records_are_found_through_the_audit_log_even_when_backdated(
         assert table() == incremental
     assert cells_of(tree.county, "prevention.parent_meetings") == {dt.date(2026, 6, 10): 1}
     assert cells_of(tree.country, "prevention.channels_published") == {dt.date(2026, 10, 1): 1}
+
+
+def test_a_report_merged_later_leaves_its_day_month_and_year_everywhere(tree):
+    from haven.intake.services import report_merge
+
+    with time_machine.travel(DAY, tick=False):
+        kept, _ = submit(tree.school_a, channel="web")
+        merged, _ = submit(tree.school_a, channel="hotline")
+        refresh()
+    assert cells_of(tree.county, "reports.total", "school_year") == {dt.date(2026, 9, 1): 2}
+    with time_machine.travel(DAY + dt.timedelta(days=40), tick=False):
+        report_merge(actor=tree.users["coordinator"], report=merged, into=kept)
+        refresh()
+        incremental = table()
+        refresh(full=True)
+        assert table() == incremental
+    for unit in (tree.school_a, tree.county, tree.country):
+        assert cells_of(unit, "reports.total") == {dt.date(2026, 10, 14): 1}
+        assert cells_of(unit, "reports.total", "month") == {dt.date(2026, 10, 1): 1}
+        assert cells_of(unit, "reports.total", "school_year") == {dt.date(2026, 9, 1): 1}
+    hotline = Cell.objects.filter(indicator="reports.by_channel", breakdown="hotline")
+    assert not hotline.exists()  # a count brought to zero leaves no row
+
+
+def test_a_plan_made_ahead_counts_on_its_school_years_first_day_without_a_rebuild(tree):
+    from haven.prevention.services import plan_create
+
+    june = dt.datetime(2026, 6, 20, 10, 0, tzinfo=dt.UTC)
+    with time_machine.travel(june, tick=False):
+        refresh()
+        plan_create(actor=tree.users["principal"], unit=tree.school_a, year=2026)
+        refresh()
+        incremental = table()
+        refresh(full=True)
+        assert table() == incremental
+    first = calendar_for(tree.school_a).school_year_of(2026).start
+    assert cells_of(tree.county, "prevention.plans", "school_year") == {first: 1}
