@@ -1,8 +1,10 @@
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db.models import F
 
 from haven.cases.services import case_open
 from haven.insights.models import Cell
@@ -176,3 +178,34 @@ def test_a_plan_made_ahead_counts_on_its_school_years_first_day_without_a_rebuil
         assert table() == incremental
     first = calendar_for(tree.school_a).school_year_of(2026).start
     assert cells_of(tree.county, "prevention.plans", "school_year") == {first: 1}
+
+
+def test_deadlines_met_early_count_on_their_due_days_after_a_later_run(tree):
+    from haven.cases.models import CaseTimer
+    from haven.cases.services import case_transition, case_update
+
+    coordinator = tree.users["coordinator"]
+    with time_machine.travel(DAY, tick=False):
+        report, _receipt = submit(tree.school_a)
+        case = case_open(
+            actor=coordinator, school=tree.school_a, title="Corridor", reports=[report]
+        )
+        refresh()
+        assert cells_of(tree.county, "deadlines.met", "school_year") == {}
+    with time_machine.travel(DAY + dt.timedelta(hours=2), tick=False):
+        case_update(
+            actor=coordinator,
+            case=case,
+            changes={"case_type": "child_child", "severity": "low", "determination": "bullying"},
+        )
+        for step in ("assess", "plan", "implement", "review", "close"):
+            case_transition(actor=coordinator, case=case, code=step)
+        refresh()
+        incremental = table()
+        refresh(full=True)
+        assert table() == incremental
+    zone = ZoneInfo(tree.school_a.jurisdiction.time_zone or "UTC")
+    met = CaseTimer.objects.filter(case=case, stopped_at__lte=F("due_at"))
+    due = {moment.astimezone(zone).date() for moment in met.values_list("due_at", flat=True)}
+    assert due and set(cells_of(tree.school_a, "deadlines.met")) == due
+    assert cells_of(tree.country, "cases.closed") == {dt.date(2026, 10, 14): 1}
