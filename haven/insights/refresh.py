@@ -4,11 +4,15 @@ only what changed since its last run.
 The watermarks: the largest ``Report`` id (a report's creation writes no event row), the
 largest ``ReportEvent`` and ``CaseEvent`` ids (every change to a report or a case writes one),
 and a time for deadlines that passed without anyone touching the case. From these come the
-(school, day) pairs touched; each touched school's cells are recomputed from its raw rows for
-the whole school years those days fall in (bounded: one school's rows for a year), then every
-ancestor's cells for the same periods are recomputed as the sum of its children's cells,
-deepest first. Both writes replace a slice (delete, then insert) in one transaction, so running
-twice gives the same tables, and two runs at once queue on the watermark rows.
+(school, day) pairs touched: a report's day, every day a changed case's facts and events are
+dated on, and for prevention and care records (found through the audit log, their own dates
+unknown) the whole school years around the change. Only those day cells are recomputed from
+raw rows, read for many schools at once per block of days; how each changed is then added to
+the month, term and school year holding it and to the same periods of every unit above (every
+figure is a sum of day cells; coverage, which counts schools, is recomputed per touched school
+and period). So the cost follows the change, and a full rebuild is the same path over every
+dated row from empty tables. One transaction: running twice gives the same tables, and two
+runs at once queue on the watermark rows.
 """
 
 from __future__ import annotations
@@ -618,22 +622,27 @@ def _touch_audited(events: QuerySet[AuditEvent], touch_year: Callable[..., None]
         touch_year(school_id, tz, at, at - dt.timedelta(days=366))
 
 
-def _touch_cases(cases: QuerySet[Case], touch: Callable[..., None]) -> None:
-    """Every day a fact of these cases is dated on, and every day one of their events
-    happened (a reopened case's old closing day is its closing event's day)."""
-    ids = list(cases.values_list("pk", flat=True))
-    for chunk in _chunks(ids):
-        school = ("case__school_id", "case__school__jurisdiction__time_zone")
-        for row in Case.objects.filter(pk__in=chunk).values_list(
-            "school_id", "school__jurisdiction__time_zone", "opened_at", "closed_at"
-        ):
+def _touch_cases(cases: QuerySet[Case] | None, touch: Callable[..., None]) -> None:
+    """Every day a fact of these cases (None: of every case) is dated on, and every day one
+    of their events happened (a reopened case's old closing day is its closing event's)."""
+    school = ("case__school_id", "case__school__jurisdiction__time_zone")
+    sources: list[tuple[QuerySet[Any], tuple[str, ...]]] = [
+        (CaseEvent.objects.all(), ("created_at",)),
+        (CaseTimer.objects.all(), ("due_at", "escalated_at")),
+        (Referral.objects.all(), ("sent_at", "answered_at")),
+        (Appeal.objects.all(), ("filed_at", "decided_at")),
+    ]
+    opened = ("school_id", "school__jurisdiction__time_zone", "opened_at", "closed_at")
+    if cases is None:  # everything: whole tables, streamed
+        for row in Case.objects.values_list(*opened).iterator(chunk_size=5000):
             touch(*row)
-        sources: list[tuple[QuerySet[Any], tuple[str, ...]]] = [
-            (CaseEvent.objects.all(), ("created_at",)),
-            (CaseTimer.objects.all(), ("due_at", "escalated_at")),
-            (Referral.objects.all(), ("sent_at", "answered_at")),
-            (Appeal.objects.all(), ("filed_at", "decided_at")),
-        ]
+        for qs, fields in sources:
+            for row in qs.values_list(*school, *fields).iterator(chunk_size=5000):
+                touch(*row)
+        return
+    for chunk in _chunks(list(cases.values_list("pk", flat=True))):
+        for row in Case.objects.filter(pk__in=chunk).values_list(*opened):
+            touch(*row)
         for qs, fields in sources:
             for row in qs.filter(case_id__in=chunk).values_list(*school, *fields):
                 touch(*row)
@@ -673,7 +682,7 @@ def refresh(*, full: bool = False, now: dt.datetime | None = None) -> Result:
                 "school_id", "school__jurisdiction__time_zone", "created_at"
             ).iterator():
                 touch(school_id, tz, created)
-            _touch_cases(Case.objects.all(), touch)
+            _touch_cases(None, touch)
             _touch_audited(AuditEvent.objects.all(), touch_year)
         else:
             for school_id, tz, created in Report.objects.filter(
