@@ -648,6 +648,42 @@ def _touch_cases(cases: QuerySet[Case] | None, touch: Callable[..., None]) -> No
                 touch(*row)
 
 
+def _touch_prevention_care(touched: dict[int, set[dt.date]], plans: dict[int, set[int]]) -> None:
+    """Every day a prevention or care row is dated on (a plan: its school year, whose first
+    day the caller finds in the school's calendar)."""
+    for unit, year in PreventionPlan.objects.values_list("unit_id", "year").iterator():
+        plans[unit].add(year)
+    dated: list[tuple[QuerySet[Any], str, str]] = [
+        (PlanActivity.objects.all(), "plan__unit_id", "ends_on"),
+        (Training.objects.all(), "unit_id", "held_on"),
+        (Meeting.objects.filter(kind=MeetingKind.PARENTS), "school_id", "held_on"),
+        (ConcernFollowUp.objects.all(), "entry__school_id", "on"),
+        (ScreeningRound.objects.all(), "school_id", "ends_on"),
+        (CommitteeDecision.objects.all(), "meeting__school_id", "due_on"),
+    ]
+    for qs, school, field in dated:
+        for school_id, on in qs.values_list(school, field).iterator(chunk_size=5000):
+            if on is not None:
+                touched[school_id].add(on)
+    for unit, kind, parent, on in ChannelPublication.objects.values_list(
+        "unit_id", "unit__kind", "unit__parent_id", "published_on"
+    ).iterator(chunk_size=5000):
+        school_id = unit if kind == OrgUnit.Kind.SCHOOL else parent
+        if school_id is not None:
+            touched[school_id].add(on)
+    timed: list[tuple[QuerySet[Any], str, tuple[str, ...]]] = [
+        (Pledge.objects.all(), "school", ("signed_at",)),
+        (ConcernEntry.objects.all(), "school", ("opened_at", "closed_at")),
+    ]
+    for qs, school, fields in timed:
+        for school_id, tz, *moments in qs.values_list(
+            f"{school}_id", f"{school}__jurisdiction__time_zone", *fields
+        ).iterator(chunk_size=5000):
+            for moment in moments:
+                if moment is not None:
+                    touched[school_id].add(_local_day(moment, tz))
+
+
 def refresh(*, full: bool = False, now: dt.datetime | None = None) -> Result:
     """Bring the count tables up to date (``full``: rebuild them from the raw rows)."""
     now = now or timezone.now()
@@ -656,6 +692,7 @@ def refresh(*, full: bool = False, now: dt.datetime | None = None) -> Result:
         marks = {n: _mark(n) for n in names}
         touched: dict[int, set[dt.date]] = defaultdict(set)
         years: dict[int, set[dt.date]] = defaultdict(set)
+        plans: dict[int, set[int]] = defaultdict(set)  # school -> school years of its plans
 
         def touch(school_id: int, tz: str, *moments: dt.datetime | None) -> None:
             # Not capped at now: a deadline met early counts on its (future) due day.
@@ -683,7 +720,9 @@ def refresh(*, full: bool = False, now: dt.datetime | None = None) -> Result:
             ).iterator():
                 touch(school_id, tz, created)
             _touch_cases(None, touch)
-            _touch_audited(AuditEvent.objects.all(), touch_year)
+            # Prevention and care rows by their own dates (not the audit log's whole years:
+            # every school's years would be every day of the country).
+            _touch_prevention_care(touched, plans)
         else:
             for school_id, tz, created in Report.objects.filter(
                 pk__gt=marks["report"].last_id, pk__lte=tops["report"]
@@ -717,7 +756,11 @@ def refresh(*, full: bool = False, now: dt.datetime | None = None) -> Result:
                 touch(school_id, tz, due)
         # A touched school year: all its days, and the first day of the next (a plan made
         # ahead counts there).
-        calendars = _load_schools(years)
+        calendars = _load_schools(set(years) | set(plans))
+        for school_id, plan_years in plans.items():
+            if school_id in calendars:
+                cal = calendars[school_id].cal
+                touched[school_id].update(cal.school_year_of(y).start for y in plan_years)
         for school_id, days in years.items():
             if school_id not in calendars:
                 continue
