@@ -421,16 +421,29 @@ def _rectangles(touched: dict[int, set[dt.date]]) -> list[tuple[list[int], list[
     return out
 
 
-def _insert(rows: list[tuple[int, str, dt.date, str, str, int]]) -> int:
-    # One executemany, not model instances: a full rebuild writes hundreds of thousands.
-    rows = [row for row in rows if row[5]]  # zeros are not stored
+ROWS_PER_STATEMENT = 150  # x 6 values: under SQLite's oldest limit of 999 parameters
+
+
+def _insert(rows: list[tuple[int, str, dt.date, str, str, int]], *, add: bool = False) -> int:
+    """Write cells (zeros are not stored), many rows per statement: a full rebuild writes
+    hundreds of thousands, and a statement per row costs a round trip on PostgreSQL.
+    ``add``: add each value to the stored cell's (a missing cell is a zero)."""
+    rows = [row for row in rows if row[5]]
     table = connections["default"].ops.quote_name(Cell._meta.db_table)
+    conflict = (
+        " ON CONFLICT (unit_id, kind, start, indicator, breakdown) "
+        f"DO UPDATE SET value = {table}.value + excluded.value"
+        if add
+        else ""
+    )
     with connections["default"].cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (unit_id, kind, start, indicator, breakdown, value) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, %s, %s)",
-            rows,
-        )
+        for batch in _chunks(rows, ROWS_PER_STATEMENT):
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {table} (unit_id, kind, start, indicator, breakdown, value) "  # noqa: S608
+                f"VALUES {values}{conflict}",
+                [value for row in batch for value in row],
+            )
     return len(rows)
 
 
@@ -501,20 +514,9 @@ def _coverage(
 
 
 def _apply(delta: Delta) -> int:
-    """Add ``delta`` to the cells (a missing cell is a zero), then drop the cells it brought
-    to zero. One statement for SQLite and PostgreSQL alike."""
-    rows = [(*key, value) for key, value in delta.items() if value]
-    if not rows:
-        return 0
-    table = connections["default"].ops.quote_name(Cell._meta.db_table)
-    with connections["default"].cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (unit_id, kind, start, indicator, breakdown, value) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (unit_id, kind, start, indicator, breakdown) "
-            f"DO UPDATE SET value = {table}.value + excluded.value",
-            rows,
-        )
+    """Add ``delta`` to the cells, then drop the cells it brought to zero. The same
+    statements on SQLite and PostgreSQL (keys are unique, so no row is hit twice)."""
+    written = _insert([(*key, value) for key, value in delta.items()], add=True)
     emptied: dict[str, tuple[set[int], set[dt.date]]] = defaultdict(lambda: (set(), set()))
     for (unit, kind, start, _i, _b), value in delta.items():
         if value < 0:
@@ -526,7 +528,7 @@ def _apply(delta: Delta) -> int:
                 Cell.objects.filter(
                     unit_id__in=unit_chunk, kind=kind, start__in=start_chunk, value__lte=0
                 ).delete()
-    return len(rows)
+    return written
 
 
 def recompute(school_days: dict[int, set[dt.date]], now: dt.datetime) -> Result:
