@@ -338,7 +338,7 @@ def _prevention_care_facts(
     for unit, kind, parent, published_on in published.values_list(
         "unit_id", "unit__kind", "unit__parent_id", "published_on"
     ):
-        s = unit if kind == OrgUnit.Kind.SCHOOL else parent
+        s = unit if kind == OrgUnit.Kind.SCHOOL else parent if kind == OrgUnit.Kind.CLASS else 0
         if s in schools:
             add((s, published_on, "prevention.channels_published", ""))
 
@@ -670,8 +670,9 @@ def _touch_prevention_care(touched: dict[int, set[dt.date]], plans: dict[int, se
     for unit, kind, parent, on in ChannelPublication.objects.values_list(
         "unit_id", "unit__kind", "unit__parent_id", "published_on"
     ).iterator(chunk_size=5000):
+        # A school's own, or one of its classes'.
         school_id = unit if kind == OrgUnit.Kind.SCHOOL else parent
-        if school_id is not None:
+        if school_id is not None and kind in (OrgUnit.Kind.SCHOOL, OrgUnit.Kind.CLASS):
             touched[school_id].add(on)
     timed: list[tuple[QuerySet[Any], str, tuple[str, ...]]] = [
         (Pledge.objects.all(), "school", ("signed_at",)),
