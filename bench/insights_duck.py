@@ -46,7 +46,7 @@ TABLES = {
     "timers": {"school_id": "BIGINT", "due_at": "TIMESTAMP", "stopped_at": "TIMESTAMP"},
 }
 
-# The same definitions as haven/insights/refresh.py (school_facts), in SQL over views of the
+# The same definitions as haven/insights/refresh.py (facts), in SQL over views of the
 # Parquet files (each run scans them); $lo and $hi bound the range, $now is the refresh's now.
 REPORTS = """
     WITH r AS (

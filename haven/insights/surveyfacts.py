@@ -26,12 +26,11 @@ from haven.orgs.calendar import SchoolYear, calendar_for
 from haven.orgs.models import OrgUnit
 from haven.surveys.models import UnitAggregate
 
-Key = tuple[str, dt.date, str, str]
 
-
-def survey_cells(school: OrgUnit, year: SchoolYear) -> dict[Key, int]:
-    """The school-year cells of ``school``'s surveys in ``year`` (zeros included)."""
-    rows = UnitAggregate.objects.filter(unit=school, period=year.label).values_list(
+def survey_counts(school_id: int, year: SchoolYear) -> dict[str, int]:
+    """The counts of the school's surveys in ``year``, by indicator code (none without
+    answers). The refresh stores them on the year's first day."""
+    rows = UnitAggregate.objects.filter(unit_id=school_id, period=year.label).values_list(
         "data", flat=True
     )
     total = sum_aggregates(Aggregate.from_json(data) for data in rows if data)
@@ -52,9 +51,7 @@ def survey_cells(school: OrgUnit, year: SchoolYear) -> dict[Key, int]:
             counts[n_code] = moments.n
             counts[sum_code] = round(moments.total * SURVEY_SUM_SCALE)
             counts[sumsq_code] = round(moments.sumsq * SURVEY_SUM_SCALE)
-    cells = {("school_year", year.start, code, ""): v for code, v in counts.items()}
-    cells[("school_year", year.start, "coverage.surveys", "")] = 1
-    return cells
+    return counts
 
 
 def school_year_start(school: OrgUnit, period: str) -> dt.date | None:

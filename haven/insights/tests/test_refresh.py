@@ -1,8 +1,10 @@
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db.models import F
 
 from haven.cases.services import case_open
 from haven.insights.models import Cell
@@ -139,3 +141,71 @@ def test_prevention_records_are_found_through_the_audit_log_even_when_backdated(
         assert table() == incremental
     assert cells_of(tree.county, "prevention.parent_meetings") == {dt.date(2026, 6, 10): 1}
     assert cells_of(tree.country, "prevention.channels_published") == {dt.date(2026, 10, 1): 1}
+
+
+def test_a_report_merged_later_leaves_its_day_month_and_year_everywhere(tree):
+    from haven.intake.services import report_merge
+
+    with time_machine.travel(DAY, tick=False):
+        kept, _ = submit(tree.school_a, channel="web")
+        merged, _ = submit(tree.school_a, channel="hotline")
+        refresh()
+    assert cells_of(tree.county, "reports.total", "school_year") == {dt.date(2026, 9, 1): 2}
+    with time_machine.travel(DAY + dt.timedelta(days=40), tick=False):
+        report_merge(actor=tree.users["coordinator"], report=merged, into=kept)
+        refresh()
+        incremental = table()
+        refresh(full=True)
+        assert table() == incremental
+    for unit in (tree.school_a, tree.county, tree.country):
+        assert cells_of(unit, "reports.total") == {dt.date(2026, 10, 14): 1}
+        assert cells_of(unit, "reports.total", "month") == {dt.date(2026, 10, 1): 1}
+        assert cells_of(unit, "reports.total", "school_year") == {dt.date(2026, 9, 1): 1}
+    hotline = Cell.objects.filter(indicator="reports.by_channel", breakdown="hotline")
+    assert not hotline.exists()  # a count brought to zero leaves no row
+
+
+def test_a_plan_made_ahead_counts_on_its_school_years_first_day_without_a_rebuild(tree):
+    from haven.prevention.services import plan_create
+
+    june = dt.datetime(2026, 6, 20, 10, 0, tzinfo=dt.UTC)
+    with time_machine.travel(june, tick=False):
+        refresh()
+        plan_create(actor=tree.users["principal"], unit=tree.school_a, year=2026)
+        refresh()
+        incremental = table()
+        refresh(full=True)
+        assert table() == incremental
+    first = calendar_for(tree.school_a).school_year_of(2026).start
+    assert cells_of(tree.county, "prevention.plans", "school_year") == {first: 1}
+
+
+def test_deadlines_met_early_count_on_their_due_days_after_a_later_run(tree):
+    from haven.cases.models import CaseTimer
+    from haven.cases.services import case_transition, case_update
+
+    coordinator = tree.users["coordinator"]
+    with time_machine.travel(DAY, tick=False):
+        report, _receipt = submit(tree.school_a)
+        case = case_open(
+            actor=coordinator, school=tree.school_a, title="Corridor", reports=[report]
+        )
+        refresh()
+        assert cells_of(tree.county, "deadlines.met", "school_year") == {}
+    with time_machine.travel(DAY + dt.timedelta(hours=2), tick=False):
+        case_update(
+            actor=coordinator,
+            case=case,
+            changes={"case_type": "child_child", "severity": "low", "determination": "bullying"},
+        )
+        for step in ("assess", "plan", "implement", "review", "close"):
+            case_transition(actor=coordinator, case=case, code=step)
+        refresh()
+        incremental = table()
+        refresh(full=True)
+        assert table() == incremental
+    zone = ZoneInfo(tree.school_a.jurisdiction.time_zone or "UTC")
+    met = CaseTimer.objects.filter(case=case, stopped_at__lte=F("due_at"))
+    due = {moment.astimezone(zone).date() for moment in met.values_list("due_at", flat=True)}
+    assert due and set(cells_of(tree.school_a, "deadlines.met")) == due
+    assert cells_of(tree.country, "cases.closed") == {dt.date(2026, 10, 14): 1}
