@@ -263,7 +263,9 @@ def _count_figure(cell: disclosure.Count, threshold: int, no_data: int) -> Figur
 
 
 def _share_figure(x: int, n: int, threshold: int, no_data: int, exact: bool) -> Figure:
-    if n == 0:
+    # More than the whole (answers from more pupils than a short roster lists) is no share:
+    # no figure, as the surveys app gives no response rate for an incomplete roster.
+    if n == 0 or x > n:
         return Figure(None, NONE_TEXT, hidden=False, no_data=no_data)
     if exact:
         share = disclosure.Share(x / n)

@@ -38,9 +38,7 @@ def survey_counts(school_id: int, year: SchoolYear) -> dict[str, int]:
         return {}
     counts: dict[str, int] = {
         "surveys.respondents": total.respondents,
-        # A pupil who answered was invited: a roster shorter than the answers (the surveys
-        # app marks it "roster incomplete") would otherwise read above 100%.
-        "surveys.invited": max(total.eligible, total.respondents),
+        "surveys.invited": total.eligible,
     }
     for flag, (x_code, n_code) in (("victim", VICTIM_PARTS), ("bully", BULLY_PARTS)):
         prop = total.props.get(flag)
