@@ -1,4 +1,4 @@
-"""Spreadsheet exports of protected results (CSV with the stdlib, XLSX with xlsxwriter).
+"""Spreadsheet tables of protected results (written to CSV/XLSX by ``lib.tabular``).
 
 Exports read only :class:`~haven.surveys.results.Results` (already suppressed) and never
 write a hidden figure: a hidden cell is written as its translated reason, a banded one as
@@ -7,12 +7,9 @@ write a hidden figure: a hidden cell is written as its translated reason, a band
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import xlsxwriter
 from django.utils.translation import gettext_lazy as _
 
 from haven.lib.disclosure import MIN_GROUP, SMALL_GROUP, Shown, label_text
@@ -25,13 +22,6 @@ NL_DOMAINS = {
     "violations": "violations",
     "wellbeing": "wellbeing",
 }
-
-
-def _safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _cell(shown: Shown) -> tuple[Any, Any, Any]:
@@ -151,15 +141,7 @@ def results_table(results: Results, labels: Mapping[str, str] | None = None) -> 
                     round(scale.alpha, 3),
                 ]
             )
-    return [[_safe(v) for v in line] for line in out]
-
-
-def results_csv(results: Results, labels: Mapping[str, str] | None = None) -> str:
-    return rows_csv(results_table(results, labels))
-
-
-def results_xlsx(results: Results, labels: Mapping[str, str] | None = None) -> bytes:
-    return rows_xlsx(results_table(results, labels))
+    return out
 
 
 def nl_domains_rows(
@@ -191,32 +173,4 @@ def nl_domains_rows(
             else:
                 line += [round(m.mean, 3), m.n]
         out.append(line)
-    return [[_safe(v) for v in line] for line in out]
-
-
-def rows_csv(rows: list[list[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for line in rows:
-        writer.writerow(["" if v is None else v for v in line])
-    return buffer.getvalue()
-
-
-def rows_xlsx(rows: list[list[Any]], sheet: str = "Results") -> bytes:
-    """An in-memory workbook; text is always written as text, never as a formula."""
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    worksheet = workbook.add_worksheet(sheet[:31])
-    bold = workbook.add_format({"bold": True})
-    for r, line in enumerate(rows):
-        for c, value in enumerate(line):
-            if value is None or value == "":
-                continue
-            if isinstance(value, bool):
-                worksheet.write_boolean(r, c, value)
-            elif isinstance(value, (int, float)):
-                worksheet.write_number(r, c, value)
-            else:
-                worksheet.write_string(r, c, str(value), bold if r == 0 else None)
-    workbook.close()
-    return buffer.getvalue()
+    return out

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from haven.audit.services import audit_record
+from haven.lib import tabular
 from haven.lib.errors import HavenError, NotFound
 from haven.lib.pdf import html_to_pdf
 from haven.lib.stats import Aggregate
@@ -266,14 +267,10 @@ def campaign_export(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
         org_unit=campaign.school,
         details={"format": fmt},
     )
-    name = f"survey-{campaign.school.code}-{campaign.pk}"
-    if fmt == "xlsx":
-        return _download(
-            exports.results_xlsx(shown, labels),
-            f"{name}.xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    return _download(exports.results_csv(shown, labels), f"{name}.csv", "text/csv; charset=utf-8")
+    sheet = tabular.Sheet(str(_("Results")), exports.results_table(shown, labels))
+    return tabular.download(
+        [sheet], "xlsx" if fmt == "xlsx" else "csv", f"survey-{campaign.school.code}-{campaign.pk}"
+    )
 
 
 def _salt(*parts: object) -> str:
@@ -381,11 +378,7 @@ def unit_export(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
         org_unit=unit,
         details={"period": period, "format": fmt},
     )
-    name = f"survey-domains-{unit.code}-{period}"
-    if fmt == "xlsx":
-        return _download(
-            exports.rows_xlsx(rows),
-            f"{name}.xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    return _download(exports.rows_csv(rows), f"{name}.csv", "text/csv; charset=utf-8")
+    sheet = tabular.Sheet(str(_("Results")), rows)
+    return tabular.download(
+        [sheet], "xlsx" if fmt == "xlsx" else "csv", f"survey-domains-{unit.code}-{period}"
+    )

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from haven.lib import tabular
 from haven.lib.disclosure import GT95, LT5, Link, protect_proportion
 from haven.lib.stats import (
     Aggregate,
@@ -290,7 +291,7 @@ def assert_no_hidden_figure(table, results):
 
 def test_csv_export_contains_no_hidden_cell():
     results = build_results(designed(), allow_alpha=True)
-    text = exports.results_csv(results)
+    text = tabular.to_csv(exports.results_table(results))
     table = list(csv.reader(io.StringIO(text)))
     assert assert_no_hidden_figure(table, results) >= 4
     by_key = {line[KEY]: line for line in table[1:]}
@@ -309,7 +310,7 @@ def test_csv_export_contains_no_hidden_cell():
 
 def test_xlsx_export_holds_the_same_protected_table():
     results = build_results(designed(), allow_alpha=True)
-    grid = parse_xlsx(exports.results_xlsx(results))
+    grid = parse_xlsx(tabular.to_xlsx([tabular.Sheet("Results", exports.results_table(results))]))
     table = exports.results_table(results)
     assert assert_no_hidden_figure(grid, results) >= 4
     assert len(grid) == len(table)
@@ -321,10 +322,10 @@ def test_xlsx_export_holds_the_same_protected_table():
 
 def test_exports_of_a_small_group_carry_no_figure():
     results = build_results(group(random.Random(8), 7))
-    table = list(csv.reader(io.StringIO(exports.results_csv(results))))
+    table = list(csv.reader(io.StringIO(tabular.to_csv(exports.results_table(results)))))
     assert table[1][EST] == "Too few answers to show"
     assert not any(re.fullmatch(r"[\d.]+", v) for line in table[1:] for v in line)
-    grid = parse_xlsx(exports.results_xlsx(results))
+    grid = parse_xlsx(tabular.to_xlsx([tabular.Sheet("Results", exports.results_table(results))]))
     assert not any(isinstance(v, (int, float)) for line in grid for v in line)
 
 
@@ -333,7 +334,7 @@ def test_exports_of_a_small_group_carry_no_figure():
 def test_no_export_shows_a_group_under_the_threshold_or_a_small_count(seed, size):
     agg = group(random.Random(seed), size)
     results = build_results(agg)
-    table = list(csv.reader(io.StringIO(exports.results_csv(results))))
+    table = list(csv.reader(io.StringIO(tabular.to_csv(exports.results_table(results)))))
     if size < 10:
         numbers = [v for line in table[1:] for v in line if re.fullmatch(r"[\d.]+", v)]
         assert numbers == []
@@ -348,9 +349,15 @@ def test_no_export_shows_a_group_under_the_threshold_or_a_small_count(seed, size
 
 def test_formula_like_text_is_neutralised():
     results = build_results(designed())
-    text = exports.results_csv(results, labels={"bully": '=HYPERLINK("http://x")'})
+    text = tabular.to_csv(
+        exports.results_table(results, labels={"bully": '=HYPERLINK("http://x")'})
+    )
     assert "'=HYPERLINK" in text
-    grid = parse_xlsx(exports.results_xlsx(results, labels={"bully": "=1+1"}))
+    grid = parse_xlsx(
+        tabular.to_xlsx(
+            [tabular.Sheet("Results", exports.results_table(results, labels={"bully": "=1+1"}))]
+        )
+    )
     assert ["'=1+1"] == [line[2] for line in grid if line[KEY] == "bully"]
 
 
@@ -370,10 +377,10 @@ def test_inspectorate_export_gives_three_domain_means_per_school():
         "Too few answers to show",
         "",
     ]
-    grid = parse_xlsx(exports.rows_xlsx(rows, sheet="Inspectie"))
+    grid = parse_xlsx(tabular.to_xlsx([tabular.Sheet("Inspectie", rows)]))
     assert grid[1][:3] == ["01AB", "De Linde", 40]
     assert not any(isinstance(v, (int, float)) for v in grid[2])
-    assert "De Linde" in exports.rows_csv(rows)
+    assert "De Linde" in tabular.to_csv(rows)
 
 
 def test_a_class_page_hides_what_the_school_list_hides():
