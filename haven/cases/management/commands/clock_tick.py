@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from haven.cases.services import clock_sweep
 from haven.intake import urgent
+from haven.lib import ticks
 from haven.intake.services import notifier_sweep
 from haven.notify.services import outbox_sweep
 
@@ -21,9 +22,12 @@ class Command(BaseCommand):
         told = urgent.clock_sweep()
         notifier_sweep()  # reports whose announcement was queued but never ran (a crash)
         outbox_sweep()  # messages not sent yet: their run never came, or a send failed
+        lines = ticks.run_all()  # jobs of the apps above cases (registered in their ready())
         self.stdout.write(f"reminded {done['reminded']}, escalated {done['escalated']}")
         if told["urgent"] or told["overdue"]:
             self.stdout.write(
                 f"urgent report messages {told['urgent']}, overdue report messages "
                 f"{told['overdue']}"
             )
+        for line in lines:
+            self.stdout.write(line)
