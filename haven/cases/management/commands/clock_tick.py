@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand
 
 from haven.cases.services import clock_sweep
 from haven.intake import urgent
-from haven.lib import ticks
 from haven.intake.services import notifier_sweep
+from haven.lib import ticks
 from haven.notify.services import outbox_sweep
 
 
