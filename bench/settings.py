@@ -1,6 +1,7 @@
-"""Settings for the intake benchmark: Haven's own, in production mode, plus two reference views.
+"""Settings for the benchmarks: Haven's own, in production mode, plus two reference views.
 
-Run by bench/intake.py, which passes a long random HAVEN_SECRET_KEY in the environment.
+bench/intake.py passes a long random HAVEN_SECRET_KEY in the environment; the in-process
+benchmarks import bench/production.py, which does the same.
 """
 
 import os
@@ -12,6 +13,7 @@ os.environ.setdefault("HAVEN_BASE_URL", "https://127.0.0.1")
 from haven.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
-ALLOWED_HOSTS = ["127.0.0.1"]
+# The test client (in-process benchmarks) asks for "testserver".
+ALLOWED_HOSTS = ["127.0.0.1", "testserver"]
 # Plain HTTP on loopback: no redirect to HTTPS (which would answer every request with a 301).
 SECURE_SSL_REDIRECT = False

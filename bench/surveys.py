@@ -33,7 +33,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haven.settings")
+import bench.production  # noqa: E402, F401  (production settings: no debug cursor)
+
 WORKDIR = tempfile.mkdtemp(prefix="bench-surveys-")
 if "DATABASE_URL" not in os.environ:
     os.environ["DATABASE_URL"] = f"sqlite:///{WORKDIR}/bench-surveys.sqlite3"
