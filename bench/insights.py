@@ -7,7 +7,8 @@ three school years), on one database in one run:
 - the ministry's figures (all indicators) plus its county breakdown, a county's figures, and a
   county's children, as the dashboards and the API read them: median server time;
 - the figures API for a county through the test client (the whole request);
-- the process's peak RSS, read after the reads (DuckDB runs in a child process);
+- each refresh runs in its own process, as the worker runs it, and that process's peak RSS
+  is the task's;
 - side by side, the reference: the raw rows the ministry's report, case and deadline figures
   come from exported to Parquet, and DuckDB computing those figures for the country and each
   county by scanning them (``bench/insights_duck.py``); the figures must agree with Haven's.
@@ -22,7 +23,6 @@ import datetime as dt
 import json
 import os
 import random
-import resource
 import shutil
 import statistics
 import subprocess
@@ -53,7 +53,6 @@ from bench.national import build  # noqa: E402
 from haven.cases.models import Case, CaseEvent, CaseTimer  # noqa: E402
 from haven.insights import selectors  # noqa: E402
 from haven.insights.models import Cell, Watermark  # noqa: E402
-from haven.insights.refresh import refresh  # noqa: E402
 from haven.intake.models import Report  # noqa: E402
 from haven.orgs.calendar import calendar_for  # noqa: E402
 from haven.orgs.models import Membership, OrgUnit, Role, User  # noqa: E402
@@ -151,6 +150,18 @@ def add_reports(schools: list[int], count: int, rng: random.Random, days: int, n
     flush()
 
 
+def refresh_in_child(*, full: bool, now: dt.datetime) -> tuple[float, float]:
+    """One refresh in its own process, as the worker runs it: (seconds the refresh took, that
+    process's peak RSS in MB). The process holds only the refresh, so its peak is the task's."""
+    argv = [sys.executable, str(ROOT / "bench" / "refresh_child.py"), now.isoformat()]
+    child = subprocess.Popen([*argv, "full" if full else "incremental"], stdout=subprocess.PIPE)
+    assert child.stdout is not None
+    out = child.stdout.read()
+    _pid, status, usage = os.wait4(child.pid, 0)
+    assert status == 0, f"refresh failed ({status})"
+    return float(out.decode().strip().splitlines()[-1]), usage.ru_maxrss / 1024
+
+
 def _utc(moment: dt.datetime | None) -> str:
     return "" if moment is None else moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
@@ -245,8 +256,9 @@ def compare(haven: dict[str, dict], duck: dict[str, dict[str, dict[str, int]]]) 
 
 
 def run_scale(counties: int, zones: int, per_zone: int, reports: int) -> dict[str, float]:
+    # Raw deletes: the ORM's delete() would load every row of the last size into memory.
     for model in (Cell, Watermark, CaseEvent, CaseTimer, Case, Report):
-        model.objects.all().delete()
+        model.objects.all()._raw_delete(model.objects.db)
     country = build(counties=counties, zones=zones, schools=per_zone, classes=0)
     schools = list(
         OrgUnit.objects.filter(kind="school", path__startswith=country.path).values_list(
@@ -264,14 +276,10 @@ def run_scale(counties: int, zones: int, per_zone: int, reports: int) -> dict[st
     county = OrgUnit.objects.filter(parent=country).order_by("path").first()
     assert county is not None
 
-    start = time.perf_counter()
-    refresh(full=True, now=now)
-    full = time.perf_counter() - start
+    full, full_rss = refresh_in_child(full=True, now=now)
     changed = max(100, reports // 100)
     add_reports(schools, changed, rng, 0, now)
-    start = time.perf_counter()
-    refresh(now=now)
-    incremental = time.perf_counter() - start
+    incremental, incremental_rss = refresh_in_child(full=False, now=now)
 
     year = calendar_for(country).school_year(timezone.localdate(now))
     span = {"start": year.start, "end": year.end}
@@ -291,7 +299,8 @@ def run_scale(counties: int, zones: int, per_zone: int, reports: int) -> dict[st
             lambda: selectors.children_figures(user=minister, unit=county, **span)
         ),
         "api_ms": median_ms(lambda: client.get(api)),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "full_rss_mb": full_rss,
+        "incremental_rss_mb": incremental_rss,
     }
 
     # The reference, side by side: the same figures by DuckDB over the raw rows.
@@ -329,7 +338,7 @@ def main() -> None:
     header = (
         f"{'schools':>8} {'reports':>9} {'cells':>9} {'full (s)':>9} {'new':>6} "
         f"{'incr (s)':>9} {'incr/full':>9} {'ministry':>9} {'DuckDB':>8} {'ratio':>6} "
-        f"{'county':>8} {'children':>9} {'API':>8} {'RSS MB':>7}"
+        f"{'county':>8} {'children':>9} {'API':>8} {'full RSS':>8} {'incr RSS':>8}"
     )
     print(header)
     notes = []
@@ -342,7 +351,7 @@ def main() -> None:
             f"{m['incremental_s'] / m['full_s']:>8.1%} {m['ministry_ms']:>7.1f}ms "
             f"{m['duck_ms']:>6.1f}ms {m['ministry_ms'] / m['duck_ms']:>6.2f} "
             f"{m['county_ms']:>6.1f}ms {m['county_children_ms']:>7.1f}ms {m['api_ms']:>6.1f}ms "
-            f"{m['peak_rss_mb']:>7.0f}",
+            f"{m['full_rss_mb']:>6.0f}MB {m['incremental_rss_mb']:>6.0f}MB",
             flush=True,
         )
         notes.append(
