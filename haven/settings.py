@@ -3,6 +3,7 @@
 See the README's "Configuration" section for the variables.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -179,6 +180,16 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+
+# Content at rest is sealed with per-school data keys wrapped by a master key kept OUT of the
+# database (README "Data protection"). The path of the key file (or several, comma-separated:
+# the first wraps new keys, the others still open old ones during a rotation); read as a path,
+# not through env_str's *_FILE convention, because the file holds several keys. Development
+# makes var/master.key (0600) at first use; production refuses to start without one.
+HAVEN_MASTER_KEY_FILE = os.environ.get(
+    "HAVEN_MASTER_KEY_FILE", str(VAR_DIR / "master.key") if DEBUG else ""
+)
+HAVEN_MASTER_KEY_GENERATE = env_bool("HAVEN_MASTER_KEY_GENERATE", default=DEBUG)
 
 # E-mail: printed to the console in development; SMTP when HAVEN_EMAIL_HOST is set.
 EMAIL_HOST = env_str("HAVEN_EMAIL_HOST", "")

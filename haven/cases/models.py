@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haven.security.fields import EncryptedFileField, EncryptedTextField
+
 
 class Case(models.Model):
     school = models.ForeignKey(
@@ -20,7 +22,7 @@ class Case(models.Model):
     procedure_version = models.PositiveIntegerField(_("procedure version"))
     state = models.CharField(_("state"), max_length=40, db_index=True)
     title = models.CharField(_("short title"), max_length=200)
-    narrative = models.TextField(_("what happened"), blank=True)
+    narrative = EncryptedTextField(_("what happened"), blank=True)
     case_type = models.CharField(_("case type"), max_length=40, blank=True)
     severity = models.CharField(_("severity"), max_length=40, blank=True)
     categories = models.JSONField(_("categories"), default=list, blank=True)
@@ -110,8 +112,11 @@ class CaseParty(models.Model):
         on_delete=models.PROTECT,
         related_name="case_parties",
     )
-    description = models.CharField(
-        _("who"), max_length=200, help_text=_("A name or a description, as the case needs.")
+    description = EncryptedTextField(
+        _("who"),
+        max_length=200,
+        help_text=_("A name or a description, as the case needs."),
+        unit="case.school_id",
     )
     is_staff = models.BooleanField(_("a member of staff"), default=False)
 
@@ -316,7 +321,7 @@ class CaseNote(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    body = models.TextField(_("note"))
+    body = EncryptedTextField(_("note"), unit="case.school_id")
     restricted = models.BooleanField(
         _("restricted"),
         default=False,
@@ -423,7 +428,9 @@ class CaseAttachment(models.Model):
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments"
     )
-    file = models.FileField(_("file"), upload_to=case_file_path, max_length=200)
+    file = EncryptedFileField(
+        _("file"), upload_to=case_file_path, max_length=200, unit="case.school_id"
+    )
     description = models.CharField(_("description"), max_length=200)
     content_type = models.CharField(_("type"), max_length=64)
     size = models.PositiveIntegerField(_("size"))

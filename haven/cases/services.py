@@ -255,9 +255,10 @@ def case_update(*, actor: User, case: Case, changes: dict[str, Any]) -> Case:
     if not changed:
         return case
     with transaction.atomic():
-        Case.objects.filter(pk=case.pk).update(**changed)
         for field, value in changed.items():
             setattr(case, field, value)
+        # save(), not update(): the narrative is sealed on its way to the database.
+        case.save(update_fields=sorted(changed))
         if {"severity", "case_type"} & set(changed):
             _resync_conditional_timers(case, procedure, actor)
         # The timeline says what changed, never the content of the narrative.
