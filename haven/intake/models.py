@@ -8,9 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from haven.security.fields import EncryptedFileField, EncryptedTextField
-from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
