@@ -449,4 +449,4 @@ class CaseAttachment(models.Model):
         ordering = ["added_at", "pk"]
 
     def __str__(self) -> str:
-        return self.description
+        return str(self.description)

@@ -102,7 +102,7 @@ class EncryptedFieldFile(FieldFile):
 
     def plain(self) -> bytes:
         self._require_file()  # type: ignore[attr-defined]
-        with self.storage.open(self.name, "rb") as stored:
+        with self.storage.open(str(self.name), "rb") as stored:
             raw = stored.read()
         key_id = crypto.bytes_key_id(raw)
         if key_id is None:
@@ -112,11 +112,11 @@ class EncryptedFieldFile(FieldFile):
     def _get_file(self) -> File[Any]:
         if getattr(self, "_file", None) is None:
             self._file = ContentFile(self.plain(), name=self.name)
-        return self._file  # type: ignore[no-any-return]
+        return self._file
 
-    file = property(_get_file, FieldFile._set_file, FieldFile._del_file)  # type: ignore[assignment,attr-defined]
+    file = property(_get_file, FieldFile._set_file, FieldFile._del_file)  # type: ignore[attr-defined]
 
-    def open(self, mode: str = "rb") -> "EncryptedFieldFile":
+    def open(self, mode: str | None = "rb", *args: Any, **kwargs: Any) -> "EncryptedFieldFile":
         if getattr(self, "_file", None) is None or self._file.closed:
             self._file = ContentFile(self.plain(), name=self.name)
         else:

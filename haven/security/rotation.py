@@ -7,6 +7,7 @@ each) while the old key still opens whatever has not moved yet.
 
 import secrets
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +134,7 @@ def _resave_files(
                 # without a readable file.
                 stored.save(f"{secrets.token_hex(16)}.{extension}", _content(plain), save=False)
                 row.save(update_fields=[field.name])
-                transaction.on_commit(lambda s=stored.storage, n=old_name: s.delete(n))
+                transaction.on_commit(partial(stored.storage.delete, old_name))
                 done += 1
     return done
 
@@ -155,9 +156,9 @@ def encrypt_existing(say: Say, batch: int = 500) -> int:
                     **{f.attname: ""}
                 )
             total += _resave_texts(model, texts, match, batch)
-        for f in files:
-            rows = model._base_manager.exclude(**{f.attname: ""})
-            total += _resave_files(model, f, rows, None, batch)
+        for file_field in files:
+            rows = model._base_manager.exclude(**{file_field.attname: ""})
+            total += _resave_files(model, file_field, rows, None, batch)
     say(f"sealed {total} row(s) stored plain")
     return total
 
@@ -184,11 +185,11 @@ def _move(unit_id: int, old: set[str], batch: int) -> int:
                 for key_id in old:
                     match |= Q(**{f"{f.attname}__startswith": f"{crypto.TEXT_PREFIX}{key_id}:"})
             moved += _resave_texts(model, texts, match, batch)
-        for f in files:
-            rows = model._base_manager.filter(**{_unit_lookup(f.unit): unit_id}).exclude(
-                **{f.attname: ""}
+        for file_field in files:
+            rows = model._base_manager.filter(**{_unit_lookup(file_field.unit): unit_id}).exclude(
+                **{file_field.attname: ""}
             )
-            moved += _resave_files(model, f, rows, old, batch)
+            moved += _resave_files(model, file_field, rows, old, batch)
     return moved
 
 
