@@ -11,6 +11,7 @@ must go through ``save()``/``create()``/``bulk_create()`` (they seal); ``update(
 ``bulk_update()`` can store only an empty value (to erase content).
 """
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -84,6 +85,50 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         if not value:
             return value
         return open_stored(value, self.place)
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """JSON holding free text (open survey answers), sealed whole; stored as text."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = getattr(model_instance, self.attname)
+        if isinstance(value, _Sealed):
+            return value
+        return self.seal(value, _unit_id(model_instance, self.unit))
+
+    def seal(self, value: Any, unit_id: int) -> "_Sealed":
+        key_id, aead = keys.key_for_unit(unit_id)
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return _Sealed(crypto.seal_text(aead, key_id, self.place, text))
+
+    def get_db_prep_save(self, value: Any, connection: Any) -> Any:
+        if value is not None and not isinstance(value, _Sealed):
+            if value:
+                return super().get_db_prep_save(value, connection)  # refused: not sealed
+            value = json.dumps(value)  # an emptied value ({}, []) holds nothing to hide
+        return models.TextField.get_db_prep_save(self, value, connection)
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return value
+        return json.loads(open_stored(value, self.place) or "null")
+
+    def to_python(self, value: Any) -> Any:
+        return value  # already Python (from the database through from_db_value)
+
+
+def seal(instance: models.Model, field_name: str, value: Any) -> Any:
+    """``value`` sealed for ``instance``'s field, for writes by ``update()`` (a conditional
+    update, a compare-and-set) that bypass ``save()``."""
+    field = instance._meta.get_field(field_name)
+    if isinstance(field, EncryptedJSONField):
+        return field.seal(value, _unit_id(instance, field.unit))
+    if isinstance(field, EncryptedTextField):
+        if not value:
+            return value
+        key_id, aead = keys.key_for_unit(_unit_id(instance, field.unit))
+        return _Sealed(crypto.seal_text(aead, key_id, field.place, str(value)))
+    raise TypeError(f"{field_name} is not an encrypted field")
 
 
 class EncryptedFieldFile(FieldFile):

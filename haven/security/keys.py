@@ -7,9 +7,10 @@ committed: a key rolled back with its transaction must never seal anything after
 
 import threading
 import time
+from functools import partial
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from haven.lib import crypto
 from haven.security.models import DataKey
@@ -75,18 +76,42 @@ def _remember(unit_id: int, key_id: str, aead: AESGCM) -> None:
         _by_unit[unit_id] = (time.monotonic() + SEAL_SECONDS, key_id, aead)
 
 
+def _remember_after_commit(unit_id: int, key_id: str, aead: AESGCM) -> None:
+    """Cache for every thread once committed; until then for this transaction only."""
+    callback = partial(_remember, unit_id, key_id, aead)
+    transaction.on_commit(callback)
+    if connection.in_atomic_block:
+        pending = connection.__dict__.setdefault("haven_pending_keys", {})
+        pending[unit_id] = (callback, key_id, aead)
+
+
+def _pending(unit_id: int) -> tuple[str, AESGCM] | None:
+    """A key this transaction found or made, while that is still certain: its commit
+    callback is still queued, which Django undoes with the (savepoint's) rollback."""
+    found = connection.__dict__.get("haven_pending_keys", {}).get(unit_id)
+    if found is None or not connection.in_atomic_block:
+        return None
+    callback, key_id, aead = found
+    if not any(queued[1] is callback for queued in connection.run_on_commit):
+        return None
+    return key_id, aead
+
+
 def key_for_unit(unit_id: int) -> tuple[str, AESGCM]:
     """The key new content of ``unit_id`` is sealed with, made at first use."""
     hit = _by_unit.get(unit_id)
     if hit is not None and hit[0] > time.monotonic():
         return hit[1], hit[2]
+    pending = _pending(unit_id)
+    if pending is not None:
+        return pending
     rows = list(DataKey.objects.filter(unit_id=unit_id, retired__isnull=True))
     if rows:
         row = _loaded_row(rows, f"The data key of unit {unit_id}")
         aead = _unwrap(row)
         _by_id[row.key_id] = (time.monotonic() + OPEN_SECONDS, aead)
         # Committed rows only: the caller's transaction may be the one that made it.
-        transaction.on_commit(lambda: _remember(unit_id, row.key_id, aead))
+        _remember_after_commit(unit_id, row.key_id, aead)
         return row.key_id, aead
     return _create(unit_id)
 
@@ -112,5 +137,5 @@ def _create(unit_id: int) -> tuple[str, AESGCM]:
         return row.key_id, _unwrap(row)
     aead = AESGCM(key)
     _by_id[key_id] = (time.monotonic() + OPEN_SECONDS, aead)
-    transaction.on_commit(lambda: _remember(unit_id, key_id, aead))
+    _remember_after_commit(unit_id, key_id, aead)
     return key_id, aead
