@@ -37,6 +37,9 @@ from haven.lib import crypto
 from haven.security import keys
 from haven.security.checks import master_key_check
 from haven.security.models import DataKey
+from haven.surveys import services as survey_services
+from haven.surveys.models import Response
+from haven.surveys.tests import helpers as survey_helpers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -151,6 +154,21 @@ def fill(client, tree):
         measures=f"{MARK} measures",
         due_on=world.today + dt.timedelta(days=7),
     )
+    # A pupil's open answer to the school's own question (a draft, then submitted).
+    campaign = survey_helpers.campaign(
+        coordinator,
+        school,
+        school_questions=[
+            {"code": "school_wish", "kind": "text", "required": False, "text": {"en": "Wish?"}}
+        ],
+    )
+    survey_helpers.pupils(tree.class_a, 2)
+    (code_text,) = survey_services.codes_generate(
+        actor=coordinator, campaign=campaign, class_unit=tree.class_a, count=1
+    )
+    code = survey_services.code_open(code_text=code_text)
+    survey_helpers.answer(code, {**survey_helpers.full_answers(), "school_wish": f"{MARK} wish"})
+    survey_services.response_submit(code=code)
     return web_report, report, case, entry
 
 
@@ -169,6 +187,8 @@ def shown(client, tree, web_report, report, case, entry):
     assert f"{MARK} pushes me" in page and f"{MARK}@example.org" in page
     page = client.get(url("care:concern_detail", entry.pk)).content.decode()
     assert f"{MARK} reason" in page and f"{MARK} follow-up" in page
+    # Open answers are never published: the stored response still holds the pupil's words.
+    assert Response.objects.get().answers["school_wish"] == f"{MARK} wish"
     for attachment, name in (
         (ReportAttachment.objects.get(), "intake:attachment_download"),
         (CaseAttachment.objects.get(), "cases:case_attachment"),
