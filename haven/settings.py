@@ -277,4 +277,9 @@ if not DEBUG and not HAVEN_BASE_URL.startswith("https://"):
     raise ImproperlyConfigured(
         "HAVEN_BASE_URL must be set to Haven's public https:// address when HAVEN_DEBUG is off."
     )
+if not DEBUG and not HAVEN_MASTER_KEY_FILE.strip():
+    raise ImproperlyConfigured(
+        "HAVEN_MASTER_KEY_FILE must name the master key file when HAVEN_DEBUG is off: content "
+        "at rest is encrypted under it (README, Data protection)."
+    )
 CSRF_FAILURE_VIEW = "haven.orgs.views.csrf_failure"
