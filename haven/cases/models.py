@@ -27,7 +27,7 @@ class Case(models.Model):
     severity = models.CharField(_("severity"), max_length=40, blank=True)
     categories = models.JSONField(_("categories"), default=list, blank=True)
     determination = models.CharField(_("determination"), max_length=40, blank=True)
-    determination_reason = models.TextField(_("reasons for the determination"), blank=True)
+    determination_reason = EncryptedTextField(_("reasons for the determination"), blank=True)
     reports = models.ManyToManyField(
         "intake.Report", verbose_name=_("reports"), related_name="cases", blank=True
     )
@@ -280,11 +280,11 @@ class Referral(models.Model):
         related_name="referrals",
         help_text=_("The unit whose partner-agency members receive the referral."),
     )
-    message = models.TextField(_("what the agency needs to know"))
+    message = EncryptedTextField(_("what the agency needs to know"), unit="case.school_id")
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.SENT
     )
-    answer = models.TextField(_("answer"), blank=True)
+    answer = EncryptedTextField(_("answer"), blank=True, unit="case.school_id")
     sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -352,7 +352,7 @@ class Appeal(models.Model):
     filed_by = models.CharField(
         _("appeal made by"), max_length=200, help_text=_("For example: the parents of the pupil.")
     )
-    grounds = models.TextField(_("grounds of the appeal"))
+    grounds = EncryptedTextField(_("grounds of the appeal"), unit="case.school_id")
     filed_at = models.DateTimeField(_("appeal made on"), default=timezone.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -364,7 +364,7 @@ class Appeal(models.Model):
     outcome = models.CharField(
         _("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.PENDING
     )
-    decision = models.TextField(_("decision and reasons"), blank=True)
+    decision = EncryptedTextField(_("decision and reasons"), blank=True, unit="case.school_id")
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
