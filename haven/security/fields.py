@@ -90,6 +90,10 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
 class EncryptedJSONField(EncryptedTextField):
     """JSON holding free text (open survey answers), sealed whole; stored as text."""
 
+    # What django-stubs reads as the attribute's type: any JSON value, not text.
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         value = getattr(model_instance, self.attname)
         if isinstance(value, _Sealed):
