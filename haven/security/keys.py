@@ -16,7 +16,7 @@ from haven.lib import crypto
 from haven.security.models import DataKey
 
 OPEN_SECONDS = 300  # a key id always names the same key: only memory use limits this
-SEAL_SECONDS = 30  # after a school's key is replaced, other processes switch within this
+SEAL_SECONDS = 120  # after a school's key is replaced, other processes switch within this
 
 _lock = threading.Lock()
 _by_id: dict[str, tuple[float, AESGCM]] = {}
