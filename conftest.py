@@ -46,8 +46,18 @@ def tree(db: Any) -> Tree:
     return build_tree()
 
 
+@pytest.fixture(scope="session")
+def master_key_file(tmp_path_factory: Any) -> Any:
+    """One master key for the whole run, in a temporary file as production keeps it."""
+    from haven.lib.crypto import write_master_key_file
+
+    path = tmp_path_factory.mktemp("keys") / "master.key"
+    write_master_key_file(path)
+    return path
+
+
 @pytest.fixture(autouse=True)
-def _test_settings(settings: Any, tmp_path: Any) -> None:
+def _test_settings(settings: Any, tmp_path: Any, master_key_file: Any) -> None:
     # Argon2 is deliberately slow; tests that check hashing ask for it explicitly.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tasks run at once, files go to a fresh folder per test.
@@ -61,6 +71,12 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
     from haven.lib import ttlcache
 
     ttlcache.clear()
+    # Content is sealed under a test master key, never a developer's var/master.key.
+    from haven.security import keys
+
+    settings.HAVEN_MASTER_KEY_FILE = str(master_key_file)
+    settings.HAVEN_MASTER_KEY_GENERATE = False
+    keys.forget()
 
 
 @pytest.fixture(scope="session", autouse=True)

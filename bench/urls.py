@@ -22,9 +22,9 @@ REPORT_SQL = """
     INSERT INTO bench_report (school_id, channel, status, public_status, urgent, description,
         when_text, place, harms, affected, reporter_role, contact, language, receipt_lookup,
         receipt_hash, submission_key, created_at, first_response_due, dismiss_reason,
-        notify_pending)
+        notify_pending, outcome, urgent_levels_told)
     VALUES (%s, 'api', 'new', 'received', false, %s, '', %s, %s, %s, %s, '', 'en', %s, %s, %s,
-        now(), now() + interval '24 hours', '', true)
+        now(), now() + interval '24 hours', '', true, '{}', 0)
     RETURNING id
 """
 AUDIT_SQL = """

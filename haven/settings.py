@@ -3,6 +3,7 @@
 See the README's "Configuration" section for the variables.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -180,6 +181,16 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
+# Content at rest is sealed with per-school data keys wrapped by a master key kept OUT of the
+# database (README "Data protection"). The path of the key file (or several, comma-separated:
+# the first wraps new keys, the others still open old ones during a rotation); read as a path,
+# not through env_str's *_FILE convention, because the file holds several keys. Development
+# makes var/master.key (0600) at first use; production refuses to start without one.
+HAVEN_MASTER_KEY_FILE = os.environ.get(
+    "HAVEN_MASTER_KEY_FILE", str(VAR_DIR / "master.key") if DEBUG else ""
+)
+HAVEN_MASTER_KEY_GENERATE = env_bool("HAVEN_MASTER_KEY_GENERATE", default=DEBUG)
+
 # E-mail: printed to the console in development; SMTP when HAVEN_EMAIL_HOST is set.
 EMAIL_HOST = env_str("HAVEN_EMAIL_HOST", "")
 EMAIL_BACKEND = (
@@ -265,5 +276,10 @@ HAVEN_BASE_URL = env_str("HAVEN_BASE_URL", "http://127.0.0.1:8000" if DEBUG else
 if not DEBUG and not HAVEN_BASE_URL.startswith("https://"):
     raise ImproperlyConfigured(
         "HAVEN_BASE_URL must be set to Haven's public https:// address when HAVEN_DEBUG is off."
+    )
+if not DEBUG and not HAVEN_MASTER_KEY_FILE.strip():
+    raise ImproperlyConfigured(
+        "HAVEN_MASTER_KEY_FILE must name the master key file when HAVEN_DEBUG is off: content "
+        "at rest is encrypted under it (README, Data protection)."
     )
 CSRF_FAILURE_VIEW = "haven.orgs.views.csrf_failure"

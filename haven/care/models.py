@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haven.security.fields import EncryptedTextField
+
 __all__ = [
     "CommitteeDecision",
     "CommitteeMeeting",
@@ -50,7 +52,7 @@ class ConcernEntry(models.Model):
     reasons = models.JSONField(
         _("reasons"), default=list, help_text=_("Codes from the list of reasons.")
     )
-    reason_note = models.CharField(_("more about the reasons"), max_length=300, blank=True)
+    reason_note = EncryptedTextField(_("more about the reasons"), max_length=300, blank=True)
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("responsible adult"),
@@ -74,7 +76,7 @@ class ConcernEntry(models.Model):
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
     )
-    closed_reason = models.TextField(_("why it was closed"), blank=True)
+    closed_reason = EncryptedTextField(_("why it was closed"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     opened_at = models.DateTimeField(_("registered at"), default=timezone.now)
     opened_by = models.ForeignKey(
@@ -125,7 +127,7 @@ class ConcernFollowUp(models.Model):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
     )
-    note = models.TextField(_("note"))
+    note = EncryptedTextField(_("note"), unit="entry.school_id")
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
 
     class Meta:
@@ -226,8 +228,10 @@ class ScreeningItem(models.Model):
         on_delete=models.CASCADE,
         related_name="items",
     )
-    description = models.TextField(
-        _("what was found"), help_text=_("Describe the situation without naming pupils.")
+    description = EncryptedTextField(
+        _("what was found"),
+        help_text=_("Describe the situation without naming pupils."),
+        unit="answer.round.school_id",
     )
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -235,12 +239,14 @@ class ScreeningItem(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    measures = models.TextField(_("measures"))
+    measures = EncryptedTextField(_("measures"), unit="answer.round.school_id")
     due_on = models.DateField(_("due"))
     status = models.CharField(
         _("status"), max_length=8, choices=ItemStatus.choices, default=ItemStatus.OPEN
     )
-    resolution = models.TextField(_("how it was resolved"), blank=True)
+    resolution = EncryptedTextField(
+        _("how it was resolved"), blank=True, unit="answer.round.school_id"
+    )
     case = models.ForeignKey(
         "cases.Case",
         verbose_name=_("case"),

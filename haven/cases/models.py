@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haven.security.fields import EncryptedFileField, EncryptedTextField
+
 
 class Case(models.Model):
     school = models.ForeignKey(
@@ -20,12 +22,12 @@ class Case(models.Model):
     procedure_version = models.PositiveIntegerField(_("procedure version"))
     state = models.CharField(_("state"), max_length=40, db_index=True)
     title = models.CharField(_("short title"), max_length=200)
-    narrative = models.TextField(_("what happened"), blank=True)
+    narrative = EncryptedTextField(_("what happened"), blank=True)
     case_type = models.CharField(_("case type"), max_length=40, blank=True)
     severity = models.CharField(_("severity"), max_length=40, blank=True)
     categories = models.JSONField(_("categories"), default=list, blank=True)
     determination = models.CharField(_("determination"), max_length=40, blank=True)
-    determination_reason = models.TextField(_("reasons for the determination"), blank=True)
+    determination_reason = EncryptedTextField(_("reasons for the determination"), blank=True)
     reports = models.ManyToManyField(
         "intake.Report", verbose_name=_("reports"), related_name="cases", blank=True
     )
@@ -110,8 +112,11 @@ class CaseParty(models.Model):
         on_delete=models.PROTECT,
         related_name="case_parties",
     )
-    description = models.CharField(
-        _("who"), max_length=200, help_text=_("A name or a description, as the case needs.")
+    description = EncryptedTextField(
+        _("who"),
+        max_length=200,
+        help_text=_("A name or a description, as the case needs."),
+        unit="case.school_id",
     )
     is_staff = models.BooleanField(_("a member of staff"), default=False)
 
@@ -275,11 +280,11 @@ class Referral(models.Model):
         related_name="referrals",
         help_text=_("The unit whose partner-agency members receive the referral."),
     )
-    message = models.TextField(_("what the agency needs to know"))
+    message = EncryptedTextField(_("what the agency needs to know"), unit="case.school_id")
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.SENT
     )
-    answer = models.TextField(_("answer"), blank=True)
+    answer = EncryptedTextField(_("answer"), blank=True, unit="case.school_id")
     sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -316,7 +321,7 @@ class CaseNote(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    body = models.TextField(_("note"))
+    body = EncryptedTextField(_("note"), unit="case.school_id")
     restricted = models.BooleanField(
         _("restricted"),
         default=False,
@@ -347,7 +352,7 @@ class Appeal(models.Model):
     filed_by = models.CharField(
         _("appeal made by"), max_length=200, help_text=_("For example: the parents of the pupil.")
     )
-    grounds = models.TextField(_("grounds of the appeal"))
+    grounds = EncryptedTextField(_("grounds of the appeal"), unit="case.school_id")
     filed_at = models.DateTimeField(_("appeal made on"), default=timezone.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -359,7 +364,7 @@ class Appeal(models.Model):
     outcome = models.CharField(
         _("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.PENDING
     )
-    decision = models.TextField(_("decision and reasons"), blank=True)
+    decision = EncryptedTextField(_("decision and reasons"), blank=True, unit="case.school_id")
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -423,8 +428,10 @@ class CaseAttachment(models.Model):
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments"
     )
-    file = models.FileField(_("file"), upload_to=case_file_path, max_length=200)
-    description = models.CharField(_("description"), max_length=200)
+    file = EncryptedFileField(
+        _("file"), upload_to=case_file_path, max_length=200, unit="case.school_id"
+    )
+    description = EncryptedTextField(_("description"), max_length=200, unit="case.school_id")
     content_type = models.CharField(_("type"), max_length=64)
     size = models.PositiveIntegerField(_("size"))
     sha256 = models.CharField(_("checksum"), max_length=64)
@@ -442,4 +449,4 @@ class CaseAttachment(models.Model):
         ordering = ["added_at", "pk"]
 
     def __str__(self) -> str:
-        return self.description
+        return str(self.description)

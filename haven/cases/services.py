@@ -41,6 +41,7 @@ from haven.orgs.calendar import calendar_for
 from haven.orgs.models import OrgUnit, Role, User
 from haven.procedures import engine, loader
 from haven.procedures.loader import PUPIL_SIDES, Procedure, Timer
+from haven.security.fields import seal
 
 EDITABLE = {"title", "narrative", "case_type", "severity", "determination", "determination_reason"}
 
@@ -255,9 +256,10 @@ def case_update(*, actor: User, case: Case, changes: dict[str, Any]) -> Case:
     if not changed:
         return case
     with transaction.atomic():
-        Case.objects.filter(pk=case.pk).update(**changed)
         for field, value in changed.items():
             setattr(case, field, value)
+        # save(), not update(): the narrative is sealed on its way to the database.
+        case.save(update_fields=sorted(changed))
         if {"severity", "case_type"} & set(changed):
             _resync_conditional_timers(case, procedure, actor)
         # The timeline says what changed, never the content of the narrative.
@@ -510,7 +512,10 @@ def referral_answer(*, actor: User, referral: Referral, status: str, answer: str
         raise InvalidInput(_("Give the reason for rejecting the referral."))
     with transaction.atomic():
         Referral.objects.filter(pk=referral.pk).update(
-            status=status, answer=answer.strip(), answered_at=timezone.now(), answered_by=actor
+            status=status,
+            answer=seal(referral, "answer", answer.strip()),
+            answered_at=timezone.now(),
+            answered_by=actor,
         )
         referral.refresh_from_db()
         _event(referral.case, "referral_answer", actor, referral=referral.pk, status=status)
@@ -741,7 +746,10 @@ def appeal_decide(
         raise InvalidInput(_("First record the judgment of %(body)s.") % {"body": judge.name})
     with transaction.atomic():
         Appeal.objects.filter(pk=appeal.pk).update(
-            outcome=outcome, decision=decision.strip(), decided_at=timezone.now(), decided_by=actor
+            outcome=outcome,
+            decision=seal(appeal, "decision", decision.strip()),
+            decided_at=timezone.now(),
+            decided_by=actor,
         )
         if outcome == Appeal.Outcome.CHANGED:
             Case.objects.filter(pk=case.pk).update(determination=determination)

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from haven.security.fields import EncryptedFileField, EncryptedTextField
+
 
 class Channel(models.TextChoices):
     WEB = "web", _("web form")
@@ -115,7 +117,7 @@ class Report(models.Model):
         default=PublicStatus.RECEIVED,
     )
     urgent = models.BooleanField(_("urgent"), default=False)
-    description = models.TextField(_("what happened"))
+    description = EncryptedTextField(_("what happened"))
     when_text = models.CharField(_("when"), max_length=200, blank=True)
     place = models.CharField(_("where"), max_length=40, blank=True)
     harms = models.JSONField(_("kinds of harm"), default=list)
@@ -123,7 +125,7 @@ class Report(models.Model):
     reporter_role = models.CharField(
         _("who is reporting"), max_length=16, choices=ReporterRole.choices
     )
-    contact = models.CharField(_("contact given by the reporter"), max_length=200, blank=True)
+    contact = EncryptedTextField(_("contact given by the reporter"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=10)
     receipt_lookup = models.CharField(_("receipt id"), max_length=8)  # unique: Meta
     receipt_hash = models.CharField(_("receipt check"), max_length=64)
@@ -288,7 +290,7 @@ class ReportMessage(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    body = models.TextField(_("message"))
+    body = EncryptedTextField(_("message"), unit="report.school_id")
     created_at = models.DateTimeField(_("sent at"), default=timezone.now)
 
     class Meta:
@@ -310,7 +312,9 @@ class ReportAttachment(models.Model):
         Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="attachments"
     )
     # Default storage, which no URL serves: files go out only through the access-checked view.
-    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    file = EncryptedFileField(
+        _("file"), upload_to=attachment_path, max_length=200, unit="report.school_id"
+    )
     content_type = models.CharField(_("type"), max_length=64)
     size = models.PositiveIntegerField(_("size"))
     sha256 = models.CharField(_("checksum"), max_length=64)

@@ -6,3 +6,6 @@ class SecurityConfig(AppConfig):
     name = "haven.security"
     label = "security"
     verbose_name = _("Security")
+
+    def ready(self) -> None:
+        from haven.security import checks  # noqa: F401 (registers the checks)

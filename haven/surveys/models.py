@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from haven.lib.i18n import pick
 from haven.orgs.calendar import calendar_for
 from haven.orgs.models import OrgUnit
+from haven.security.fields import EncryptedJSONField
 
 
 def school_year(moment: dt.datetime, school: OrgUnit | str) -> str:
@@ -140,8 +141,12 @@ class AnswerCode(models.Model):
     )
     code_hash = models.CharField(_("code hash"), max_length=64, unique=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.UNUSED)
-    draft = models.JSONField(
-        _("saved answers"), default=dict, blank=True, help_text=_("Kept only until submitted.")
+    draft = EncryptedJSONField(
+        _("saved answers"),
+        default=dict,
+        blank=True,
+        help_text=_("Kept only until submitted."),
+        unit="campaign.school_id",
     )
     page = models.PositiveSmallIntegerField(_("page reached"), default=0)
 
@@ -165,7 +170,8 @@ class Response(models.Model):
     class_unit = models.ForeignKey(
         OrgUnit, verbose_name=_("class"), on_delete=models.PROTECT, related_name="+"
     )
-    answers = models.JSONField(_("answers"), default=dict)
+    # Open answers are free text: sealed with the school's key (scores stay plain, counted).
+    answers = EncryptedJSONField(_("answers"), default=dict, unit="campaign.school_id")
     measures = models.JSONField(
         _("scores"), default=dict, help_text=_("Flags, scale scores and item values, scored.")
     )

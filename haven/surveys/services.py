@@ -22,6 +22,7 @@ from haven.lib.errors import HavenError, InvalidInput
 from haven.orgs import access
 from haven.orgs.models import OrgUnit, Pupil
 from haven.orgs.types import User
+from haven.security.fields import seal
 from haven.security.services import throttle_count, throttle_hit
 from haven.surveys import codes, instruments, scoring
 from haven.surveys.access import Perm
@@ -415,7 +416,7 @@ def answers_save(*, code: AnswerCode, number: int, posted: dict[str, str]) -> An
     updated = (
         AnswerCode.objects.filter(pk=code.pk)
         .exclude(state=AnswerCode.State.SUBMITTED)
-        .update(draft=draft, state=AnswerCode.State.STARTED, page=number)
+        .update(draft=seal(code, "draft", draft), state=AnswerCode.State.STARTED, page=number)
     )
     if not updated:
         raise CodeUsed()

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from haven.lib.crypto import write_master_key_file
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -41,6 +43,7 @@ def test_production_refuses_a_short_secret_key():
 def test_production_settings_pass_the_deployment_checks(tmp_path):
     key_file = tmp_path / "key"
     key_file.write_text("k" * 20 + "-a-long-random-production-secret-value\n")
+    write_master_key_file(tmp_path / "master.key")
     result = manage(
         "check",
         "--deploy",
@@ -48,6 +51,8 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
         "WARNING",
         HAVEN_DEBUG="false",
         HAVEN_SECRET_KEY_FILE=str(key_file),
+        HAVEN_MASTER_KEY_FILE=str(tmp_path / "master.key"),
+        HAVEN_VAR_DIR=str(tmp_path),
         HAVEN_ALLOWED_HOSTS="haven.example",
         HAVEN_BASE_URL="https://haven.example",
     )
@@ -104,3 +109,15 @@ def test_a_small_count_threshold_outside_5_to_20_is_refused_at_start():
         assert result.returncode != 0
         assert "HAVEN_MIN_CELL must be between 5 and 20" in result.stderr
     assert manage("check", HAVEN_MIN_CELL="5").returncode == 0
+
+
+def test_production_refuses_to_start_without_a_master_key(tmp_path):
+    result = manage(
+        "check",
+        HAVEN_DEBUG="false",
+        HAVEN_SECRET_KEY="k" * 40,
+        HAVEN_BASE_URL="https://haven.example",
+        HAVEN_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode != 0
+    assert "HAVEN_MASTER_KEY_FILE must name the master key file" in result.stderr
