@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "haven.surveys",
     "haven.care",
     "haven.prevention",
+    "haven.privacy",
     "haven.insights",
 ]
 
