@@ -89,10 +89,7 @@ def _blank_events(model: Any, **owner: Any) -> None:
 def _erase_report_content(report: Report) -> None:
     """Blank a report (its receipt too, so nobody follows it up any more), its messages and
     files; merged reports go with it."""
-    for attachment in ReportAttachment.objects.filter(report=report):
-        file_destroy(attachment.file)
-    ReportAttachment.objects.filter(report=report).update(file="")
-    ReportMessage.objects.filter(report=report).update(body="")
+    _erase_messages(report)
     _blank_events(ReportEvent, report=report)
     Report.objects.filter(pk=report.pk).update(
         description="",
@@ -107,16 +104,17 @@ def _erase_report_content(report: Report) -> None:
 
 
 def _erase_messages(report: Report) -> None:
+    # Files go with their rows (no statistic counts them); messages stay as blank rows.
     for attachment in ReportAttachment.objects.filter(report=report):
         file_destroy(attachment.file)
-    ReportAttachment.objects.filter(report=report).update(file="")
+        attachment.delete()
     ReportMessage.objects.filter(report=report).update(body="")
 
 
 def _erase_case(case: Case) -> None:
     for attachment in CaseAttachment.objects.filter(case=case):
         file_destroy(attachment.file)
-    CaseAttachment.objects.filter(case=case).update(file="", description="")
+        attachment.delete()
     CaseNote.objects.filter(case=case).update(body="")
     CaseParty.objects.filter(case=case).update(description="")
     CaseMeasure.objects.filter(case=case).update(what="")

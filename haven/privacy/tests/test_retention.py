@@ -122,6 +122,7 @@ def test_a_whole_life_dismissed_report_goes_on_time_and_a_held_case_stays(client
     assert row.description == "" and row.dismiss_reason == "" and row.receipt_hash == ""
     assert row.harms and row.created_at == dismissed.created_at  # the tombstone
     assert ReportMessage.objects.get(report=dismissed).body == ""
+    assert not ReportAttachment.objects.filter(report=dismissed).exists()
     assert not os.path.exists(stored)
     assert Report.objects.get(pk=kept_report.pk).description.startswith(MARKER)
 
