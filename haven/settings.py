@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "haven.lib.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "haven.lib.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "haven.lib.middleware.NullCharacterMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "haven.lib.middleware.IdleSessionMiddleware",
     "haven.orgs.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -211,6 +213,18 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Staff sessions end after this many minutes without a request (haven.lib.middleware).
+HAVEN_SESSION_IDLE_MINUTES = env_int("HAVEN_SESSION_IDLE_MINUTES", 30)
+# No inline script anywhere (haven.js holds the page behaviour; htmx evaluates nothing).
+HAVEN_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# The pages reporters use without an account: no referrer leaves them, nothing is cached.
+HAVEN_PUBLIC_PATHS = ["/r/", "/follow-up/", "/s/"]
+# Staff pages about reports and cases: never cached by the browser.
+HAVEN_NO_STORE_NAMESPACES = {"intake", "cases", "care", "privacy"}
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -1,6 +1,8 @@
+import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
@@ -46,4 +48,57 @@ class NullCharacterMiddleware:
                         status=400,
                         content_type="text/plain",
                     )
+        return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django 5.2 does not set itself: a Content-Security-Policy that allows no inline
+    script (htmx is configured not to evaluate code nor inject styles), no referrer at all
+    from the public reporting pages (a school's address or a receipt page must not travel
+    anywhere), and no caching of pages about reports and cases (a shared computer's browser
+    must not keep them). A response that sets its own header (a stored file's sandbox) keeps
+    it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = settings.HAVEN_CSP
+        if is_public(request.path_info):
+            response["Referrer-Policy"] = "no-referrer"
+        match = request.resolver_match
+        namespace = match.namespace if match is not None else ""
+        if is_public(request.path_info) or namespace in settings.HAVEN_NO_STORE_NAMESPACES:
+            response["Cache-Control"] = "no-store"
+        return response
+
+
+def is_public(path: str) -> bool:
+    """The pages reporters use without an account (report form, follow-up, survey)."""
+    return path.startswith(tuple(settings.HAVEN_PUBLIC_PATHS))
+
+
+IDLE_KEY = "_haven_last_seen"
+
+
+class IdleSessionMiddleware:
+    """A staff session ends after ``HAVEN_SESSION_IDLE_MINUTES`` without a request: a
+    computer left open in a staff room must not stay signed in. (The reporter's follow-up
+    has no account session; it keeps its own receipt rules.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(IDLE_KEY)
+            if isinstance(last, int) and now - last > settings.HAVEN_SESSION_IDLE_MINUTES * 60:
+                logout(request)  # flushes the session; the view asks for a sign-in again
+            elif not isinstance(last, int) or now - last >= 60:
+                # Written at most once a minute: not a session save on every request.
+                request.session[IDLE_KEY] = now
         return self.get_response(request)
