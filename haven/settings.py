@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "haven.lib.middleware.NullCharacterMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "haven.lib.middleware.CsrfViewMiddleware",  # Django's, public pages send no referrer
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "haven.lib.middleware.IdleSessionMiddleware",
     "haven.orgs.middleware.TimeZoneMiddleware",

@@ -77,3 +77,22 @@ def test_a_staff_session_ends_after_the_idle_time(client, tree, settings):
         clock.shift(31 * 60)  # idle too long: signed out, sent to sign in
         response = client.get(inbox)
         assert response.status_code == 302 and url("login") in response["Location"]
+
+
+def test_a_public_form_posted_without_referrer_passes_the_csrf_check_by_its_token(tree):
+    """Browsers post a no-referrer page's form with ``Origin: null``; the token decides."""
+    from django.test import Client
+
+    from haven.intake.tests.test_public import form_data
+
+    browser = Client(enforce_csrf_checks=True)
+    form = browser.get(f"/r/{tree.school_a.code}/")
+    token = form.cookies["csrftoken"].value
+    data = {**form_data(), "csrfmiddlewaretoken": token}
+    posted = browser.post(f"/r/{tree.school_a.code}/", data, HTTP_ORIGIN="null")
+    assert posted.status_code == 200 and b"receipt" in posted.content.lower()
+    # Without the token, or on a staff page, Origin null is refused.
+    refused = browser.post(f"/r/{tree.school_a.code}/", form_data(), HTTP_ORIGIN="null")
+    assert refused.status_code == 403
+    login = browser.post(url("login"), {"csrfmiddlewaretoken": token}, HTTP_ORIGIN="null")
+    assert login.status_code == 403
