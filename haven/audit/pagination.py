@@ -35,7 +35,7 @@ class AuditedPagination(LimitOffsetPagination):
                 schools = (
                     type(items[0])
                     ._meta.get_field("school")
-                    .related_model._default_manager.in_bulk(list(by_school))  # type: ignore[union-attr]
+                    .related_model._default_manager.in_bulk(list(by_school))
                 )
                 for school_id, ids in by_school.items():
                     audit_record(

@@ -17,7 +17,6 @@ import zipfile
 from dataclasses import dataclass
 
 import pikepdf
-
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile

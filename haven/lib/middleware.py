@@ -3,8 +3,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.middleware import csrf
 from django.http import HttpRequest, HttpResponse
+from django.middleware import csrf
 from django.utils.translation import gettext as _
 
 
@@ -114,4 +114,4 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
     def _origin_verified(self, request: HttpRequest) -> bool:
         if request.META.get("HTTP_ORIGIN") == "null" and is_public(request.path_info):
             return True
-        return bool(super()._origin_verified(request))
+        return bool(super()._origin_verified(request))  # type: ignore[misc]

@@ -58,7 +58,8 @@ def test_public_pages_send_no_referrer_and_are_not_cached(client, tree):
 def test_report_and_case_pages_are_not_cached(client, tree):
     report, _ = submit(tree.school_a)
     client.force_login(tree.users["coordinator"])
-    for path in (url("intake:inbox"), url("intake:report_detail", report.pk), url("cases:case_list")):
+    pages = (url("intake:inbox"), url("intake:report_detail", report.pk), url("cases:case_list"))
+    for path in pages:
         response = client.get(path)
         assert response.status_code == 200, path
         assert response["Cache-Control"] == "no-store"

@@ -73,7 +73,8 @@ def odt() -> bytes:
         z.writestr(
             "META-INF/manifest.xml",
             '<manifest:manifest><manifest:file-entry manifest:full-path="/"/>'
-            '<manifest:file-entry manifest:full-path="Thumbnails/thumbnail.png"/></manifest:manifest>',
+            '<manifest:file-entry manifest:full-path="Thumbnails/thumbnail.png"/>'
+            "</manifest:manifest>",
         )
     return out.getvalue()
 
