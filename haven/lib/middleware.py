@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.middleware import csrf
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 
@@ -72,7 +73,7 @@ class SecurityHeadersMiddleware:
         match = request.resolver_match
         namespace = match.namespace if match is not None else ""
         if is_public(request.path_info) or namespace in settings.HAVEN_NO_STORE_NAMESPACES:
-            response["Cache-Control"] = "no-store"
+            patch_cache_control(response, no_store=True)  # keeps what the view set
         return response
 
 

@@ -50,7 +50,7 @@ def test_public_pages_send_no_referrer_and_are_not_cached(client, tree):
         response = client.get(path)
         assert response.status_code == 200
         assert response["Referrer-Policy"] == "no-referrer"
-        assert response["Cache-Control"] == "no-store"
+        assert "no-store" in response["Cache-Control"]
     # Staff pages keep the same-origin referrer (forms there post back with it).
     assert client.get(url("login"))["Referrer-Policy"] == "same-origin"
 
@@ -62,7 +62,7 @@ def test_report_and_case_pages_are_not_cached(client, tree):
     for path in pages:
         response = client.get(path)
         assert response.status_code == 200, path
-        assert response["Cache-Control"] == "no-store"
+        assert "no-store" in response["Cache-Control"]
 
 
 def test_a_staff_session_ends_after_the_idle_time(client, tree, settings):
