@@ -1,8 +1,11 @@
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.middleware import csrf
 from django.utils.cache import patch_cache_control
@@ -83,6 +86,14 @@ def is_public(path: str) -> bool:
 
 
 IDLE_KEY = "_haven_last_seen"
+
+
+@receiver(user_logged_in)
+def _idle_clock_starts(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+    # Set at sign-in, so the first pages after it do not write the session again.
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[IDLE_KEY] = int(time.time())
 
 
 class IdleSessionMiddleware:

@@ -9,6 +9,7 @@ class PrivacyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from haven.lib import middleware  # noqa: F401  (the idle clock starts at sign-in)
         from haven.orgs import navigation
         from haven.privacy import access, db  # noqa: F401  (access: its grants; db: PRAGMAs)
         from haven.privacy.access import Perm
