@@ -86,6 +86,7 @@ def is_public(path: str) -> bool:
 
 
 IDLE_KEY = "_haven_last_seen"
+SET_LANGUAGE_PATH = "/i18n/setlang/"
 
 
 @receiver(user_logged_in)
@@ -124,6 +125,10 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
     Those pages act on no account, so a forged post could do nothing a stranger cannot."""
 
     def _origin_verified(self, request: HttpRequest) -> bool:
-        if request.META.get("HTTP_ORIGIN") == "null" and is_public(request.path_info):
+        path = request.path_info
+        # The language switch is posted from those pages too.
+        if request.META.get("HTTP_ORIGIN") == "null" and (
+            is_public(path) or path.startswith(SET_LANGUAGE_PATH)
+        ):
             return True
         return bool(super()._origin_verified(request))  # type: ignore[misc]

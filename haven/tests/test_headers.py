@@ -95,5 +95,11 @@ def test_a_public_form_posted_without_referrer_passes_the_csrf_check_by_its_toke
     # Without the token, or on a staff page, Origin null is refused.
     refused = browser.post(f"/r/{tree.school_a.code}/", form_data(), HTTP_ORIGIN="null")
     assert refused.status_code == 403
+    switched = browser.post(
+        reverse("set_language"),
+        {"csrfmiddlewaretoken": token, "language": "ro", "next": "/"},
+        HTTP_ORIGIN="null",
+    )
+    assert switched.status_code == 302
     login = browser.post(url("login"), {"csrfmiddlewaretoken": token}, HTTP_ORIGIN="null")
     assert login.status_code == 403
