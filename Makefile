@@ -58,6 +58,7 @@ run: runtime-deps compilemessages demo
 	$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
 	make_tick=0; while sleep 60; do $(BIN)/python manage.py clock_tick >/dev/null; \
 	  make_tick=$$((make_tick + 1)); [ $$((make_tick % 5)) -eq 1 ] && $(BIN)/python manage.py insights_refresh -v0; \
+	  [ $$((make_tick % 1440)) -eq 2 ] && $(BIN)/python manage.py retention_run >/dev/null; \
 	done & clock=$$!; \
 	trap 'kill $$worker $$clock 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

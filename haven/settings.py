@@ -53,24 +53,31 @@ INSTALLED_APPS = [
     "haven.surveys",
     "haven.care",
     "haven.prevention",
+    "haven.privacy",
     "haven.insights",
 ]
 
 MIDDLEWARE = [
     "haven.lib.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "haven.lib.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "haven.lib.middleware.NullCharacterMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "haven.lib.middleware.CsrfViewMiddleware",  # Django's, public pages send no referrer
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "haven.lib.middleware.IdleSessionMiddleware",
     "haven.orgs.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# The check looks for Django's CSRF middleware by name; Haven's is a subclass of it (one
+# allowance for the no-referrer public pages, haven.lib.middleware.CsrfViewMiddleware).
+SILENCED_SYSTEM_CHECKS = ["security.W003"]
 
 ROOT_URLCONF = "haven.urls"
 WSGI_APPLICATION = "haven.wsgi.application"
@@ -221,6 +228,18 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Staff sessions end after this many minutes without a request (haven.lib.middleware).
+HAVEN_SESSION_IDLE_MINUTES = env_int("HAVEN_SESSION_IDLE_MINUTES", 30)
+# No inline script anywhere (haven.js holds the page behaviour; htmx evaluates nothing).
+HAVEN_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# The pages reporters use without an account: no referrer leaves them, nothing is cached.
+HAVEN_PUBLIC_PATHS = ["/r/", "/follow-up/", "/s/"]
+# Staff pages about reports and cases: never cached by the browser.
+HAVEN_NO_STORE_NAMESPACES = {"intake", "cases", "care", "privacy"}
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -233,7 +252,7 @@ if not DEBUG:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     if not SECURE_HSTS_PRELOAD:
         # Preloading is a one-way decision for the operator's domain, not ours to make.
-        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+        SILENCED_SYSTEM_CHECKS += ["security.W021"]
 
 # Logs go to stderr; no request logging that could carry a client address.
 LOGGING = {

@@ -3,11 +3,13 @@
 import datetime as dt
 from typing import Any, Literal
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.security import django_auth
 
+from haven.audit.pagination import AuditedPagination
 from haven.cases import access as case_access
 from haven.cases import selectors, services
 from haven.cases.models import Case, Referral
@@ -90,7 +92,7 @@ class ReferralAnswerIn(Schema):
 
 
 @router.get("", response=list[CaseOut], summary="Cases the caller may see")
-@paginate
+@paginate(AuditedPagination, action="case.list")
 def case_list(request: AuthedRequest, open_only: bool = False) -> Any:
     return selectors.case_list(user=request.user, open_only=open_only)
 
@@ -112,9 +114,10 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
 
 @router.get("/{case_id}", response=CaseDetailOut, summary="One case")
 def case_detail(request: AuthedRequest, case_id: int) -> dict[str, Any]:
-    case = selectors.case_get(user=request.user, pk=case_id)
-    services.case_record_view(actor=request.user, case=case)
-    return _detail(request, case)
+    with transaction.atomic():  # the read and its audit event together
+        case = selectors.case_get(user=request.user, pk=case_id)
+        services.case_record_view(actor=request.user, case=case)
+        return _detail(request, case)
 
 
 @router.get("/{case_id}/timeline", response=list[EventOut], summary="The case's timeline")

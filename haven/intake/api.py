@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 import pydantic
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from ninja.pagination import paginate
 from ninja.security import django_auth
 from pydantic import BaseModel
 
+from haven.audit.pagination import AuditedPagination
 from haven.intake import rules, selectors, services
 from haven.intake.models import Channel, Report
 from haven.intake.rules import report_clean
@@ -203,7 +205,7 @@ class ReportOut(Schema):
 
 
 @router.get("", response=list[ReportOut], auth=django_auth, summary="Inbox (staff)")
-@paginate
+@paginate(AuditedPagination, action="report.list")
 def report_list(
     request: AuthedRequest,
     status: str = "",
@@ -224,8 +226,9 @@ def _get(request: HttpRequest, report_id: int) -> Report:
 
 @router.get("/{report_id}", response=ReportOut, auth=django_auth, summary="One report (staff)")
 def report_detail(request: AuthedRequest, report_id: int) -> Report:
-    report = _get(request, report_id)
-    services.report_record_view(actor=request.user, report=report)
+    with transaction.atomic():  # the read and its audit event together
+        report = _get(request, report_id)
+        services.report_record_view(actor=request.user, report=report)
     return report
 
 

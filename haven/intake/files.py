@@ -1,15 +1,22 @@
-"""Attachments: the type is read from the content, and images lose their metadata.
+"""Attachments: the type is read from the content, and every file loses its metadata.
 
-Photos carry GPS positions and camera serial numbers in their EXIF data, which can name a
-reporter. Images are decoded and written again without any metadata; anything that is not a
-known image or PDF is refused.
+Photos carry GPS positions and camera serial numbers in their EXIF data, PDFs and office
+documents their author, creator, dates and a thumbnail of the first page: any of it can name a
+reporter. Images are decoded and written again without any metadata; PDFs lose their document
+information, XMP and thumbnails; DOCX, XLSX and ODT files have their property parts rewritten
+empty and their thumbnails removed. Anything else is refused, naming what is accepted.
+``clean_upload`` is the one entry point for every upload path (web form, API, staff case files,
+prevention evidence, chat bots).
 """
 
 import hashlib
 import io
+import re
 import secrets
+import zipfile
 from dataclasses import dataclass
 
+import pikepdf
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -21,6 +28,10 @@ from haven.lib.errors import InvalidInput
 # Pillow refuses images larger than this many pixels (decompression bombs).
 Image.MAX_IMAGE_PIXELS = 40_000_000
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ODT = "application/vnd.oasis.opendocument.text"
+ZIP = b"PK\x03\x04"
 SIGNATURES = [
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -34,6 +45,9 @@ EXTENSIONS = {
     "image/gif": "png",  # re-encoded as a still PNG
     "image/webp": "webp",
     "application/pdf": "pdf",
+    DOCX: "docx",
+    XLSX: "xlsx",
+    ODT: "odt",
 }
 
 
@@ -73,6 +87,120 @@ def _strip_image(data: bytes, content_type: str) -> tuple[bytes, str]:
     return out.getvalue(), content_type
 
 
+def _refused() -> InvalidInput:
+    return InvalidInput(
+        _(
+            "Only photos, screenshots (JPEG, PNG, WebP, GIF), PDF files and documents "
+            "(DOCX, XLSX, ODT)."
+        )
+    )
+
+
+def _unreadable() -> InvalidInput:
+    return InvalidInput(_("This file could not be read. Try another one."))
+
+
+def _strip_pdf(data: bytes) -> bytes:
+    """The PDF without its document information, XMP metadata and page thumbnails."""
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if "/Info" in pdf.trailer:
+                del pdf.trailer["/Info"]
+            if "/Metadata" in pdf.Root:
+                del pdf.Root["/Metadata"]
+            for page in pdf.pages:
+                for key in ("/Thumb", "/Metadata", "/PieceInfo"):
+                    if key in page.obj:
+                        del page.obj[key]
+            out = io.BytesIO()
+            # A fresh /ID: the original one can tie the file to the sender's other copies.
+            pdf.save(out, fix_metadata_version=False, deterministic_id=True)
+    except (pikepdf.PdfError, pikepdf.PasswordError, ValueError) as exc:
+        raise _unreadable() from exc
+    return out.getvalue()
+
+
+EMPTY_PARTS = {
+    # Office Open XML (docx, xlsx): author, last editor, company, dates, custom fields.
+    "docProps/core.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
+        'metadata/core-properties"/>'
+    ),
+    "docProps/app.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'extended-properties"/>'
+    ),
+    "docProps/custom.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'custom-properties"/>'
+    ),
+    # OpenDocument (odt): the same in one part.
+    "meta.xml": (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'office:version="1.2"><office:meta/></office:document-meta>'
+    ),
+}
+# Parts dropped whole: thumbnails of the first page.
+THUMBNAIL = re.compile(r"^(docProps/thumbnail\.[a-z]+|Thumbnails/.*)$", re.IGNORECASE)
+# References to dropped parts, in the package's relationships and the ODF manifest.
+THUMBNAIL_REFERENCE = re.compile(
+    r"<(?:Relationship|manifest:file-entry)\b[^>]*(?:docProps/thumbnail|Thumbnails/)[^>]*/>",
+    re.IGNORECASE,
+)
+# Zip bombs: an office document is refused above this size unpacked.
+MAX_UNPACKED = 100_000_000
+
+
+def _office_kind(archive: zipfile.ZipFile) -> str | None:
+    names = set(archive.namelist())
+    if "mimetype" in names and archive.read("mimetype").strip() == ODT.encode():
+        return ODT
+    if "[Content_Types].xml" in names:
+        if any(n.startswith("word/") for n in names):
+            return DOCX
+        if any(n.startswith("xl/") for n in names):
+            return XLSX
+    return None
+
+
+def _strip_office(data: bytes) -> tuple[bytes, str]:
+    """The document with its property parts rewritten empty and its thumbnails dropped;
+    every other part copied as it is."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            kind = _office_kind(archive)
+            if kind is None:
+                raise _refused()
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
+                raise _unreadable()
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as clean:
+                for info in archive.infolist():
+                    name = info.filename
+                    if THUMBNAIL.match(name):
+                        continue
+                    if name in EMPTY_PARTS:
+                        content = EMPTY_PARTS[name].encode()
+                    else:
+                        content = archive.read(info)
+                        if name.endswith(".rels") or name == "META-INF/manifest.xml":
+                            text = content.decode("utf-8")
+                            content = THUMBNAIL_REFERENCE.sub("", text).encode("utf-8")
+                    # ODF wants its mimetype first and stored; a fixed date hides when and
+                    # where (time zone) the file was last saved.
+                    method = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+                    entry = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                    entry.compress_type = method
+                    clean.writestr(entry, content)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, UnicodeDecodeError, KeyError) as exc:
+        raise _unreadable() from exc
+    return out.getvalue(), kind
+
+
 def clean_upload(upload: UploadedFile) -> CleanFile:
     """Check one uploaded file and return it ready to store, or raise a translated error."""
     limit = settings.HAVEN_ATTACHMENT_MAX_BYTES
@@ -88,10 +216,14 @@ def clean_upload(upload: UploadedFile) -> CleanFile:
     if not data:
         raise InvalidInput(_("The file is empty."))
     content_type = sniff(data[:16])
-    if content_type is None:
-        raise InvalidInput(_("Only photos, screenshots (JPEG, PNG, WebP, GIF) and PDF files."))
-    if content_type.startswith("image/"):
+    if content_type is None and data.startswith(ZIP):
+        data, content_type = _strip_office(data)
+    elif content_type is None:
+        raise _refused()
+    elif content_type.startswith("image/"):
         data, content_type = _strip_image(data, content_type)
+    elif content_type == "application/pdf":
+        data = _strip_pdf(data)
     name = f"{secrets.token_hex(16)}.{EXTENSIONS[content_type]}"
     return CleanFile(
         content=ContentFile(data, name=name),

@@ -22,6 +22,7 @@ LAYERS: list[set[str]] = [
     {"intake"},
     {"cases"},
     {"care", "prevention", "surveys"},
+    {"privacy"},
     {"insights"},
     {"reporting"},
     # Project-level modules (haven/urls.py, api.py, settings.py...) and bench.

@@ -158,8 +158,10 @@ def test_a_class_of_another_school_is_refused(tree):
 def test_too_many_files_are_refused_before_any_is_read(tree, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from haven.intake.tests.test_file_metadata import pdf_with_author
+
     settings.HAVEN_ATTACHMENTS_PER_MESSAGE = 1
-    files = [SimpleUploadedFile(f"{n}.pdf", b"%PDF-1.4 x") for n in range(2)]
+    files = [SimpleUploadedFile(f"{n}.pdf", pdf_with_author()) for n in range(2)]
     _clean, errors = outcome(
         lambda: report_clean(VALID, school=tree.school_a, channel="web", files=files)
     )

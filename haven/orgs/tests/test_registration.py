@@ -20,6 +20,8 @@ def test_navigation_keeps_its_order_with_every_app_registered_once():
         "care:concern_list",
         "surveys:campaign_list",
         "orgunit_list",
+        "privacy:retention",
+        "privacy:audit",
         "admin:index",
         "account",
     ]
@@ -89,5 +91,6 @@ def test_each_app_grants_its_own_permissions_when_loaded():
         "care.figures",
         "survey.rollup",
         "insights.view",
+        "audit.view",  # who read what, when, below them (privacy app)
     }
     assert "concern.view" not in access.ROLE_PERMS["staff"]

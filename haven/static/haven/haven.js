@@ -8,3 +8,10 @@ document.addEventListener("click", (event) => {
     if (done) button.textContent = done;
   });
 });
+
+// A button that loads more in place disappears once it has (no inline handler: the CSP
+// allows no inline script).
+document.addEventListener("htmx:afterRequest", (event) => {
+  const element = event.detail && event.detail.elt;
+  if (element && element.matches && element.matches("[data-remove-after-request]")) element.remove();
+});
