@@ -61,6 +61,10 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
     from haven.lib import ttlcache
 
     ttlcache.clear()
+    # allauth remembers used TOTP codes in the cache; a test must not inherit another's.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -170,6 +170,8 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
+# Changing one's second factors asks for the password again after this long since signing in.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_RATE_LIMITS = False  # Haven pauses an account after failures (LOGIN_FAILURE_LIMIT)
 MFA_ADAPTER = "haven.orgs.signin.MFAAdapter"
 MFA_FORMS = {"authenticate": "haven.orgs.signin.AuthenticateForm"}

@@ -24,6 +24,7 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
+from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa import signals as mfa_signals
 from allauth.mfa.adapter import DefaultMFAAdapter
@@ -95,12 +96,16 @@ def on_user_logged_in(sender: Any, request: HttpRequest | None, user: User, **kw
 
 
 def _current(request: HttpRequest, user: User) -> dict[str, Any]:
+    """The session's verdict: kept while enrolled, re-read every few minutes for someone who
+    needs no second factor, and at every request for someone who must still enrol (so the
+    page after enrolment opens at once)."""
     verdict = request.session.get(SESSION_KEY)
-    if not isinstance(verdict, dict) or verdict.get("user") != user.pk:
-        return verdict_refresh(request, user)
-    if not verdict.get("enrolled") and time.time() - verdict.get("at", 0) > RECHECK_SECONDS:
-        return verdict_refresh(request, user)
-    return verdict
+    if isinstance(verdict, dict) and verdict.get("user") == user.pk:
+        if verdict.get("enrolled"):
+            return verdict
+        if verdict.get("ok") and time.time() - verdict.get("at", 0) < RECHECK_SECONDS:
+            return verdict
+    return verdict_refresh(request, user)
 
 
 class SecondFactorMiddleware:
@@ -200,6 +205,18 @@ class AccountAdapter(DefaultAccountAdapter):
                 request, level, message_template, message_context, extra_tags, message
             )
 
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        # Enrolling right after signing in (the first sign-in) needs no second password: a
+        # sign-in step within the reauthentication window counts as recent.
+        request = context.request
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            records = get_authentication_records(request, user)
+            window = settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+            if records and time.time() - records[-1].get("at", 0) < window:
+                return False
+        return super().is_reauthentication_required(app=app, **kwargs)
+
     def send_notification_mail(self, *args: Any, **kwargs: Any) -> None:
         # Security notices are audit events here; Haven's messages go out through notify.
         return None
@@ -298,8 +315,6 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
 def _on_added(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kw: Any) -> None:
     _audit(user, "auth.mfa_enrol", {"type": authenticator.type})
-    if request is not None and getattr(request, "user", None) == user:
-        verdict_refresh(request, user)
 
 
 def _on_removed(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kw: Any) -> None:
@@ -314,11 +329,7 @@ def _on_reset(sender: Any, request: HttpRequest, user: Any, authenticator: Any, 
 
 def _on_used(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kw: Any) -> None:
     if authenticator.type == Authenticator.Type.RECOVERY_CODES:
-        _audit(user, "auth.recovery_code_use", {"left": _recovery_codes_left(authenticator)})
-
-
-def _recovery_codes_left(authenticator: Authenticator) -> int:
-    return len(authenticator.wrap().get_unused_codes())  # type: ignore[union-attr]
+        _audit(user, "auth.recovery_code_use")
 
 
 def _on_failed(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kw: Any) -> None:
