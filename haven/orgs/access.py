@@ -119,7 +119,12 @@ OPERATOR_PERMS = frozenset(
 
 # Permissions that open children's reports, cases or registers. A role holding one must sign
 # in with a second factor (haven.orgs.signin); each app marks its own with ``content_perms``.
-CONTENT_PERMS: set[str] = {Perm.REPORT_VIEW, Perm.REPORT_RAISED, Perm.REPORT_TRIAGE, Perm.PUPIL_VIEW}
+CONTENT_PERMS: set[str] = {
+    Perm.REPORT_VIEW,
+    Perm.REPORT_RAISED,
+    Perm.REPORT_TRIAGE,
+    Perm.PUPIL_VIEW,
+}
 
 
 def content_perms(*perms: str) -> None:

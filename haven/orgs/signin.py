@@ -196,8 +196,15 @@ class AccountAdapter(DefaultAccountAdapter):
             )
         return response
 
-    def add_message(self, request: Any, level: Any, message_template: str | None = None,
-                    message_context: Any = None, extra_tags: str = "", message: Any = None) -> None:
+    def add_message(
+        self,
+        request: Any,
+        level: Any,
+        message_template: str | None = None,
+        message_context: Any = None,
+        extra_tags: str = "",
+        message: Any = None,
+    ) -> None:
         # Haven's pages say what happened themselves; allauth's own notes are not in all of
         # Haven's languages. Only the ones Haven words itself (templates under mfa/messages).
         if message_template and message_template.startswith("mfa/messages/"):
@@ -317,7 +324,9 @@ def _on_added(sender: Any, request: HttpRequest, user: Any, authenticator: Any, 
     _audit(user, "auth.mfa_enrol", {"type": authenticator.type})
 
 
-def _on_removed(sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kw: Any) -> None:
+def _on_removed(
+    sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kw: Any
+) -> None:
     _audit(user, "auth.mfa_remove", {"type": authenticator.type})
     if request is not None and getattr(request, "user", None) == user:
         verdict_refresh(request, user)

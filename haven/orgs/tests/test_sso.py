@@ -96,8 +96,11 @@ class IdentityProvider:
                     token = self.headers["Authorization"].removeprefix("Bearer ")
                     grant = idp.codes[token]
                     self._json(
-                        {"sub": f"sub-{grant['email']}", "email": grant["email"],
-                         "email_verified": True}
+                        {
+                            "sub": f"sub-{grant['email']}",
+                            "email": grant["email"],
+                            "email_verified": True,
+                        }
                     )
                 else:
                     self._json({"error": "not_found"}, 404)
@@ -136,8 +139,12 @@ class IdentityProvider:
                 )
                 access_token = form["code"]
                 self._json(
-                    {"access_token": access_token, "token_type": "Bearer", "id_token": id_token,
-                     "expires_in": 300}
+                    {
+                        "access_token": access_token,
+                        "token_type": "Bearer",
+                        "id_token": id_token,
+                        "expires_in": 300,
+                    }
                 )
 
         return Handler
