@@ -1,5 +1,5 @@
-from django.conf.urls.i18n import i18n_patterns
 from allauth.account import views as allauth_views
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth
 from django.urls import include, path

@@ -72,7 +72,8 @@ class LoginView(auth.LoginView):
         # ``signin.AccountAdapter.post_login``, the same for single sign-on.
         user = form.get_user()
         login = Login(user=user, email=user.email, redirect_url=self.get_success_url())
-        return perform_password_login(self.request, {"email": user.email}, login)
+        response: HttpResponse = perform_password_login(self.request, {"email": user.email}, login)
+        return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

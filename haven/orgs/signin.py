@@ -20,7 +20,7 @@ hundreds of page tests see what an enrolled user sees.
 """
 
 import time
-from typing import Any
+from typing import Any, cast
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
@@ -71,7 +71,7 @@ ENROL_URL_NAMES = frozenset(
 
 
 def has_factor(user: User) -> bool:
-    return Authenticator.objects.filter(user=user, type__in=FACTORS).exists()
+    return bool(Authenticator.objects.filter(user=user, type__in=FACTORS).exists())
 
 
 def _verdict(user: User) -> dict[str, Any]:
@@ -116,11 +116,12 @@ class SecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not _current(request, user)["ok"]:  # type: ignore[arg-type]
+        if user.is_authenticated and not _current(request, user)["ok"]:
             blocked = self._blocked(request)
             if blocked is not None:
                 return blocked
-        return self.get_response(request)
+        response: HttpResponse = self.get_response(request)
+        return response
 
     def _blocked(self, request: HttpRequest) -> HttpResponse | None:
         path = request.path_info
@@ -150,7 +151,7 @@ def second_factor_required(request: HttpRequest) -> HttpResponse:
     """Why a second factor is asked for, and the ways to set one up."""
     if not request.user.is_authenticated:
         return redirect("login")
-    verdict = verdict_refresh(request, request.user)  # type: ignore[arg-type]
+    verdict = verdict_refresh(request, request.user)
     return render(
         request,
         "mfa/required.html",
@@ -175,7 +176,7 @@ def _methods(request: HttpRequest, user: User) -> list[str]:
     return found
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     """Accounts are invited (``orgs.services.user_invite``); nobody signs up."""
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
@@ -194,7 +195,7 @@ class AccountAdapter(DefaultAccountAdapter):
                 samesite="Lax",
                 secure=settings.LANGUAGE_COOKIE_SECURE,
             )
-        return response
+        return cast(HttpResponse, response)
 
     def add_message(
         self,
@@ -222,14 +223,14 @@ class AccountAdapter(DefaultAccountAdapter):
             window = settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
             if records and time.time() - records[-1].get("at", 0) < window:
                 return False
-        return super().is_reauthentication_required(app=app, **kwargs)
+        return bool(super().is_reauthentication_required(app=app, **kwargs))
 
     def send_notification_mail(self, *args: Any, **kwargs: Any) -> None:
         # Security notices are audit events here; Haven's messages go out through notify.
         return None
 
 
-class MFAAdapter(DefaultMFAAdapter):
+class MFAAdapter(DefaultMFAAdapter):  # type: ignore[misc]
     error_messages = {
         **DefaultMFAAdapter.error_messages,
         "cannot_delete_authenticator": gettext_lazy(
@@ -246,13 +247,13 @@ class MFAAdapter(DefaultMFAAdapter):
         others = Authenticator.objects.filter(user=user, type__in=FACTORS).exclude(
             pk=authenticator.pk
         )
-        return others.exists()
+        return bool(others.exists())
 
     def send_notification_mail(self, *args: Any, **kwargs: Any) -> None:
         return None
 
 
-class AuthenticateForm(AllauthAuthenticateForm):
+class AuthenticateForm(AllauthAuthenticateForm):  # type: ignore[misc]
     """allauth's code form, with wrong codes counted per account and paused like passwords."""
 
     scope = "mfa"
@@ -278,13 +279,13 @@ class AuthenticateForm(AllauthAuthenticateForm):
                 % {"minutes": window // 60}
             )
         try:
-            return super().clean_code()
+            return str(super().clean_code())
         except forms.ValidationError:
             throttle_hit(scope=self.scope, key=key, window_seconds=window)
             raise
 
 
-class SocialAccountAdapter(DefaultSocialAccountAdapter):
+class SocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]
     """Single sign-on signs in invited accounts only, matched by e-mail address."""
 
     def is_open_for_signup(self, request: HttpRequest, sociallogin: Any) -> bool:

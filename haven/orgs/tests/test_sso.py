@@ -26,7 +26,7 @@ from haven.orgs.models import User
 from haven.orgs.tests.factories import totp_code
 
 CLIENT_ID = "haven-test"
-CLIENT_SECRET = "s3cret-for-the-test"  # noqa: S105
+CLIENT_SECRET = "s3cret-for-the-test"
 
 
 class IdentityProvider:
