@@ -234,3 +234,26 @@ def test_two_factor_pages_anonymous_wrong_right_and_other_school(client, tree, n
     Authenticator.objects.filter(user=tree.users["staff"]).delete()
     client.force_login(tree.users["staff"])
     assert says not in client.get(url(name)).content.decode()
+
+
+def test_the_admin_password_form_cannot_skip_the_second_factor(client, tree):
+    admin = tree.users["admin"]
+    response = client.post(url("admin:login"), {"username": admin.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"].startswith(url("login"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_passkey_and_password_confirmation_pages_render_in_havens_frame(client, tree):
+    client.force_login(tree.users["staff"])
+    # No sign-in step in this session: changing factors asks for the password first.
+    asked = client.get(url("mfa_add_webauthn"))
+    assert asked["Location"].startswith(url("account_reauthenticate"))
+    page = client.get(asked["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "Enter your password to go on." in page.content.decode()
+    confirmed = client.post(asked["Location"], {"password": PASSWORD})
+    assert confirmed.status_code == 302
+    add = client.get(url("mfa_add_webauthn"))
+    assert add.status_code == 200
+    assert 'class="site-header"' in add.content.decode()
