@@ -68,6 +68,9 @@ def test_password_alone_of_an_enrolled_coordinator_opens_no_report(client, tree,
     assert response.status_code == 302
     assert response["Location"] == url("mfa_authenticate")
     assert "_auth_user_id" not in client.session
+    asked = client.get(url("mfa_authenticate")).content.decode()
+    assert 'autocomplete="one-time-code"' in asked
+    assert "mfa_webauthn_authenticate" not in asked  # no passkey added: no passkey button
     page = client.get(url("intake:report_detail", report.pk))
     assert page.status_code == 302
     assert page["Location"].startswith(url("login"))
