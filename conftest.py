@@ -77,6 +77,10 @@ def _test_settings(settings: Any, tmp_path: Any, master_key_file: Any) -> None:
     settings.HAVEN_MASTER_KEY_FILE = str(master_key_file)
     settings.HAVEN_MASTER_KEY_GENERATE = False
     keys.forget()
+    # allauth remembers used TOTP codes in the cache; a test must not inherit another's.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

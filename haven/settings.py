@@ -43,6 +43,12 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    # Two-factor sign-in and single sign-on (issue 17): allauth's login flow, MFA, OIDC.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "haven.orgs",
     "haven.audit",
     "haven.security",
@@ -70,6 +76,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "haven.lib.middleware.IdleSessionMiddleware",
     "haven.orgs.middleware.TimeZoneMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # After the time zone: it reads the grants that middleware already loaded.
+    "haven.orgs.signin.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -158,6 +167,56 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 # Failed log-ins allowed per account in a window, before that account is paused.
 LOGIN_FAILURE_LIMIT = env_int("HAVEN_LOGIN_FAILURE_LIMIT", 10)
 LOGIN_FAILURE_WINDOW = env_int("HAVEN_LOGIN_FAILURE_WINDOW", 15 * 60)
+
+# Sign-in (haven.orgs.signin): Haven's own password page hands over to allauth's login flow,
+# which asks for the second factor (TOTP, a recovery code, or a passkey/security key).
+# Accounts are invited, never signed up; single sign-on only matches invited accounts.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+ACCOUNT_ADAPTER = "haven.orgs.signin.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_GET = False
+# Changing one's second factors asks for the password again after this long since signing in.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+ACCOUNT_RATE_LIMITS = False  # Haven pauses an account after failures (LOGIN_FAILURE_LIMIT)
+MFA_ADAPTER = "haven.orgs.signin.MFAAdapter"
+MFA_FORMS = {"authenticate": "haven.orgs.signin.AuthenticateForm"}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = env_str("HAVEN_TOTP_ISSUER", "Haven")
+# Accounts are created by invitation to a known address: that is the verification.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_RECOVERY_CODES_SHOW_ONCE = False
+# Browsers allow passkeys on http://localhost only; production is HTTPS anyway.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+SOCIALACCOUNT_ADAPTER = "haven.orgs.signin.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # matching by e-mail is Haven's adapter's job
+# OpenID Connect identity providers (ministries, school boards): HAVEN_OIDC_PROVIDERS names
+# them ("ministry,board"); each has HAVEN_OIDC_<ID>_NAME, _SERVER_URL (the issuer; its
+# /.well-known/openid-configuration is read), _CLIENT_ID and _SECRET (or _SECRET_FILE).
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": provider_id,
+                "name": env_str(f"HAVEN_OIDC_{provider_id.upper()}_NAME", provider_id),
+                "client_id": env_str(f"HAVEN_OIDC_{provider_id.upper()}_CLIENT_ID", ""),
+                "secret": env_str(f"HAVEN_OIDC_{provider_id.upper()}_SECRET", ""),
+                "settings": {
+                    "server_url": env_str(f"HAVEN_OIDC_{provider_id.upper()}_SERVER_URL", ""),
+                    "token_auth_method": "client_secret_post",
+                    "fetch_userinfo": True,
+                },
+            }
+            for provider_id in env_list("HAVEN_OIDC_PROVIDERS", [])
+        ],
+    }
+}
 
 # Languages of the interface. Procedures, categories and survey items carry their own
 # translations in their data files.

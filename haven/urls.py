@@ -1,3 +1,4 @@
+from allauth.account import views as allauth_views
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth
@@ -5,7 +6,7 @@ from django.urls import include, path
 
 from haven.api import api
 from haven.intake import views_public
-from haven.orgs import auth_views, views
+from haven.orgs import auth_views, signin, views
 from haven.orgs.admin_site import site as admin_site
 from haven.surveys import views_public as survey_views
 
@@ -22,6 +23,10 @@ urlpatterns = [
     ),
     path("follow-up/", views_public.followup, name="followup"),
     path("s/", survey_views.survey, name="survey"),
+    # Single sign-on: the callback address registered with the identity provider carries no
+    # language, so it lives outside the language prefix (/sso/oidc/<provider>/login/callback/).
+    path("sso/", include("allauth.socialaccount.providers.openid_connect.urls")),
+    path("sso/", include("allauth.socialaccount.urls")),
 ]
 
 urlpatterns += i18n_patterns(
@@ -36,7 +41,15 @@ urlpatterns += i18n_patterns(
     path("org/pupils/<int:pk>/", views.pupil_detail, name="pupil_detail"),
     path("account/", views.account, name="account"),
     path("account/login/", auth_views.LoginView.as_view(), name="login"),
+    # allauth's own pages ask for these names: they are Haven's pages.
+    path("account/login/", auth_views.LoginView.as_view(), name="account_login"),
+    path("account/two-factor/", include("allauth.mfa.urls")),
+    path(
+        "account/two-factor/required/", signin.second_factor_required, name="second_factor_required"
+    ),
+    path("account/reauthenticate/", allauth_views.reauthenticate, name="account_reauthenticate"),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/logout/", auth_views.LogoutView.as_view(), name="account_logout"),
     path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "account/password/done/",

@@ -32,6 +32,8 @@ access.grant(
         Role.ADMIN: {Perm.CARE_FIGURES},
     }
 )
+# These open cases or registers: their holders sign in with a second factor.
+access.content_perms(Perm.CONCERN_VIEW, Perm.CARE_MANAGE)
 
 
 def concern_condition(user: Viewer, prefix: str = "") -> Q:

@@ -40,6 +40,8 @@ access.grant(
         Role.AGENCY: {Perm.REFERRAL_ANSWER},
     }
 )
+# These open cases or registers: their holders sign in with a second factor.
+access.content_perms(Perm.CASE_MANAGE, Perm.CASE_ESCALATED, Perm.REFERRAL_ANSWER)
 
 
 def case_condition(user: Viewer, prefix: str = "") -> Q:

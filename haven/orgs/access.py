@@ -117,6 +117,28 @@ OPERATOR_PERMS = frozenset(
 )
 
 
+# Permissions that open children's reports, cases or registers. A role holding one must sign
+# in with a second factor (haven.orgs.signin); each app marks its own with ``content_perms``.
+CONTENT_PERMS: set[str] = {
+    Perm.REPORT_VIEW,
+    Perm.REPORT_RAISED,
+    Perm.REPORT_TRIAGE,
+    Perm.PUPIL_VIEW,
+}
+
+
+def content_perms(*perms: str) -> None:
+    CONTENT_PERMS.update(perms)
+
+
+def second_factor_required(user: Viewer) -> bool:
+    """Must ``user`` sign in with a second factor? Operators (they run the whole
+    installation) and anyone whose roles open reports, cases or registers."""
+    if is_operator(user):
+        return True
+    return any(ROLE_PERMS.get(g.role, frozenset()) & CONTENT_PERMS for g in grants(user))
+
+
 def roles_with(perm: str) -> list[str]:
     return [role for role, perms in ROLE_PERMS.items() if perm in perms]
 

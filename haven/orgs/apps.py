@@ -6,3 +6,8 @@ class OrgsConfig(AppConfig):
     name = "haven.orgs"
     label = "orgs"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from haven.orgs import signin
+
+        signin.connect_signals()

@@ -2,12 +2,14 @@
 
 from typing import Any
 
+from allauth.account.internal.flows.login import perform_password_login
+from allauth.account.models import Login
+from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from django.conf import settings
 from django.contrib.auth import views as auth
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpResponse
-from django.urls import translate_url
-from django.utils import translation
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -65,20 +67,21 @@ class LoginView(auth.LoginView):
         return super().form_invalid(form)
 
     def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
+        # The password is right: allauth's login flow asks for the second factor (when the
+        # user has one) before signing in; the audit event and the user's language follow in
+        # ``signin.AccountAdapter.post_login``, the same for single sign-on.
         user = form.get_user()
-        services.auth_event_record(user=user, action="auth.login")
-        if user.language:
-            # The user's preference wins over the page they happened to log in from.
-            response["Location"] = translate_url(response["Location"], user.language)
-            translation.activate(user.language)
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                user.language,
-                samesite="Lax",
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-            )
+        login = Login(user=user, email=user.email, redirect_url=self.get_success_url())
+        response: HttpResponse = perform_password_login(self.request, {"email": user.email}, login)
         return response
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["sso_providers"] = [
+            {"name": app.name, "url": reverse("openid_connect_login", args=[app.provider_id])}
+            for app in get_social_adapter().list_apps(self.request, provider="openid_connect")
+        ]
+        return context
 
 
 class LogoutView(auth.LogoutView):

@@ -162,10 +162,23 @@ def demo_load(path: Path = DATA / "demo.json") -> dict[str, int]:
             )
         for role, unit_key in spec["roles"]:
             services.membership_grant(actor=None, user=user, unit=index[unit_key], role=role)
+        _demo_totp_enrol(user, data["totp_secret"])
     schools = {unit.code: unit for unit in index.values() if unit.kind == OrgUnit.Kind.SCHOOL}
     demo_pupils_load(schools, _class_codes(data["tree"]))
     after = _counts()
     return {name: after[name] - before[name] for name in after}
+
+
+def _demo_totp_enrol(user: User, secret: str) -> None:
+    """Every demo account shares one authenticator secret (printed with the demo logins and
+    in the README), so anyone can add it to an app and try the second factor."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, secret)
+        RecoveryCodes.activate(user)
 
 
 def _class_codes(specs: list[dict[str, Any]]) -> dict[str, dict[str, str]]:

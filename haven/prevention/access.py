@@ -36,6 +36,8 @@ access.grant(
         Role.ADMIN: {Perm.PREVENTION_VIEW, Perm.PREVENTION_REVIEW},
     }
 )
+# These open cases or registers: their holders sign in with a second factor.
+access.content_perms(Perm.PREVENTION_MANAGE)
 
 
 def can_manage_prevention(user: Viewer, unit: OrgUnit) -> bool:

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from haven.care import services
 from haven.care.models import ConcernEntry, ConcernFollowUp
 from haven.care.tests.helpers import build_world
+from tests.browser.signin import enter_totp_code
 from tests.browser.test_cases import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -79,6 +80,7 @@ def test_chinese_phone_screening_nothing_found(browser, live_server, tree, compi
 
     page.locator("#id_password").fill(PASSWORD)
     page.locator("main form button.primary").click()
+    enter_totp_code(page, teacher.email)
     page.wait_for_url(re.compile(r"/zh-hans/$"))
     page.goto(f"{live_server.url}/zh-hans/care/rounds/")
     page.locator(f"a[href='/zh-hans/care/rounds/{round_.pk}/']").click()

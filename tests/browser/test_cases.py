@@ -14,6 +14,7 @@ from haven.cases import services
 from haven.cases.models import Appeal, Case, Referral
 from haven.intake.tests.helpers import submit
 from haven.orgs.tests.factories import PASSWORD
+from tests.browser.signin import enter_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,6 +29,7 @@ def login(browser, live_server, user, language):
     page.locator("#id_username").fill(user.email)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("main form button.primary").click()
+    enter_totp_code(page, user.email)
     page.wait_for_url(re.compile(rf"/{language}/$"))
     return page
 

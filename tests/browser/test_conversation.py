@@ -12,6 +12,7 @@ from haven.cases import services
 from haven.cases.models import Case
 from haven.intake.models import Report
 from haven.orgs.tests.factories import PASSWORD
+from tests.browser.signin import enter_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,6 +58,7 @@ def staff_login(browser, live_server, user, language):
     page.locator("#id_username").fill(user.email)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("main form button.primary").click()
+    enter_totp_code(page, user.email)
     page.wait_for_url(re.compile(rf"/{language}/$"))
     return page
 

@@ -12,6 +12,7 @@ from haven.insights import refresh
 from haven.insights.tests.test_dashboard import _reports
 from haven.orgs.models import Role
 from haven.orgs.tests.factories import PASSWORD, member
+from tests.browser.signin import enter_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,6 +59,7 @@ def _login(browser, live_server, user, language, viewport):
     page.locator("#id_username").fill(user.email)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("main form button.primary").click()
+    enter_totp_code(page, user.email)
     page.wait_for_url(re.compile(rf"/{language}/$"))
     return context, page
 

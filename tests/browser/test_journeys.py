@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from haven.orgs.models import OrgUnit
 from haven.orgs.tests.factories import PASSWORD
+from tests.browser.signin import enter_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,6 +19,7 @@ def log_in(page, live_server, email):
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    enter_totp_code(page, email)
     page.wait_for_url(re.compile(r"/en/$"))
 
 

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from haven.orgs.tests.factories import PASSWORD
 from haven.prevention.models import ActivityStatus, Pledge, PreventionPlan
 from haven.prevention.selectors import school_year_now
+from tests.browser.signin import enter_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,6 +25,7 @@ def login(browser, live_server, user, language="vi", viewport=None):
     page.locator("#id_username").fill(user.email)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("main form button.primary").click()
+    enter_totp_code(page, user.email)
     page.wait_for_url(re.compile(rf"/{language}/$"))
     return page
 

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from haven.intake.models import Report
 from haven.orgs.tests.factories import PASSWORD
+from tests.browser.signin import enter_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,6 +48,7 @@ def test_pupil_reports_in_vietnamese_and_reads_the_romanian_coordinators_reply(
     page.locator("#id_username").fill(tree.users["coordinator"].email)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("form button.primary").click()
+    enter_totp_code(page, tree.users["coordinator"].email)
     page.wait_for_url(re.compile(r"/ro/$"))
     inbox_link = page.locator("nav a[href='/ro/inbox/']")
     expect(inbox_link).to_have_text("Sesizări")

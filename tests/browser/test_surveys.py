@@ -10,6 +10,7 @@ from haven.orgs.tests.factories import PASSWORD
 from haven.surveys import services
 from haven.surveys.models import AnswerCode, Response
 from haven.surveys.tests import helpers
+from tests.browser.signin import enter_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -107,6 +108,7 @@ def _login(browser, live_server, user):
     page.locator("#id_username").fill(user.email)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("form button.primary").click()
+    enter_totp_code(page, user.email)
     page.wait_for_url(re.compile(r"/en/$"))
     return context, page
 

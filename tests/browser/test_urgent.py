@@ -11,6 +11,7 @@ from haven.intake.models import EventKind, Report
 from haven.notify.models import Message
 from haven.orgs.models import OrgUnit, Role
 from haven.orgs.tests.factories import PASSWORD, member, unit
+from tests.browser.signin import enter_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,6 +46,7 @@ def test_an_urgent_report_reaches_the_inspector_who_takes_it_on(
     page.locator("#id_username").fill(tree.users["inspector"].email)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("form button.primary").click()
+    enter_totp_code(page, tree.users["inspector"].email)
     page.wait_for_url(re.compile(r"/ru/$"))
     page.goto(f"{live_server.url}/ru/inbox/{report.pk}/")
     page.locator("button[value=acknowledge]").click()

@@ -34,6 +34,32 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save()
 
+    @factory.post_generation
+    def totp(obj, create, extracted, **kwargs):
+        # Every test user is enrolled, as staff who must have a second factor will be, so
+        # pages behave as for them; ``UserFactory(totp=False)`` makes one who is not.
+        if create and extracted is not False:
+            enrol_totp(obj)
+
+
+# The authenticator app secret of every test user (base32). ``totp_code()`` gives its code now.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def enrol_totp(user: User, secret: str = TOTP_SECRET) -> None:
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, secret)
+
+
+def totp_code(secret: str = TOTP_SECRET, offset: int = 0) -> str:
+    """The code an authenticator app shows now (``offset`` periods later)."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + offset))
+
 
 def unit(parent: OrgUnit | None, kind: str, code: str, jurisdiction: Jurisdiction | None = None):
     return services.orgunit_create(

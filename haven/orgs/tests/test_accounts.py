@@ -9,7 +9,7 @@ from django.utils import translation
 from haven.audit.models import AuditEvent
 from haven.lib.errors import InvalidInput
 from haven.orgs import services
-from haven.orgs.tests.factories import PASSWORD
+from haven.orgs.tests.factories import PASSWORD, totp_code
 
 
 def url(name, lang="en", **kwargs):
@@ -22,6 +22,7 @@ def test_login_with_email_in_any_case(client, tree):
         url("login"), {"username": "Coordinator@A.example", "password": PASSWORD}
     )
     assert response.status_code == 302
+    client.post(response["Location"], {"code": totp_code()})  # the second factor
     assert AuditEvent.objects.filter(action="auth.login", actor=tree.users["coordinator"]).exists()
 
 
@@ -44,9 +45,10 @@ def test_wrong_password_in_romanian_reads_as_romanian(client, tree):
 def test_login_takes_the_user_to_their_language(client, tree):
     user = tree.users["coordinator"]
     services.user_set_language(user=user, language="vi")
-    response = client.post(
+    step = client.post(
         url("login"), {"username": user.email, "password": PASSWORD, "next": url("orgunit_list")}
     )
+    response = client.post(step["Location"], {"code": totp_code()})
     assert response["Location"] == url("orgunit_list", lang="vi")
     assert response.cookies["django_language"].value == "vi"
 

@@ -89,3 +89,30 @@ def test_every_demo_school_has_a_roster_of_pupils_named_as_in_its_country(db):
     assert {"Nguyễn", "Trần", "Phạm"} <= families(country["VN"])
     assert {"Ахметов", "Кузнецов"} <= families(country["KZ"])
     assert "Popescu" in families(country["RO"])
+
+
+def test_demo_accounts_share_the_totp_secret_printed_and_in_the_readme(db, client, capsys):
+    import json
+    import re
+    from pathlib import Path
+
+    from allauth.mfa.models import Authenticator
+
+    from haven.orgs.demo import DATA
+    from haven.orgs.tests.factories import totp_code
+
+    call_command("demo_load")
+    secret = json.loads((DATA / "demo.json").read_text(encoding="utf-8"))["totp_secret"]
+    assert Authenticator.objects.filter(type="totp").count() == User.objects.count()
+    call_command("print_demo_logins")
+    assert f"Demo TOTP secret: {secret}\n" in capsys.readouterr().out
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    assert re.search(rf"^Demo TOTP secret: {secret}$", readme, re.MULTILINE)
+    # The secret really signs the demo coordinator in.
+    step = client.post(
+        "/en/account/login/",
+        {"username": "coordinator@haven.example", "password": "safe-school-demo"},
+    )
+    done = client.post(step["Location"], {"code": totp_code(secret)})
+    assert done.status_code == 302
+    assert client.session["_auth_user_id"]
