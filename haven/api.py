@@ -5,13 +5,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
-from ninja.security import django_auth
 
 from haven.cases.api import router as cases_router
 from haven.insights.api import router as insights_router
 from haven.intake.api import router as intake_router
 from haven.lib.errors import HavenError, InvalidInput, shape_refusal
 from haven.orgs.api import router as orgs_router
+from haven.security.api_auth import staff_auth
 
 api = NinjaAPI(
     title="Haven API",
@@ -73,7 +73,7 @@ def health(request: HttpRequest) -> dict[str, str]:
     return {"status": "ok", "database": connection.vendor}
 
 
-api.add_router("/org-units", orgs_router, auth=django_auth, tags=["organisation"])
+api.add_router("/org-units", orgs_router, auth=staff_auth, tags=["organisation"])
 api.add_router("/reports", intake_router)
 api.add_router("/cases", cases_router)
 api.add_router("/insights", insights_router)

@@ -6,7 +6,6 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from ninja.security import django_auth
 
 from haven.cases import access as case_access
 from haven.cases import selectors, services
@@ -15,8 +14,9 @@ from haven.intake import selectors as intake_selectors
 from haven.intake import services as intake_services
 from haven.intake.models import ReportMessage
 from haven.orgs.types import AuthedRequest
+from haven.security.api_auth import staff_auth
 
-router = Router(tags=["cases"], auth=django_auth)
+router = Router(tags=["cases"], auth=staff_auth)
 
 
 class CaseOut(Schema):

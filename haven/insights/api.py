@@ -5,15 +5,15 @@ import enum
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.security import django_auth
 
 from haven.insights import indicators, selectors
 from haven.insights.selectors import Figure
 from haven.lib.errors import InvalidInput, NotFound
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import AuthedRequest
+from haven.security.api_auth import staff_auth
 
-router = Router(tags=["insights"], auth=django_auth)
+router = Router(tags=["insights"], auth=staff_auth)
 
 IndicatorCode = enum.StrEnum(  # type: ignore[misc]
     "IndicatorCode", {code.replace(".", "_"): code for code in indicators.codes()}

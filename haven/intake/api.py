@@ -10,7 +10,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from ninja.security import django_auth
 from pydantic import BaseModel
 
 from haven.intake import rules, selectors, services
@@ -19,6 +18,7 @@ from haven.intake.rules import report_clean
 from haven.lib.errors import NotFound, shape_refusal
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import AuthedRequest
+from haven.security.api_auth import staff_auth
 
 router = Router(tags=["reports"])
 
@@ -202,7 +202,7 @@ class ReportOut(Schema):
     first_responded_at: dt.datetime | None
 
 
-@router.get("", response=list[ReportOut], auth=django_auth, summary="Inbox (staff)")
+@router.get("", response=list[ReportOut], auth=staff_auth, summary="Inbox (staff)")
 @paginate
 def report_list(
     request: AuthedRequest,
@@ -222,7 +222,7 @@ def _get(request: HttpRequest, report_id: int) -> Report:
     return selectors.report_get(user=request.user, pk=report_id)
 
 
-@router.get("/{report_id}", response=ReportOut, auth=django_auth, summary="One report (staff)")
+@router.get("/{report_id}", response=ReportOut, auth=staff_auth, summary="One report (staff)")
 def report_detail(request: AuthedRequest, report_id: int) -> Report:
     report = _get(request, report_id)
     services.report_record_view(actor=request.user, report=report)
@@ -246,13 +246,13 @@ class DismissIn(Schema):
     reason: str
 
 
-@router.post("/{report_id}/urgent", response=ReportOut, auth=django_auth)
+@router.post("/{report_id}/urgent", response=ReportOut, auth=staff_auth)
 def report_urgent(request: AuthedRequest, report_id: int, payload: UrgentIn) -> Report:
     report = _get(request, report_id)
     return services.report_set_urgent(actor=request.user, report=report, urgent=payload.urgent)
 
 
-@router.post("/{report_id}/messages", response={201: MessageOut}, auth=django_auth)
+@router.post("/{report_id}/messages", response={201: MessageOut}, auth=staff_auth)
 def report_message(request: AuthedRequest, report_id: int, payload: StaffMessageIn) -> Status[Any]:
     report = _get(request, report_id)
     message = services.report_staff_write(
@@ -264,13 +264,13 @@ def report_message(request: AuthedRequest, report_id: int, payload: StaffMessage
     return Status(201, message)
 
 
-@router.post("/{report_id}/merge", response=ReportOut, auth=django_auth)
+@router.post("/{report_id}/merge", response=ReportOut, auth=staff_auth)
 def report_merge(request: AuthedRequest, report_id: int, payload: MergeIn) -> Report:
     report, into = _get(request, report_id), _get(request, payload.into)
     return services.report_merge(actor=request.user, report=report, into=into)
 
 
-@router.post("/{report_id}/dismiss", response=ReportOut, auth=django_auth)
+@router.post("/{report_id}/dismiss", response=ReportOut, auth=staff_auth)
 def report_dismiss(request: AuthedRequest, report_id: int, payload: DismissIn) -> Report:
     report = _get(request, report_id)
     return services.report_dismiss(actor=request.user, report=report, reason=payload.reason)
