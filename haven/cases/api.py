@@ -1,7 +1,7 @@
 """Cases in the JSON API: the same selectors and services, so the same rules, as the pages."""
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -12,23 +12,41 @@ from haven.cases import selectors, services
 from haven.cases.models import Case, Referral
 from haven.intake import selectors as intake_selectors
 from haven.intake import services as intake_services
-from haven.intake.models import ReportMessage
+from haven.intake.models import ReportMessage, Sender
+from haven.lib.schemas import Input, enum
 from haven.orgs.types import AuthedRequest
+from haven.procedures.loader import every_version
 from haven.security.api_auth import staff_auth
 
 router = Router(tags=["cases"], auth=staff_auth)
+
+# The codes every procedure file (and each kept earlier version) uses: finite, so listed.
+_PROCEDURES = every_version()
+StateCode = Annotated[str, enum({s.code for p in _PROCEDURES for s in p.states})]
+StepCode = Annotated[
+    str,
+    enum(
+        {t.code for p in _PROCEDURES for t in p.transitions},
+        "A step of the case's procedure by its code; `next_steps` of the case lists those open.",
+    ),
+]
+CaseType = Annotated[str, enum({"", *(n.code for p in _PROCEDURES for n in p.case_types)})]
+Severity = Annotated[str, enum({"", *(n.code for p in _PROCEDURES for n in p.severities)})]
+Determination = Annotated[str, enum({"", *(n.code for p in _PROCEDURES for n in p.determinations)})]
+ReferralKind = Annotated[str, enum({n.code for p in _PROCEDURES for n in p.referrals})]
+ReferralStatus = Annotated[str, enum(Referral.Status.values)]
 
 
 class CaseOut(Schema):
     id: int
     school_id: int
     title: str
-    procedure_code: str
+    procedure_code: Annotated[str, enum({p.code for p in _PROCEDURES})]
     procedure_version: int
-    state: str
-    case_type: str
-    severity: str
-    determination: str
+    state: StateCode
+    case_type: CaseType
+    severity: Severity
+    determination: Determination
     opened_at: dt.datetime
     closed_at: dt.datetime | None
     escalated_at: dt.datetime | None
@@ -37,7 +55,7 @@ class CaseOut(Schema):
 class CaseDetailOut(CaseOut):
     narrative: str
     determination_reason: str
-    next_steps: list[str]
+    next_steps: list[StepCode]
 
 
 class EventOut(Schema):
@@ -65,8 +83,8 @@ class TimerOut(Schema):
     default: bool = Field(description="A Haven default, not confirmed in the official text.")
 
 
-class StepIn(Schema):
-    step: str
+class StepIn(Input):
+    step: StepCode
     # For a body's decision (China's bullying committee): who of it took part.
     members_present: str = ""
     # Codes of the statements the step asks to confirm (the Dutch meldcode's questions).
@@ -76,16 +94,16 @@ class StepIn(Schema):
 class ReferralOut(Schema):
     id: int
     case_id: int
-    kind: str
+    kind: ReferralKind
     agency_id: int
     message: str
-    status: str
+    status: ReferralStatus
     answer: str
     sent_at: dt.datetime
 
 
-class ReferralAnswerIn(Schema):
-    status: str
+class ReferralAnswerIn(Input):
+    status: ReferralStatus
     answer: str = ""
 
 
@@ -168,9 +186,9 @@ def referral_answer(
     return Status(200, answered)
 
 
-class CaseFromReportIn(Schema):
+class CaseFromReportIn(Input):
     title: str = Field(description="A short title, without names.")
-    case_type: str = Field("", description="A case type of the school's procedure, if known.")
+    case_type: CaseType = Field("", description="A case type of the school's procedure, if known.")
 
 
 @router.post(
@@ -193,7 +211,7 @@ def case_open_from_report(
 
 
 class CaseMessageOut(Schema):
-    sender: str
+    sender: Annotated[str, enum(Sender.values)]
     author_id: int | None
     body: str
     created_at: dt.datetime
@@ -206,7 +224,7 @@ class ConversationOut(Schema):
     messages: list[CaseMessageOut]
 
 
-class CaseMessageIn(Schema):
+class CaseMessageIn(Input):
     report: int = Field(description="The report (of the case, or merged into one) to answer.")
     body: str
     ask_for_information: bool = False

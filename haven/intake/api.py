@@ -2,7 +2,7 @@
 bots), and the staff's triage endpoints. The same rules and services as the web pages."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -10,17 +10,33 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from haven.intake import rules, selectors, services
-from haven.intake.models import Channel, Report
+from haven.intake.models import (
+    Affected,
+    Channel,
+    Harm,
+    PublicStatus,
+    Report,
+    ReporterRole,
+    Sender,
+)
+from haven.intake.models import Status as ReportStatus
 from haven.intake.rules import report_clean
 from haven.lib.errors import NotFound, shape_refusal
+from haven.lib.schemas import Input, enum
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import AuthedRequest
 from haven.security.api_auth import staff_auth
 
 router = Router(tags=["reports"])
+
+HarmCode = Annotated[str, enum(Harm.values)]
+AffectedCode = Annotated[str, enum(Affected.values, "Who is affected: the reporter or another.")]
+RoleCode = Annotated[str, enum(ReporterRole.values, "Who reports.")]
+SenderCode = Annotated[str, enum(Sender.values)]
+PublicStatusCode = Annotated[str, enum(PublicStatus.values)]
 
 
 # The public submission's schemas are plain pydantic models: ninja's Schema wraps every
@@ -30,14 +46,16 @@ router = Router(tags=["reports"])
 class ReportIn(BaseModel):
     """A report from another front end or a chat bot (the web form's fields)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     school: str = Field(description="The school's code, as on its poster.")
     class_code: str | None = Field(None, alias="class", description="The class's code, if any.")
     description: str | None = None
     when: str = ""
-    place: str = ""
-    harms: list[str] = []
-    affected: str | None = Field(None, description="me or someone_else")
-    reporter_role: str | None = Field(None, description="pupil, parent, staff or other")
+    place: str = Field("", description="Free text; each school's own places are suggested.")
+    harms: list[HarmCode] = []
+    affected: AffectedCode | None = None
+    reporter_role: RoleCode | None = None
     contact: str = ""
     submission_token: str = Field("", description="Send the same token again to avoid duplicates.")
 
@@ -49,16 +67,16 @@ class PhoneNumber(BaseModel):
 
 class ReceiptOut(BaseModel):
     receipt: str = Field(description="Shown once: only a keyed hash of it is stored.")
-    status: str
+    status: PublicStatusCode
     emergency_numbers: list[PhoneNumber]
 
 
-class ReceiptIn(Schema):
+class ReceiptIn(Input):
     receipt: str
 
 
 class MessageOut(Schema):
-    sender: str
+    sender: SenderCode
     body: str
     created_at: dt.datetime
 
@@ -70,13 +88,13 @@ class OutcomeOut(Schema):
 
 class FollowUpOut(Schema):
     school: str
-    status: str
+    status: PublicStatusCode
     created_at: dt.datetime
     messages: list[MessageOut]
     outcome: OutcomeOut | None = Field(None, description="Told once the case is closed.")
 
 
-class ReporterMessageIn(Schema):
+class ReporterMessageIn(Input):
     receipt: str
     body: str
 
@@ -188,15 +206,15 @@ class ReportOut(Schema):
     id: int
     school_id: int
     class_id: int | None = Field(None, alias="class_unit_id")
-    channel: str
-    status: str
+    channel: Annotated[str, enum(Channel.values)]
+    status: Annotated[str, enum(ReportStatus.values)]
     urgent: bool
-    harms: list[str]
+    harms: list[HarmCode]
     place: str
     when_text: str
     description: str
-    affected: str
-    reporter_role: str
+    affected: Annotated[str, enum(["", *Affected.values], "Empty when not told.")]
+    reporter_role: Annotated[str, enum(["", *ReporterRole.values], "Empty when not told.")]
     created_at: dt.datetime
     first_response_due: dt.datetime
     first_responded_at: dt.datetime | None
@@ -206,9 +224,9 @@ class ReportOut(Schema):
 @paginate
 def report_list(
     request: AuthedRequest,
-    status: str = "",
-    harm: str = "",
-    channel: str = "",
+    status: Annotated[str, enum(["", *ReportStatus.values])] = "",
+    harm: Annotated[str, enum(["", *Harm.values])] = "",
+    channel: Annotated[str, enum(["", *Channel.values])] = "",
     urgent: bool | None = None,
     school: int | None = None,
 ) -> Any:
@@ -229,20 +247,20 @@ def report_detail(request: AuthedRequest, report_id: int) -> Report:
     return report
 
 
-class UrgentIn(Schema):
+class UrgentIn(Input):
     urgent: bool
 
 
-class StaffMessageIn(Schema):
+class StaffMessageIn(Input):
     body: str
     ask_for_information: bool = False
 
 
-class MergeIn(Schema):
+class MergeIn(Input):
     into: int
 
 
-class DismissIn(Schema):
+class DismissIn(Input):
     reason: str
 
 

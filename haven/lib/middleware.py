@@ -1,7 +1,8 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 
@@ -36,14 +37,22 @@ class NullCharacterMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         sent = [request.GET]
-        if request.method == "POST" and request.content_type in FORM_TYPES:
-            sent.append(request.POST)
+        try:
+            if request.method == "POST" and request.content_type in FORM_TYPES:
+                sent.append(request.POST)
+        except MultiPartParserError:  # a multipart body without a boundary, say
+            return _unreadable(request)
         for values in sent:
             for key, items in values.lists():
                 if "\x00" in key or any("\x00" in item for item in items):
-                    return HttpResponse(
-                        _("Some of the information given is not valid."),
-                        status=400,
-                        content_type="text/plain",
-                    )
+                    return _unreadable(request)
         return self.get_response(request)
+
+
+def _unreadable(request: HttpRequest) -> HttpResponse:
+    """400, as plain text for pages and as the API's problem document under /api/."""
+    message = _("Some of the information given is not valid.")
+    if request.path.startswith("/api/"):
+        problem = {"type": "about:blank", "title": message, "status": 400}
+        return JsonResponse(problem, status=400, content_type="application/problem+json")
+    return HttpResponse(message, status=400, content_type="text/plain")
