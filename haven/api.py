@@ -80,7 +80,7 @@ class HavenAPI(NinjaAPI):
                     if errors:
                         example["errors"] = errors
                     operation["responses"].setdefault(
-                        str(code),
+                        code,
                         {
                             "description": PROBLEM_DESCRIPTIONS[code],
                             "content": {

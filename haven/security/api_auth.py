@@ -27,7 +27,7 @@ class TokenAuth(HttpBearer):
             # A wrong token is refused, not passed on to the session: the caller meant it.
             raise TokenInvalid()
         if found.scope == ApiToken.Scope.READ and request.method not in SAFE_METHODS:
-            raise AccessDenied(_("This API token may only read."))
+            raise AccessDenied(str(_("This API token may only read.")))
         request.user = found.user
         return found
 

@@ -86,7 +86,7 @@ def api_token_create(
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=actor,
+            user_id=actor.pk,
             name=name,
             prefix=secret[: len(TOKEN_PREFIX) + 6],
             digest=_token_digest(secret),
