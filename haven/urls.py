@@ -35,6 +35,12 @@ urlpatterns += i18n_patterns(
     ),
     path("org/pupils/<int:pk>/", views.pupil_detail, name="pupil_detail"),
     path("account/", views.account, name="account"),
+    path("account/tokens/", views.account_token_create, name="account_token_create"),
+    path(
+        "account/tokens/<int:pk>/revoke/",
+        views.account_token_revoke,
+        name="account_token_revoke",
+    ),
     path("account/login/", auth_views.LoginView.as_view(), name="login"),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -48,7 +49,7 @@ class ApiToken(models.Model):
     prefix = models.CharField(_("prefix"), max_length=16)
     digest = models.CharField(_("digest"), max_length=64, unique=True)
     scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)

@@ -84,6 +84,7 @@ def api_token_create(
     if errors:
         raise FieldErrors(errors)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
     with transaction.atomic():
         token = ApiToken.objects.create(
             user_id=actor.pk,
@@ -91,7 +92,8 @@ def api_token_create(
             prefix=secret[: len(TOKEN_PREFIX) + 6],
             digest=_token_digest(secret),
             scope=scope,
-            expires_at=timezone.now() + dt.timedelta(days=days),
+            created_at=now,
+            expires_at=now + dt.timedelta(days=days),
         )
         audit_record(
             actor=actor,
