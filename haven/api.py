@@ -9,12 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from haven.care.api import router as care_router
 from haven.cases.api import router as cases_router
 from haven.insights.api import router as insights_router
 from haven.intake.api import router as intake_router
 from haven.lib.errors import HavenError, InvalidInput, shape_refusal
 from haven.orgs.api import router as orgs_router
+from haven.prevention.api import router as prevention_router
 from haven.security.api_auth import staff_auth
+from haven.surveys.api import router as surveys_router
 
 
 class Problem(Schema):
@@ -175,3 +178,6 @@ api.add_router("/org-units", orgs_router, auth=staff_auth, tags=["organisation"]
 api.add_router("/reports", intake_router)
 api.add_router("/cases", cases_router)
 api.add_router("/insights", insights_router)
+api.add_router("/prevention", prevention_router)
+api.add_router("/care", care_router)
+api.add_router("/surveys", surveys_router)

@@ -13,7 +13,7 @@ from haven.cases.models import Case, Referral
 from haven.intake import selectors as intake_selectors
 from haven.intake import services as intake_services
 from haven.intake.models import ReportMessage, Sender
-from haven.lib.schemas import Input, enum
+from haven.lib.schemas import Id, Input, RefId, enum
 from haven.orgs.types import AuthedRequest
 from haven.procedures.loader import every_version
 from haven.security.api_auth import staff_auth
@@ -129,14 +129,14 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
 
 
 @router.get("/{case_id}", response=CaseDetailOut, summary="One case")
-def case_detail(request: AuthedRequest, case_id: int) -> dict[str, Any]:
+def case_detail(request: AuthedRequest, case_id: Id) -> dict[str, Any]:
     case = selectors.case_get(user=request.user, pk=case_id)
     services.case_record_view(actor=request.user, case=case)
     return _detail(request, case)
 
 
 @router.get("/{case_id}/timeline", response=list[EventOut], summary="The case's timeline")
-def case_timeline(request: AuthedRequest, case_id: int) -> Any:
+def case_timeline(request: AuthedRequest, case_id: Id) -> Any:
     case = selectors.case_get(user=request.user, pk=case_id)
     if not case_access.case_sees_everything(request.user, case):
         return []
@@ -148,13 +148,13 @@ def case_timeline(request: AuthedRequest, case_id: int) -> Any:
     response=list[TimerOut],
     summary="The case's deadlines: its steps' and its mandatory notifications'",
 )
-def case_deadlines(request: AuthedRequest, case_id: int) -> Any:
+def case_deadlines(request: AuthedRequest, case_id: Id) -> Any:
     case = selectors.case_get(user=request.user, pk=case_id)
     return selectors.case_deadlines(case=case, procedure=services.procedure_of(case))
 
 
 @router.post("/{case_id}/steps", response=CaseDetailOut, summary="Take a procedure step")
-def case_step(request: AuthedRequest, case_id: int, payload: StepIn) -> dict[str, Any]:
+def case_step(request: AuthedRequest, case_id: Id, payload: StepIn) -> dict[str, Any]:
     case = selectors.case_get(user=request.user, pk=case_id)
     case = services.case_transition(
         actor=request.user,
@@ -177,7 +177,7 @@ def referral_list(request: AuthedRequest) -> Any:
     summary="Accept, reject or complete a referral",
 )
 def referral_answer(
-    request: AuthedRequest, referral_id: int, payload: ReferralAnswerIn
+    request: AuthedRequest, referral_id: Id, payload: ReferralAnswerIn
 ) -> Status[Referral]:
     referral = selectors.referral_get(user=request.user, pk=referral_id)
     answered = services.referral_answer(
@@ -197,7 +197,7 @@ class CaseFromReportIn(Input):
     summary="Open a case from a report",
 )
 def case_open_from_report(
-    request: AuthedRequest, report_id: int, payload: CaseFromReportIn
+    request: AuthedRequest, report_id: Id, payload: CaseFromReportIn
 ) -> Status[Any]:
     report = intake_selectors.report_get(user=request.user, pk=report_id)
     case = services.case_open(
@@ -225,7 +225,7 @@ class ConversationOut(Schema):
 
 
 class CaseMessageIn(Input):
-    report: int = Field(description="The report (of the case, or merged into one) to answer.")
+    report: RefId = Field(description="The report (of the case, or merged into one) to answer.")
     body: str
     ask_for_information: bool = False
 
@@ -235,7 +235,7 @@ class CaseMessageIn(Input):
     response=list[ConversationOut],
     summary="The reporters' conversations, one per report of the case",
 )
-def case_messages(request: AuthedRequest, case_id: int) -> Any:
+def case_messages(request: AuthedRequest, case_id: Id) -> Any:
     case = selectors.case_get(user=request.user, pk=case_id)
     conversations = selectors.case_conversations(user=request.user, case=case)
     for conversation in conversations:  # reading them, as the case page does
@@ -257,7 +257,7 @@ def case_messages(request: AuthedRequest, case_id: int) -> Any:
     summary="Answer one of the case's reporters",
 )
 def case_message_send(
-    request: AuthedRequest, case_id: int, payload: CaseMessageIn
+    request: AuthedRequest, case_id: Id, payload: CaseMessageIn
 ) -> Status[ReportMessage]:
     case = selectors.case_get(user=request.user, pk=case_id)
     report = selectors.case_report_get(user=request.user, case=case, pk=payload.report)

@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema
 from haven.insights import indicators, selectors
 from haven.insights.selectors import Figure
 from haven.lib.errors import InvalidInput, NotFound
+from haven.lib.schemas import Id
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import AuthedRequest
 from haven.security.api_auth import staff_auth
@@ -97,7 +98,7 @@ def _out(unit: OrgUnit, start: dt.date, end: dt.date, found: dict[str, Figure]) 
 
 
 @router.get("/units/{unit_id}/figures", response=FiguresOut, by_alias=True)
-def unit_figures(request: AuthedRequest, unit_id: int, params: Query[Range]) -> dict:
+def unit_figures(request: AuthedRequest, unit_id: Id, params: Query[Range]) -> dict:
     """A unit's figures for a range of days: counts summed over its schools, small counts
     and what would reveal them hidden (null, listed in `hidden`)."""
     start, end = _parse(params)
@@ -107,7 +108,7 @@ def unit_figures(request: AuthedRequest, unit_id: int, params: Query[Range]) -> 
 
 
 @router.get("/units/{unit_id}/children", response=ChildrenOut, by_alias=True)
-def unit_children(request: AuthedRequest, unit_id: int, params: Query[Range]) -> dict:
+def unit_children(request: AuthedRequest, unit_id: Id, params: Query[Range]) -> dict:
     """One row of figures per child unit (zones of a county, schools of a zone) and the
     unit's total, hidden across them so that no hidden figure can be worked out."""
     start, end = _parse(params)

@@ -25,7 +25,7 @@ from haven.intake.models import (
 from haven.intake.models import Status as ReportStatus
 from haven.intake.rules import report_clean
 from haven.lib.errors import NotFound, shape_refusal
-from haven.lib.schemas import Input, enum
+from haven.lib.schemas import Id, Input, RefId, enum
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import AuthedRequest
 from haven.security.api_auth import staff_auth
@@ -228,7 +228,7 @@ def report_list(
     harm: Annotated[str, enum(["", *Harm.values])] = "",
     channel: Annotated[str, enum(["", *Channel.values])] = "",
     urgent: bool | None = None,
-    school: int | None = None,
+    school: RefId | None = None,
 ) -> Any:
     filters = selectors.InboxFilter(
         status=status, harm=harm, channel=channel, urgent=urgent, school=school
@@ -241,7 +241,7 @@ def _get(request: HttpRequest, report_id: int) -> Report:
 
 
 @router.get("/{report_id}", response=ReportOut, auth=staff_auth, summary="One report (staff)")
-def report_detail(request: AuthedRequest, report_id: int) -> Report:
+def report_detail(request: AuthedRequest, report_id: Id) -> Report:
     report = _get(request, report_id)
     services.report_record_view(actor=request.user, report=report)
     return report
@@ -257,7 +257,7 @@ class StaffMessageIn(Input):
 
 
 class MergeIn(Input):
-    into: int
+    into: RefId
 
 
 class DismissIn(Input):
@@ -265,13 +265,13 @@ class DismissIn(Input):
 
 
 @router.post("/{report_id}/urgent", response=ReportOut, auth=staff_auth)
-def report_urgent(request: AuthedRequest, report_id: int, payload: UrgentIn) -> Report:
+def report_urgent(request: AuthedRequest, report_id: Id, payload: UrgentIn) -> Report:
     report = _get(request, report_id)
     return services.report_set_urgent(actor=request.user, report=report, urgent=payload.urgent)
 
 
 @router.post("/{report_id}/messages", response={201: MessageOut}, auth=staff_auth)
-def report_message(request: AuthedRequest, report_id: int, payload: StaffMessageIn) -> Status[Any]:
+def report_message(request: AuthedRequest, report_id: Id, payload: StaffMessageIn) -> Status[Any]:
     report = _get(request, report_id)
     message = services.report_staff_write(
         actor=request.user,
@@ -283,12 +283,12 @@ def report_message(request: AuthedRequest, report_id: int, payload: StaffMessage
 
 
 @router.post("/{report_id}/merge", response=ReportOut, auth=staff_auth)
-def report_merge(request: AuthedRequest, report_id: int, payload: MergeIn) -> Report:
+def report_merge(request: AuthedRequest, report_id: Id, payload: MergeIn) -> Report:
     report, into = _get(request, report_id), _get(request, payload.into)
     return services.report_merge(actor=request.user, report=report, into=into)
 
 
 @router.post("/{report_id}/dismiss", response=ReportOut, auth=staff_auth)
-def report_dismiss(request: AuthedRequest, report_id: int, payload: DismissIn) -> Report:
+def report_dismiss(request: AuthedRequest, report_id: Id, payload: DismissIn) -> Report:
     report = _get(request, report_id)
     return services.report_dismiss(actor=request.user, report=report, reason=payload.reason)

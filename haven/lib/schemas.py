@@ -1,10 +1,11 @@
 """Shared pieces of the API's schemas."""
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import ConfigDict, WithJsonSchema
+from ninja.params.functions import Path as PathParam
+from pydantic import ConfigDict, Field, WithJsonSchema
 
 
 class Input(Schema):
@@ -21,3 +22,10 @@ def enum(values: Iterable[str], description: str = "") -> WithJsonSchema:
     if description:
         schema["description"] = description
     return WithJsonSchema(schema)
+
+
+# Ids are 64-bit in the database: a larger number is refused (422) before it reaches it.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, PathParam(..., ge=1, le=MAX_ID)]
+# The same bound for an id in a body or a query string.
+RefId = Annotated[int, Field(ge=1, le=MAX_ID)]
