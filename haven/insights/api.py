@@ -30,8 +30,12 @@ class UnitOut(Schema):
 
 
 class Range(Schema):
-    from_: str = Field(alias="from", description="First day, YYYY-MM-DD.")
-    to: str = Field(description="Last day (included), YYYY-MM-DD.")
+    from_: str = Field(
+        alias="from", description="First day, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+    )
+    to: str = Field(
+        description="Last day (included), YYYY-MM-DD.", json_schema_extra={"format": "date"}
+    )
 
 
 class FiguresOut(Schema):
