@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import ConfigDict
 
 from haven.cases import access as case_access
 from haven.cases import selectors, services
@@ -84,6 +85,8 @@ class TimerOut(Schema):
 
 
 class StepIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"step": "assess"}]})
+
     step: StepCode
     # For a body's decision (China's bullying committee): who of it took part.
     members_present: str = ""
@@ -225,6 +228,14 @@ class ConversationOut(Schema):
 
 
 class CaseMessageIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"report": 12, "body": "Thank you. We are on it.", "ask_for_information": False}
+            ]
+        }
+    )
+
     report: RefId = Field(description="The report (of the case, or merged into one) to answer.")
     body: str
     ask_for_information: bool = False

@@ -46,7 +46,24 @@ PublicStatusCode = Annotated[str, enum(PublicStatus.values)]
 class ReportIn(BaseModel):
     """A report from another front end or a chat bot (the web form's fields)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "school": "SCH-A",
+                    "class": "5A",
+                    "description": "Older pupils take my lunch money every day by the gate.",
+                    "when": "every morning this week",
+                    "place": "the school gate",
+                    "harms": ["threats", "belongings"],
+                    "affected": "me",
+                    "reporter_role": "pupil",
+                    "submission_token": "3f1c2a9e-form-1",
+                }
+            ]
+        },
+    )
 
     school: str = Field(description="The school's code, as on its poster.")
     class_code: str | None = Field(None, alias="class", description="The class's code, if any.")

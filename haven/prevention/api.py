@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from ninja import Field, Query, Router, Schema, Status
 from ninja.params.functions import Path as PathParam
+from pydantic import ConfigDict
 
 from haven.lib.errors import NotFound
 from haven.lib.schemas import Id, Input, enum
@@ -83,6 +84,19 @@ class TrainingOut(Schema):
 
 
 class TrainingIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "topic": "Recognising bullying",
+                    "held_on": "2026-10-14",
+                    "trainer": "County resource centre",
+                    "audience": "all teaching staff",
+                }
+            ]
+        }
+    )
+
     topic: str = Field(max_length=300)
     held_on: dt.date
     trainer: str = Field(max_length=200)
