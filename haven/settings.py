@@ -324,6 +324,9 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+# Bounded limit and offset (a 21-digit offset is a 422, not an overflow in the database).
+NINJA_PAGINATION_CLASS = "haven.lib.pagination.Pagination"
+NINJA_PAGINATION_MAX_LIMIT = 200
 
 # Reports. The receipt key hashes receipts; changing it makes every receipt unusable.
 HAVEN_RECEIPT_KEY = env_str("HAVEN_RECEIPT_KEY", "") or f"receipts:{SECRET_KEY}"

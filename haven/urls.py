@@ -40,6 +40,12 @@ urlpatterns += i18n_patterns(
     ),
     path("org/pupils/<int:pk>/", views.pupil_detail, name="pupil_detail"),
     path("account/", views.account, name="account"),
+    path("account/tokens/", views.account_token_create, name="account_token_create"),
+    path(
+        "account/tokens/<int:pk>/revoke/",
+        views.account_token_revoke,
+        name="account_token_revoke",
+    ),
     path("account/login/", auth_views.LoginView.as_view(), name="login"),
     # allauth's own pages ask for these names: they are Haven's pages.
     path("account/login/", auth_views.LoginView.as_view(), name="account_login"),

@@ -1,13 +1,13 @@
 """Cases in the JSON API: the same selectors and services, so the same rules, as the pages."""
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from ninja.security import django_auth
+from pydantic import ConfigDict
 
 from haven.audit.pagination import AuditedPagination
 from haven.cases import access as case_access
@@ -15,22 +15,41 @@ from haven.cases import selectors, services
 from haven.cases.models import Case, Referral
 from haven.intake import selectors as intake_selectors
 from haven.intake import services as intake_services
-from haven.intake.models import ReportMessage
+from haven.intake.models import ReportMessage, Sender
+from haven.lib.schemas import Id, Input, RefId, enum
 from haven.orgs.types import AuthedRequest
+from haven.procedures.loader import every_version
+from haven.security.api_auth import staff_auth
 
-router = Router(tags=["cases"], auth=django_auth)
+router = Router(tags=["cases"], auth=staff_auth)
+
+# The codes every procedure file (and each kept earlier version) uses: finite, so listed.
+_PROCEDURES = every_version()
+StateCode = Annotated[str, enum({s.code for p in _PROCEDURES for s in p.states})]
+StepCode = Annotated[
+    str,
+    enum(
+        {t.code for p in _PROCEDURES for t in p.transitions},
+        "A step of the case's procedure by its code; `next_steps` of the case lists those open.",
+    ),
+]
+CaseType = Annotated[str, enum({"", *(n.code for p in _PROCEDURES for n in p.case_types)})]
+Severity = Annotated[str, enum({"", *(n.code for p in _PROCEDURES for n in p.severities)})]
+Determination = Annotated[str, enum({"", *(n.code for p in _PROCEDURES for n in p.determinations)})]
+ReferralKind = Annotated[str, enum({n.code for p in _PROCEDURES for n in p.referrals})]
+ReferralStatus = Annotated[str, enum(Referral.Status.values)]
 
 
 class CaseOut(Schema):
     id: int
     school_id: int
     title: str
-    procedure_code: str
+    procedure_code: Annotated[str, enum({p.code for p in _PROCEDURES})]
     procedure_version: int
-    state: str
-    case_type: str
-    severity: str
-    determination: str
+    state: StateCode
+    case_type: CaseType
+    severity: Severity
+    determination: Determination
     opened_at: dt.datetime
     closed_at: dt.datetime | None
     escalated_at: dt.datetime | None
@@ -39,7 +58,7 @@ class CaseOut(Schema):
 class CaseDetailOut(CaseOut):
     narrative: str
     determination_reason: str
-    next_steps: list[str]
+    next_steps: list[StepCode]
 
 
 class EventOut(Schema):
@@ -67,8 +86,10 @@ class TimerOut(Schema):
     default: bool = Field(description="A Haven default, not confirmed in the official text.")
 
 
-class StepIn(Schema):
-    step: str
+class StepIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"step": "assess"}]})
+
+    step: StepCode
     # For a body's decision (China's bullying committee): who of it took part.
     members_present: str = ""
     # Codes of the statements the step asks to confirm (the Dutch meldcode's questions).
@@ -78,16 +99,16 @@ class StepIn(Schema):
 class ReferralOut(Schema):
     id: int
     case_id: int
-    kind: str
+    kind: ReferralKind
     agency_id: int
     message: str
-    status: str
+    status: ReferralStatus
     answer: str
     sent_at: dt.datetime
 
 
-class ReferralAnswerIn(Schema):
-    status: str
+class ReferralAnswerIn(Input):
+    status: ReferralStatus
     answer: str = ""
 
 
@@ -113,7 +134,7 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
 
 
 @router.get("/{case_id}", response=CaseDetailOut, summary="One case")
-def case_detail(request: AuthedRequest, case_id: int) -> dict[str, Any]:
+def case_detail(request: AuthedRequest, case_id: Id) -> dict[str, Any]:
     with transaction.atomic():  # the read and its audit event together
         case = selectors.case_get(user=request.user, pk=case_id)
         services.case_record_view(actor=request.user, case=case)
@@ -121,7 +142,7 @@ def case_detail(request: AuthedRequest, case_id: int) -> dict[str, Any]:
 
 
 @router.get("/{case_id}/timeline", response=list[EventOut], summary="The case's timeline")
-def case_timeline(request: AuthedRequest, case_id: int) -> Any:
+def case_timeline(request: AuthedRequest, case_id: Id) -> Any:
     case = selectors.case_get(user=request.user, pk=case_id)
     if not case_access.case_sees_everything(request.user, case):
         return []
@@ -133,13 +154,13 @@ def case_timeline(request: AuthedRequest, case_id: int) -> Any:
     response=list[TimerOut],
     summary="The case's deadlines: its steps' and its mandatory notifications'",
 )
-def case_deadlines(request: AuthedRequest, case_id: int) -> Any:
+def case_deadlines(request: AuthedRequest, case_id: Id) -> Any:
     case = selectors.case_get(user=request.user, pk=case_id)
     return selectors.case_deadlines(case=case, procedure=services.procedure_of(case))
 
 
 @router.post("/{case_id}/steps", response=CaseDetailOut, summary="Take a procedure step")
-def case_step(request: AuthedRequest, case_id: int, payload: StepIn) -> dict[str, Any]:
+def case_step(request: AuthedRequest, case_id: Id, payload: StepIn) -> dict[str, Any]:
     case = selectors.case_get(user=request.user, pk=case_id)
     case = services.case_transition(
         actor=request.user,
@@ -162,7 +183,7 @@ def referral_list(request: AuthedRequest) -> Any:
     summary="Accept, reject or complete a referral",
 )
 def referral_answer(
-    request: AuthedRequest, referral_id: int, payload: ReferralAnswerIn
+    request: AuthedRequest, referral_id: Id, payload: ReferralAnswerIn
 ) -> Status[Referral]:
     referral = selectors.referral_get(user=request.user, pk=referral_id)
     answered = services.referral_answer(
@@ -171,9 +192,9 @@ def referral_answer(
     return Status(200, answered)
 
 
-class CaseFromReportIn(Schema):
+class CaseFromReportIn(Input):
     title: str = Field(description="A short title, without names.")
-    case_type: str = Field("", description="A case type of the school's procedure, if known.")
+    case_type: CaseType = Field("", description="A case type of the school's procedure, if known.")
 
 
 @router.post(
@@ -182,7 +203,7 @@ class CaseFromReportIn(Schema):
     summary="Open a case from a report",
 )
 def case_open_from_report(
-    request: AuthedRequest, report_id: int, payload: CaseFromReportIn
+    request: AuthedRequest, report_id: Id, payload: CaseFromReportIn
 ) -> Status[Any]:
     report = intake_selectors.report_get(user=request.user, pk=report_id)
     case = services.case_open(
@@ -196,7 +217,7 @@ def case_open_from_report(
 
 
 class CaseMessageOut(Schema):
-    sender: str
+    sender: Annotated[str, enum(Sender.values)]
     author_id: int | None
     body: str
     created_at: dt.datetime
@@ -209,8 +230,16 @@ class ConversationOut(Schema):
     messages: list[CaseMessageOut]
 
 
-class CaseMessageIn(Schema):
-    report: int = Field(description="The report (of the case, or merged into one) to answer.")
+class CaseMessageIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"report": 12, "body": "Thank you. We are on it.", "ask_for_information": False}
+            ]
+        }
+    )
+
+    report: RefId = Field(description="The report (of the case, or merged into one) to answer.")
     body: str
     ask_for_information: bool = False
 
@@ -220,7 +249,7 @@ class CaseMessageIn(Schema):
     response=list[ConversationOut],
     summary="The reporters' conversations, one per report of the case",
 )
-def case_messages(request: AuthedRequest, case_id: int) -> Any:
+def case_messages(request: AuthedRequest, case_id: Id) -> Any:
     case = selectors.case_get(user=request.user, pk=case_id)
     conversations = selectors.case_conversations(user=request.user, case=case)
     for conversation in conversations:  # reading them, as the case page does
@@ -242,7 +271,7 @@ def case_messages(request: AuthedRequest, case_id: int) -> Any:
     summary="Answer one of the case's reporters",
 )
 def case_message_send(
-    request: AuthedRequest, case_id: int, payload: CaseMessageIn
+    request: AuthedRequest, case_id: Id, payload: CaseMessageIn
 ) -> Status[ReportMessage]:
     case = selectors.case_get(user=request.user, pk=case_id)
     report = selectors.case_report_get(user=request.user, case=case, pk=payload.report)

@@ -5,15 +5,16 @@ import enum
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.security import django_auth
 
 from haven.insights import indicators, selectors
 from haven.insights.selectors import Figure
 from haven.lib.errors import InvalidInput, NotFound
+from haven.lib.schemas import Id
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import AuthedRequest
+from haven.security.api_auth import staff_auth
 
-router = Router(tags=["insights"], auth=django_auth)
+router = Router(tags=["insights"], auth=staff_auth)
 
 IndicatorCode = enum.StrEnum(  # type: ignore[misc]
     "IndicatorCode", {code.replace(".", "_"): code for code in indicators.codes()}
@@ -29,8 +30,12 @@ class UnitOut(Schema):
 
 
 class Range(Schema):
-    from_: str = Field(alias="from", description="First day, YYYY-MM-DD.")
-    to: str = Field(description="Last day (included), YYYY-MM-DD.")
+    from_: str = Field(
+        alias="from", description="First day, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+    )
+    to: str = Field(
+        description="Last day (included), YYYY-MM-DD.", json_schema_extra={"format": "date"}
+    )
 
 
 class FiguresOut(Schema):
@@ -97,7 +102,7 @@ def _out(unit: OrgUnit, start: dt.date, end: dt.date, found: dict[str, Figure]) 
 
 
 @router.get("/units/{unit_id}/figures", response=FiguresOut, by_alias=True)
-def unit_figures(request: AuthedRequest, unit_id: int, params: Query[Range]) -> dict:
+def unit_figures(request: AuthedRequest, unit_id: Id, params: Query[Range]) -> dict:
     """A unit's figures for a range of days: counts summed over its schools, small counts
     and what would reveal them hidden (null, listed in `hidden`)."""
     start, end = _parse(params)
@@ -107,7 +112,7 @@ def unit_figures(request: AuthedRequest, unit_id: int, params: Query[Range]) -> 
 
 
 @router.get("/units/{unit_id}/children", response=ChildrenOut, by_alias=True)
-def unit_children(request: AuthedRequest, unit_id: int, params: Query[Range]) -> dict:
+def unit_children(request: AuthedRequest, unit_id: Id, params: Query[Range]) -> dict:
     """One row of figures per child unit (zones of a county, schools of a zone) and the
     unit's total, hidden across them so that no hidden figure can be worked out."""
     start, end = _parse(params)

@@ -2,7 +2,7 @@
 bots), and the staff's triage endpoints. The same rules and services as the web pages."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
 from django.db import transaction
@@ -11,18 +11,34 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from ninja.security import django_auth
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from haven.audit.pagination import AuditedPagination
 from haven.intake import rules, selectors, services
-from haven.intake.models import Channel, Report
+from haven.intake.models import (
+    Affected,
+    Channel,
+    Harm,
+    PublicStatus,
+    Report,
+    ReporterRole,
+    Sender,
+)
+from haven.intake.models import Status as ReportStatus
 from haven.intake.rules import report_clean
 from haven.lib.errors import NotFound, shape_refusal
+from haven.lib.schemas import Id, Input, RefId, enum
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import AuthedRequest
+from haven.security.api_auth import staff_auth
 
 router = Router(tags=["reports"])
+
+HarmCode = Annotated[str, enum(Harm.values)]
+AffectedCode = Annotated[str, enum(Affected.values, "Who is affected: the reporter or another.")]
+RoleCode = Annotated[str, enum(ReporterRole.values, "Who reports.")]
+SenderCode = Annotated[str, enum(Sender.values)]
+PublicStatusCode = Annotated[str, enum(PublicStatus.values)]
 
 
 # The public submission's schemas are plain pydantic models: ninja's Schema wraps every
@@ -32,14 +48,33 @@ router = Router(tags=["reports"])
 class ReportIn(BaseModel):
     """A report from another front end or a chat bot (the web form's fields)."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "school": "SCH-A",
+                    "class": "5A",
+                    "description": "Older pupils take my lunch money every day by the gate.",
+                    "when": "every morning this week",
+                    "place": "the school gate",
+                    "harms": ["threats", "belongings"],
+                    "affected": "me",
+                    "reporter_role": "pupil",
+                    "submission_token": "3f1c2a9e-form-1",
+                }
+            ]
+        },
+    )
+
     school: str = Field(description="The school's code, as on its poster.")
     class_code: str | None = Field(None, alias="class", description="The class's code, if any.")
     description: str | None = None
     when: str = ""
-    place: str = ""
-    harms: list[str] = []
-    affected: str | None = Field(None, description="me or someone_else")
-    reporter_role: str | None = Field(None, description="pupil, parent, staff or other")
+    place: str = Field("", description="Free text; each school's own places are suggested.")
+    harms: list[HarmCode] = []
+    affected: AffectedCode | None = None
+    reporter_role: RoleCode | None = None
     contact: str = ""
     submission_token: str = Field("", description="Send the same token again to avoid duplicates.")
 
@@ -51,16 +86,16 @@ class PhoneNumber(BaseModel):
 
 class ReceiptOut(BaseModel):
     receipt: str = Field(description="Shown once: only a keyed hash of it is stored.")
-    status: str
+    status: PublicStatusCode
     emergency_numbers: list[PhoneNumber]
 
 
-class ReceiptIn(Schema):
+class ReceiptIn(Input):
     receipt: str
 
 
 class MessageOut(Schema):
-    sender: str
+    sender: SenderCode
     body: str
     created_at: dt.datetime
 
@@ -72,13 +107,13 @@ class OutcomeOut(Schema):
 
 class FollowUpOut(Schema):
     school: str
-    status: str
+    status: PublicStatusCode
     created_at: dt.datetime
     messages: list[MessageOut]
     outcome: OutcomeOut | None = Field(None, description="Told once the case is closed.")
 
 
-class ReporterMessageIn(Schema):
+class ReporterMessageIn(Input):
     receipt: str
     body: str
 
@@ -190,29 +225,29 @@ class ReportOut(Schema):
     id: int
     school_id: int
     class_id: int | None = Field(None, alias="class_unit_id")
-    channel: str
-    status: str
+    channel: Annotated[str, enum(Channel.values)]
+    status: Annotated[str, enum(ReportStatus.values)]
     urgent: bool
-    harms: list[str]
+    harms: list[HarmCode]
     place: str
     when_text: str
     description: str
-    affected: str
-    reporter_role: str
+    affected: Annotated[str, enum(["", *Affected.values], "Empty when not told.")]
+    reporter_role: Annotated[str, enum(["", *ReporterRole.values], "Empty when not told.")]
     created_at: dt.datetime
     first_response_due: dt.datetime
     first_responded_at: dt.datetime | None
 
 
-@router.get("", response=list[ReportOut], auth=django_auth, summary="Inbox (staff)")
+@router.get("", response=list[ReportOut], auth=staff_auth, summary="Inbox (staff)")
 @paginate(AuditedPagination, action="report.list")
 def report_list(
     request: AuthedRequest,
-    status: str = "",
-    harm: str = "",
-    channel: str = "",
+    status: Annotated[str, enum(["", *ReportStatus.values])] = "",
+    harm: Annotated[str, enum(["", *Harm.values])] = "",
+    channel: Annotated[str, enum(["", *Channel.values])] = "",
     urgent: bool | None = None,
-    school: int | None = None,
+    school: RefId | None = None,
 ) -> Any:
     filters = selectors.InboxFilter(
         status=status, harm=harm, channel=channel, urgent=urgent, school=school
@@ -224,39 +259,39 @@ def _get(request: HttpRequest, report_id: int) -> Report:
     return selectors.report_get(user=request.user, pk=report_id)
 
 
-@router.get("/{report_id}", response=ReportOut, auth=django_auth, summary="One report (staff)")
-def report_detail(request: AuthedRequest, report_id: int) -> Report:
+@router.get("/{report_id}", response=ReportOut, auth=staff_auth, summary="One report (staff)")
+def report_detail(request: AuthedRequest, report_id: Id) -> Report:
     with transaction.atomic():  # the read and its audit event together
         report = _get(request, report_id)
         services.report_record_view(actor=request.user, report=report)
     return report
 
 
-class UrgentIn(Schema):
+class UrgentIn(Input):
     urgent: bool
 
 
-class StaffMessageIn(Schema):
+class StaffMessageIn(Input):
     body: str
     ask_for_information: bool = False
 
 
-class MergeIn(Schema):
-    into: int
+class MergeIn(Input):
+    into: RefId
 
 
-class DismissIn(Schema):
+class DismissIn(Input):
     reason: str
 
 
-@router.post("/{report_id}/urgent", response=ReportOut, auth=django_auth)
-def report_urgent(request: AuthedRequest, report_id: int, payload: UrgentIn) -> Report:
+@router.post("/{report_id}/urgent", response=ReportOut, auth=staff_auth)
+def report_urgent(request: AuthedRequest, report_id: Id, payload: UrgentIn) -> Report:
     report = _get(request, report_id)
     return services.report_set_urgent(actor=request.user, report=report, urgent=payload.urgent)
 
 
-@router.post("/{report_id}/messages", response={201: MessageOut}, auth=django_auth)
-def report_message(request: AuthedRequest, report_id: int, payload: StaffMessageIn) -> Status[Any]:
+@router.post("/{report_id}/messages", response={201: MessageOut}, auth=staff_auth)
+def report_message(request: AuthedRequest, report_id: Id, payload: StaffMessageIn) -> Status[Any]:
     report = _get(request, report_id)
     message = services.report_staff_write(
         actor=request.user,
@@ -267,13 +302,13 @@ def report_message(request: AuthedRequest, report_id: int, payload: StaffMessage
     return Status(201, message)
 
 
-@router.post("/{report_id}/merge", response=ReportOut, auth=django_auth)
-def report_merge(request: AuthedRequest, report_id: int, payload: MergeIn) -> Report:
+@router.post("/{report_id}/merge", response=ReportOut, auth=staff_auth)
+def report_merge(request: AuthedRequest, report_id: Id, payload: MergeIn) -> Report:
     report, into = _get(request, report_id), _get(request, payload.into)
     return services.report_merge(actor=request.user, report=report, into=into)
 
 
-@router.post("/{report_id}/dismiss", response=ReportOut, auth=django_auth)
-def report_dismiss(request: AuthedRequest, report_id: int, payload: DismissIn) -> Report:
+@router.post("/{report_id}/dismiss", response=ReportOut, auth=staff_auth)
+def report_dismiss(request: AuthedRequest, report_id: Id, payload: DismissIn) -> Report:
     report = _get(request, report_id)
     return services.report_dismiss(actor=request.user, report=report, reason=payload.reason)

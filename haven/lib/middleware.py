@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.middleware import csrf
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -43,16 +44,15 @@ class NullCharacterMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         sent = [request.GET]
-        if request.method == "POST" and request.content_type in FORM_TYPES:
-            sent.append(request.POST)
+        try:
+            if request.method == "POST" and request.content_type in FORM_TYPES:
+                sent.append(request.POST)
+        except MultiPartParserError:  # a multipart body without a boundary, say
+            return _unreadable(request)
         for values in sent:
             for key, items in values.lists():
                 if "\x00" in key or any("\x00" in item for item in items):
-                    return HttpResponse(
-                        _("Some of the information given is not valid."),
-                        status=400,
-                        content_type="text/plain",
-                    )
+                    return _unreadable(request)
         return self.get_response(request)
 
 
@@ -132,3 +132,12 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
         ):
             return True
         return bool(super()._origin_verified(request))  # type: ignore[misc]
+
+
+def _unreadable(request: HttpRequest) -> HttpResponse:
+    """400, as plain text for pages and as the API's problem document under /api/."""
+    message = _("Some of the information given is not valid.")
+    if request.path.startswith("/api/"):
+        problem = {"type": "about:blank", "title": message, "status": 400}
+        return JsonResponse(problem, status=400, content_type="application/problem+json")
+    return HttpResponse(message, status=400, content_type="text/plain")

@@ -1,6 +1,7 @@
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
+from haven.lib.schemas import Id, RefId
 from haven.orgs import access, selectors
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
@@ -24,7 +25,7 @@ class OrgUnitOut(Schema):
 
 @router.get("", response=list[OrgUnitOut])
 @paginate
-def orgunit_list(request: AuthedRequest, parent: int | None = None) -> object:
+def orgunit_list(request: AuthedRequest, parent: RefId | None = None) -> object:
     """Units the caller may see, optionally only the children of ``parent``."""
     units = access.units(request.user, Perm.UNIT_VIEW).select_related("jurisdiction")
     if parent is not None:
@@ -33,5 +34,5 @@ def orgunit_list(request: AuthedRequest, parent: int | None = None) -> object:
 
 
 @router.get("/{unit_id}", response=OrgUnitOut)
-def orgunit_detail(request: AuthedRequest, unit_id: int) -> OrgUnit:
+def orgunit_detail(request: AuthedRequest, unit_id: Id) -> OrgUnit:
     return selectors.orgunit_get(user=request.user, pk=unit_id)

@@ -1,16 +1,21 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from haven.lib.errors import NotFound
+from haven.lib.errors import FieldErrors, NotFound
 from haven.orgs import access, selectors, services, todo
 from haven.orgs.access import Perm
 from haven.orgs.models import OrgUnit
 from haven.orgs.pupils import pupil_record_view, pupil_timeline, pupils_visible
 from haven.orgs.types import AuthedRequest, Viewer
+from haven.security.forms import ApiTokenForm
+from haven.security.services import api_token_create, api_token_list, api_token_revoke
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -29,7 +34,49 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def account(request: AuthedRequest) -> HttpResponse:
-    return render(request, "orgs/account.html", {})
+    return _account(request, ApiTokenForm())
+
+
+def _account(
+    request: AuthedRequest, token_form: ApiTokenForm, *, new_secret: str = "", status: int = 200
+) -> HttpResponse:
+    context = {
+        "token_form": token_form,
+        "tokens": api_token_list(user=request.user),
+        "new_secret": new_secret,
+        "now": timezone.now(),
+    }
+    return render(request, "orgs/account.html", context, status=status)
+
+
+@login_required
+@require_POST
+def account_token_create(request: AuthedRequest) -> HttpResponse:
+    """A new API token, shown once on the page that answers (never stored, never again)."""
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return _account(request, form, status=422)
+    try:
+        _token, secret = api_token_create(actor=request.user, **form.cleaned_data)
+    except FieldErrors as exc:
+        for field, messages in exc.errors.items():
+            for message in messages:
+                form.add_error(field if field in form.fields else None, message)
+        return _account(request, form, status=422)
+    response = _account(request, ApiTokenForm(), new_secret=secret)
+    response["Cache-Control"] = "no-store"  # the secret must not stay in a cache
+    return response
+
+
+@login_required
+@require_POST
+def account_token_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
+    try:
+        api_token_revoke(actor=request.user, token_id=pk)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    messages.success(request, _("The token is revoked: it no longer opens the API."))
+    return redirect("account")
 
 
 @login_required

@@ -536,3 +536,14 @@ def load_all() -> dict[str, Procedure]:
         code, _sep, version = path.stem.rpartition(".v")
         get(code, int(version))
     return {path.stem: get(path.stem) for path in sorted(DATA.glob("*.yaml"))}
+
+
+def every_version() -> list[Procedure]:
+    """Every procedure a case may follow: the current ones and the kept earlier versions
+    (the API's schema lists their codes)."""
+    current = list(load_all().values())
+    earlier = []
+    for path in sorted(VERSIONS.glob("*.v*.yaml")):
+        code, _sep, version = path.stem.rpartition(".v")
+        earlier.append(get(code, int(version)))
+    return current + earlier

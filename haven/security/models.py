@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -56,3 +57,39 @@ class DataKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_id} ({self.unit_id}, {self.master_id})"
+
+
+class ApiToken(models.Model):
+    """A staff member's personal token for the API (``Authorization: Bearer hvn_...``).
+
+    Only the SHA-256 of the token is stored: the secret is 32 random bytes, so a plain hash
+    cannot be guessed back, and a lookup by digest is one indexed query. The first characters
+    stay visible (``prefix``) so a person can tell their tokens apart.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        READ_WRITE = "read-write", _("Read and write")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

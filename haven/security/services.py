@@ -3,13 +3,18 @@
 import datetime as dt
 import hashlib
 import hmac
+import secrets
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from haven.security.models import ThrottleWindow
+from haven.audit.services import audit_record
+from haven.lib.errors import FieldErrors, NotFound
+from haven.security.models import ApiToken, ThrottleWindow
 
 
 def _key_hash(scope: str, key: str) -> str:
@@ -46,3 +51,100 @@ def throttle_prune(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
         window_start__lt=timezone.now() - older_than
     ).delete()
     return deleted
+
+
+# Personal API tokens. The secret is 32 random bytes; only its SHA-256 is stored (a keyed or
+# slow hash adds nothing against a guess of 256 bits, and one indexed lookup stays cheap).
+TOKEN_PREFIX = "hvn_"  # noqa: S105 (a visible marker, not a secret)
+TOKEN_DAYS_DEFAULT = 90
+TOKEN_DAYS_MAX = 365
+# A token used all day would write an audit row per request: one per token per clock hour
+# says who used it and when just as well. last_used_at is refreshed at most once a minute.
+TOKEN_USE_AUDIT = dt.timedelta(hours=1)
+TOKEN_USE_TOUCH = dt.timedelta(minutes=1)
+
+
+def _token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def api_token_create(
+    *, actor: AbstractBaseUser, name: str, scope: str, days: int = TOKEN_DAYS_DEFAULT
+) -> tuple[ApiToken, str]:
+    """A new token for ``actor``; returns it with its secret, which is shown once and never
+    stored."""
+    name = name.strip()
+    errors: dict[str, list[str]] = {}
+    if not name or len(name) > 100:
+        errors["name"] = [str(_("Give the token a name of at most 100 characters."))]
+    if scope not in ApiToken.Scope.values:
+        errors["scope"] = [str(_("Choose read only or read and write."))]
+    if not 1 <= days <= TOKEN_DAYS_MAX:
+        errors["days"] = [str(_("A token lasts from 1 to 365 days."))]
+    if errors:
+        raise FieldErrors(errors)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user_id=actor.pk,
+            name=name,
+            prefix=secret[: len(TOKEN_PREFIX) + 6],
+            digest=_token_digest(secret),
+            scope=scope,
+            created_at=now,
+            expires_at=now + dt.timedelta(days=days),
+        )
+        audit_record(
+            actor=actor,
+            action="api_token.created",
+            obj=token,
+            details={"scope": scope, "expires_at": token.expires_at.isoformat()},
+        )
+    return token, secret
+
+
+def api_token_revoke(*, actor: AbstractBaseUser, token_id: int) -> ApiToken:
+    """Revoke one of ``actor``'s own tokens (another's is not found)."""
+    with transaction.atomic():
+        token = (
+            ApiToken.objects.select_for_update()
+            .filter(pk=token_id, user_id=actor.pk, revoked_at__isnull=True)
+            .first()
+        )
+        if token is None:
+            raise NotFound()
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="api_token.revoked", obj=token)
+    return token
+
+
+def api_token_list(*, user: AbstractBaseUser) -> list[ApiToken]:
+    """The user's own tokens, newest first, revoked ones too (they say what was done)."""
+    if not user.is_authenticated:
+        return []
+    return list(ApiToken.objects.filter(user_id=user.pk))
+
+
+def api_token_authenticate(*, secret: str) -> ApiToken | None:
+    """The live token behind ``secret`` (not revoked, not expired), with its user, or None.
+    Records its use: ``last_used_at`` at most once a minute, an audit row once an hour."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
+        return None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=_token_digest(secret), revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    last = token.last_used_at
+    if last is None or now - last >= TOKEN_USE_TOUCH:
+        with transaction.atomic():
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            if last is None or now - last >= TOKEN_USE_AUDIT or last.hour != now.hour:
+                audit_record(actor=token.user, action="api_token.used", obj=token)
+        token.last_used_at = now
+    return token

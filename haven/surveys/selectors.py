@@ -5,15 +5,21 @@ school itself); the levels above read the stored roll-up rows of the schools bel
 Reads of results are audited.
 """
 
+import hashlib
+import hmac
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from haven.lib.errors import NotFound
+from haven.lib.stats import Aggregate
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import Viewer
 from haven.surveys import access as survey_access
+from haven.surveys import results
 from haven.surveys.access import Perm
+from haven.surveys.aggregates import campaign_aggregate
 from haven.surveys.models import Campaign, UnitAggregate
 
 
@@ -79,3 +85,55 @@ def unit_periods(unit: OrgUnit) -> list[str]:
         .values_list("period", flat=True)
         .distinct()
     )
+
+
+def min_group() -> int:
+    return int(settings.HAVEN_MIN_CELL)
+
+
+def suppression_salt(*parts: object) -> str:
+    """A secret per group for the choice of complementary cells (see suppression.py): someone
+    who knows the rules cannot work a hidden role back from which cell was hidden. The same
+    group gets the same salt on every page, so pages cannot be played against each other."""
+    message = ":".join(str(p) for p in ("survey-suppression", *parts))
+    return hmac.new(settings.SECRET_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def campaign_results(*, campaign: Campaign) -> tuple[results.Results, Aggregate]:
+    """A campaign's protected results (with the change since the school's previous campaign
+    and the benchmark of the level above, when shown) and its aggregate: the same for the
+    results page and the API."""
+    own = campaign_aggregate(campaign)
+    earlier = (
+        Campaign.objects.filter(
+            school=campaign.school,
+            instrument_code=campaign.instrument_code,
+            opens_at__lt=campaign.opens_at,
+        )
+        .order_by("-opens_at")
+        .first()
+    )
+    previous = campaign_aggregate(earlier) if earlier is not None else None
+    # The benchmark is the level above without this school: only when the stored roll-up
+    # counts this very campaign for the school.
+    parent = None
+    school_row = UnitAggregate.objects.filter(
+        unit=campaign.school, period=campaign.period, instrument_code=campaign.instrument_code
+    ).first()
+    if school_row is not None and school_row.campaign_id == campaign.pk and campaign.school.parent:
+        parent_row = UnitAggregate.objects.filter(
+            unit=campaign.school.parent,
+            period=campaign.period,
+            instrument_code=campaign.instrument_code,
+        ).first()
+        parent = Aggregate.from_json(parent_row.data) if parent_row else None
+    shown = results.build_results(
+        own,
+        previous=previous or None,
+        parent=parent,
+        min_group=min_group(),
+        salt=suppression_salt("campaign", campaign.pk),
+        previous_salt=suppression_salt("campaign", earlier.pk) if earlier is not None else "",
+        parent_salt=suppression_salt("unit", campaign.school.parent_id, campaign.period),
+    )
+    return shown, own

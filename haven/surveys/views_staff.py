@@ -4,11 +4,8 @@ A campaign the user may not see is "not found", so its existence is not told. Re
 the stored aggregates only, and every figure passes through ``results``/``suppression``.
 """
 
-import hashlib
-import hmac
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -31,9 +28,7 @@ from haven.surveys.forms import CampaignForm, CodesForm
 from haven.surveys.labels import label
 from haven.surveys.models import Campaign, ClassAggregate, UnitAggregate
 
-
-def min_group() -> int:
-    return int(settings.HAVEN_MIN_CELL)
+min_group = selectors.min_group
 
 
 def _campaign_or_404(request: HttpRequest, pk: int, perm: str) -> Campaign:
@@ -157,39 +152,7 @@ def campaign_close(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _school_context(campaign: Campaign, user: User) -> dict[str, Any]:
     """The school's protected results for one campaign, its classes, trend and benchmark."""
-    own = campaign_aggregate(campaign)
-    earlier = (
-        Campaign.objects.filter(
-            school=campaign.school,
-            instrument_code=campaign.instrument_code,
-            opens_at__lt=campaign.opens_at,
-        )
-        .order_by("-opens_at")
-        .first()
-    )
-    previous = campaign_aggregate(earlier) if earlier is not None else None
-    # The benchmark is the level above without this school: only when the stored roll-up
-    # counts this very campaign for the school.
-    parent = None
-    school_row = UnitAggregate.objects.filter(
-        unit=campaign.school, period=campaign.period, instrument_code=campaign.instrument_code
-    ).first()
-    if school_row is not None and school_row.campaign_id == campaign.pk and campaign.school.parent:
-        parent_row = UnitAggregate.objects.filter(
-            unit=campaign.school.parent,
-            period=campaign.period,
-            instrument_code=campaign.instrument_code,
-        ).first()
-        parent = Aggregate.from_json(parent_row.data) if parent_row else None
-    shown = results.build_results(
-        own,
-        previous=previous or None,
-        parent=parent,
-        min_group=min_group(),
-        salt=_salt("campaign", campaign.pk),
-        previous_salt=_salt("campaign", earlier.pk) if earlier is not None else "",
-        parent_salt=_salt("unit", campaign.school.parent_id, campaign.period),
-    )
+    shown, own = selectors.campaign_results(campaign=campaign)
     class_rows = list(
         ClassAggregate.objects.filter(campaign=campaign)
         .select_related("class_unit")
@@ -273,12 +236,7 @@ def campaign_export(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
     )
 
 
-def _salt(*parts: object) -> str:
-    """A secret per group for the choice of complementary cells (see suppression.py): someone
-    who knows the rules cannot work a hidden role back from which cell was hidden. The same
-    group gets the same salt on every page, so pages cannot be played against each other."""
-    message = ":".join(str(p) for p in ("survey-suppression", *parts))
-    return hmac.new(settings.SECRET_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()
+_salt = selectors.suppression_salt
 
 
 def _unit_context(request: HttpRequest, unit: OrgUnit) -> dict[str, Any]:

@@ -44,3 +44,24 @@ def test_inspector_lists_children_of_a_zone(client, tree):
     items = client.get(f"/api/v1/org-units?parent={tree.zone_b.pk}").json()["items"]
     assert [item["code"] for item in items] == ["SCH-B"]
     assert items[0]["jurisdiction"] == "RO"
+
+
+def test_a_21_digit_offset_or_id_is_a_422_not_an_overflow(client, tree):
+    client.force_login(tree.users["coordinator"])
+    for path in ("/api/v1/cases?offset=100000000000000000000", "/api/v1/cases?limit=201"):
+        answer = client.get(path)
+        assert answer.status_code == 422, path
+        assert answer["Content-Type"] == "application/problem+json"
+    assert client.get("/api/v1/cases/100000000000000000000").status_code == 422
+
+
+def test_multipart_without_boundary_is_refused_not_a_server_error(tree):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.force_login(tree.users["coordinator"])
+    answer = client.generic(
+        "POST", "/api/v1/cases/1/steps", b"step=assess", content_type="multipart/form-data"
+    )
+    assert answer.status_code == 400
+    assert answer["Content-Type"] == "application/problem+json"

@@ -127,7 +127,8 @@ def test_api_body_that_is_not_a_json_object_gets_a_translated_refusal(client, tr
     "path, payload, field, wording",
     [
         ("/api/v1/reports/follow-up", {}, "receipt", REQUIRED),
-        ("/api/v1/reports/follow-up", [1, 2], "receipt", REQUIRED),  # ninja reads no field
+        # A field the schema does not name is refused, not ignored.
+        ("/api/v1/reports/follow-up", {"receipt": "x", "extra": 1}, "extra", INVALID),
         ("/api/v1/reports/follow-up", {"receipt": 5}, "receipt", INVALID),
         ("/api/v1/reports/follow-up/messages", {"receipt": "x", "body": ["a"]}, "body", INVALID),
     ],
@@ -144,7 +145,7 @@ def test_follow_up_wrong_shapes_are_refused_per_field_in_the_reporters_language(
         assert str(wording) not in response.json()["errors"][field]  # not pydantic's English
 
 
-@pytest.mark.parametrize("raw", [b"not json", b"\xff\xfe"])
+@pytest.mark.parametrize("raw", [b"not json", b"\xff\xfe", b"[1, 2]"])
 def test_follow_up_body_that_is_not_json_gets_a_translated_refusal(client, raw):
     response = client.post(
         "/api/v1/reports/follow-up", raw, "application/json", HTTP_ACCEPT_LANGUAGE="vi"
@@ -156,6 +157,8 @@ def test_follow_up_body_that_is_not_json_gets_a_translated_refusal(client, raw):
         assert response.json()["title"] != str(WHOLE_BODY)  # not the English one
 
 
-def test_ninja_s_other_errors_keep_their_shape(client):
+def test_ninja_s_other_errors_are_problem_documents_too(client):
     response = client.get("/api/v1/reports")  # the staff's inbox
-    assert response.status_code == 401 and "detail" in response.json()
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == 401
