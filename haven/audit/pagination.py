@@ -7,12 +7,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja.pagination import LimitOffsetPagination
 
 from haven.audit.services import audit_record
+from haven.lib.pagination import Pagination
 
 
-class AuditedPagination(LimitOffsetPagination):
+class AuditedPagination(Pagination):
     """Limit/offset pages (the same parameters and schema as ninja's) that record one audit
     event per school on the page, listing the ids the caller received."""
 
