@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from haven.api import api
 from haven.intake import views_public
+from haven.intake.telegram import views as telegram_views
 from haven.orgs import auth_views, views
 from haven.orgs.admin_site import site as admin_site
 from haven.surveys import views_public as survey_views
@@ -22,6 +23,8 @@ urlpatterns = [
     ),
     path("follow-up/", views_public.followup, name="followup"),
     path("s/", survey_views.survey, name="survey"),
+    # Telegram posts the bot's updates here (no language prefix: the chat has its own).
+    path("telegram/webhook/", telegram_views.webhook, name="telegram_webhook"),
 ]
 
 urlpatterns += i18n_patterns(

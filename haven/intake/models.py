@@ -396,3 +396,23 @@ class PosterPrint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.produced_at:%Y-%m-%d}"
+
+
+# The Telegram channel's models live beside its code; imported here so they are intake's.
+from haven.intake.telegram.models import (  # noqa: E402
+    Chat as TelegramChat,
+    ChatState as TelegramChatState,
+    Outgoing as TelegramOutgoing,
+    ReportChat as TelegramReportChat,
+    StartToken as TelegramStartToken,
+    Update as TelegramUpdate,
+)
+
+__all__ = [
+    "TelegramChat",
+    "TelegramChatState",
+    "TelegramOutgoing",
+    "TelegramReportChat",
+    "TelegramStartToken",
+    "TelegramUpdate",
+]

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from haven.cases.services import clock_sweep
 from haven.intake import urgent
 from haven.intake.services import notifier_sweep
+from haven.intake.telegram.clock import telegram_sweep
 from haven.notify.services import outbox_sweep
 
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         told = urgent.clock_sweep()
         notifier_sweep()  # reports whose announcement was queued but never ran (a crash)
         outbox_sweep()  # messages not sent yet: their run never came, or a send failed
+        telegram_sweep()  # the same for Telegram chats; old update ids and drafts forgotten
         self.stdout.write(f"reminded {done['reminded']}, escalated {done['escalated']}")
         if told["urgent"] or told["overdue"]:
             self.stdout.write(
