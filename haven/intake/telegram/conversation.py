@@ -90,13 +90,14 @@ def handle(update: TgUpdate) -> Turn | None:
     chat, _created = Chat.objects.select_related(
         "school__jurisdiction", "class_unit", "report"
     ).get_or_create(chat_hash=key)
-    language = language_of(sender.language_code if sender else None, chat.school)
+    code = sender.language_code if sender else None
+    language = language_of(code, chat.school)
     with translation.override(language):
         if count > limit:
             if count == limit + 1:  # once per window: more answers would feed a flood
                 turn.say(_("Too many messages. Please wait a minute and try again."))
             return turn
-        talk = Talk(chat=chat, turn=turn, language=language, message=message)
+        talk = Talk(chat=chat, turn=turn, language=language, message=message, code=code)
         if callback is not None:
             talk.on_button(callback.data or "")
         else:
@@ -131,8 +132,11 @@ def _other_media(message: TgMessage) -> bool:
 class Talk:
     """The conversation's steps for one chat and one update."""
 
-    def __init__(self, *, chat: Chat, turn: Turn, language: str, message: TgMessage):
+    def __init__(
+        self, *, chat: Chat, turn: Turn, language: str, message: TgMessage, code: str | None
+    ):
         self.chat, self.turn, self.language, self.message = chat, turn, language, message
+        self.code = code  # the Telegram app's language
 
     @property
     def draft(self) -> dict[str, Any]:
@@ -177,6 +181,10 @@ class Talk:
             school = unit if unit.kind == OrgUnit.Kind.SCHOOL else unit.parent
             self.chat.school = school
             self.chat.class_unit = unit if unit.kind == OrgUnit.Kind.CLASS else None
+            # The school is known now: its language is the fallback from here on (the
+            # caller's translation.override restores the previous one afterwards).
+            self.language = language_of(self.code, school)
+            translation.activate(self.language)
             self.begin()
         elif command in ("start", "new"):
             if self.chat.school is None:

@@ -40,6 +40,7 @@ class FakeTelegram:
     files: dict[str, bytes] = field(default_factory=dict)
     webhook: dict[str, Any] = field(default_factory=dict)
     fail: set[str] = field(default_factory=set)  # methods that answer an error
+    languages: dict[int, str] = field(default_factory=dict)  # each demo user's app language
     next_message_id: int = 100
     next_update_id: int = 1000
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -83,15 +84,20 @@ class FakeTelegram:
     # The demo user -------------------------------------------------------------------
 
     def update(self, chat: int, **what: Any) -> dict[str, Any]:
-        """An update from user ``chat``: ``text``, ``button`` (callback data) or ``photo``."""
+        """An update from user ``chat``: ``text``, ``button`` (callback data), or a file id as
+        ``photo`` (with ``text`` as its caption), ``voice`` or ``document``."""
         with self.lock:
             self.next_update_id += 1
             update_id = self.next_update_id
             self.next_message_id += 1
             message_id = self.next_message_id
         user = {"id": chat, "is_bot": False, "first_name": "Demo"}
+        # Telegram sends the app's language with every update: the first one given is kept.
         if what.get("language"):
-            user["language_code"] = what["language"]
+            self.languages[chat] = what["language"]
+        language = self.languages.get(chat)
+        if language:
+            user["language_code"] = language
         message: dict[str, Any] = {
             "message_id": message_id,
             "date": 0,
@@ -108,6 +114,11 @@ class FakeTelegram:
             message["photo"] = [{"file_id": file_id, "file_unique_id": file_id, "file_size": size}]
             if what.get("text"):
                 message["caption"] = what["text"]
+        elif "voice" in what or "document" in what:
+            kind = "voice" if "voice" in what else "document"
+            file_id = what[kind]
+            size = len(self.files.get(file_id, b""))
+            message[kind] = {"file_id": file_id, "file_unique_id": file_id, "file_size": size}
         else:
             message["text"] = what.get("text", "")
         return {"update_id": update_id, "message": message}
