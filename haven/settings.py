@@ -286,4 +286,3 @@ HAVEN_TELEGRAM_BOT_USERNAME = env_str("HAVEN_TELEGRAM_BOT_USERNAME", "")
 HAVEN_TELEGRAM_CHAT_KEY = env_str("HAVEN_TELEGRAM_CHAT_KEY", "") or f"telegram-chat:{SECRET_KEY}"
 # Messages one chat may send per minute before the bot stops answering it for a while.
 HAVEN_TELEGRAM_PER_MINUTE = env_int("HAVEN_TELEGRAM_PER_MINUTE", 30)
-

@@ -399,20 +399,4 @@ class PosterPrint(models.Model):
 
 
 # The Telegram channel's models live beside its code; imported here so they are intake's.
-from haven.intake.telegram.models import (  # noqa: E402
-    Chat as TelegramChat,
-    ChatState as TelegramChatState,
-    Outgoing as TelegramOutgoing,
-    ReportChat as TelegramReportChat,
-    StartToken as TelegramStartToken,
-    Update as TelegramUpdate,
-)
-
-__all__ = [
-    "TelegramChat",
-    "TelegramChatState",
-    "TelegramOutgoing",
-    "TelegramReportChat",
-    "TelegramStartToken",
-    "TelegramUpdate",
-]
+from haven.intake.telegram import models as telegram_models  # noqa: E402, F401

@@ -43,7 +43,9 @@ def call(method: str, **params: Any) -> Any:
     return data.get("result")
 
 
-def send_message(chat_id: int, text: str, keyboard: list[list[dict[str, str]]] | None = None) -> Any:
+def send_message(
+    chat_id: int, text: str, keyboard: list[list[dict[str, str]]] | None = None
+) -> Any:
     markup = {"inline_keyboard": keyboard} if keyboard else None
     return call("sendMessage", chat_id=chat_id, text=text[:4096], reply_markup=markup)
 

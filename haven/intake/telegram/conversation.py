@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -54,11 +55,14 @@ class Turn:
     def say(self, text: str, keyboard: Keyboard | None = None) -> None:
         markup = {"inline_keyboard": keyboard} if keyboard else None
         self.calls.append(
-            Call("sendMessage", {"chat_id": self.chat_id, "text": text[:4096], "reply_markup": markup})
+            Call(
+                "sendMessage",
+                {"chat_id": self.chat_id, "text": text[:4096], "reply_markup": markup},
+            )
         )
 
 
-def _button(text: str, data: str) -> dict[str, str]:
+def _button(text: object, data: str) -> dict[str, str]:
     return {"text": str(text)[:60], "callback_data": data}
 
 
@@ -140,7 +144,8 @@ class Talk:
 
     @property
     def draft(self) -> dict[str, Any]:
-        return self.chat.draft
+        draft: dict[str, Any] = self.chat.draft
+        return draft
 
     # Incoming -------------------------------------------------------------------------
 
@@ -241,7 +246,7 @@ class Talk:
         if numbers:
             self.turn.say(self.numbers_text())
             school = self.chat.school
-            assert school is not None  # noqa: S101 (begin is only called with a school)
+            assert school is not None  # begin is only called with a school
             where = school.name
             if self.chat.class_unit is not None:
                 where = f"{school.name} · {self.chat.class_unit.name}"
@@ -297,7 +302,7 @@ class Talk:
     def description_set(self, text: str) -> None:
         try:
             rules.field_rules()["description"].clean(text)
-        except Exception:  # noqa: BLE001 (a ValidationError: too long)
+        except ValidationError:  # too long
             self.turn.say(
                 _("This is too long: at most %(count)s characters.")
                 % {"count": settings.HAVEN_REPORT_MAX_CHARS}
@@ -375,7 +380,7 @@ class Talk:
             return
         if not self._clean(file):
             return
-        assert file is not None  # noqa: S101 (checked by _clean)
+        assert file is not None  # checked by _clean
         files.append(file.file_id)
         self.turn.say(
             _("Received (%(count)s). Send more, or press Continue.") % {"count": len(files)},
@@ -452,13 +457,15 @@ class Talk:
 
     def reporter_write(self, text: str, file: FileRef | None) -> None:
         report = self.chat.report
-        assert report is not None  # noqa: S101 (checked by on_message)
+        assert report is not None  # checked by on_message
         files = []
         if file is not None or _other_media(self.message):
             upload = self._download(file) if file else None
             if upload is None:
                 if file is None:
-                    self.turn.say(_("Only photos, screenshots (JPEG, PNG, WebP, GIF) and PDF files."))
+                    self.turn.say(
+                        _("Only photos, screenshots (JPEG, PNG, WebP, GIF) and PDF files.")
+                    )
                 return
             cleaned, errors = rules.files_clean([upload])
             if errors:
@@ -513,6 +520,6 @@ class Talk:
                 _("/new: make a new report"),
                 _("/status: what happens with your report"),
                 _("/help: this list"),
-                _("After sending a report, write here to add to it; the school's answers arrive here."),
+                _("Write here to add to your report; the school's answers arrive here too."),
             ]
         )

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.request import Request, urlopen
 
+
 def demo_jpeg() -> bytes:
     """A small photo with EXIF data (a camera make), as a phone would send: what the demo
     user sends, and what tests check is cleaned."""
@@ -34,7 +35,7 @@ def demo_jpeg() -> bytes:
 class FakeTelegram:
     """The server's state: calls received, files to serve, the registered webhook."""
 
-    token: str = "123:fake"
+    token: str = "123:fake"  # noqa: S105 (the fake accepts this made-up token)
     username: str = "haven_fake_bot"
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
@@ -142,7 +143,7 @@ class FakeTelegram:
 
 def _handler(state: FakeTelegram) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: tests read ``calls``
 
         def _json(self, status: int, body: Any) -> None:
@@ -166,7 +167,7 @@ def _handler(state: FakeTelegram) -> type[BaseHTTPRequestHandler]:
             prefix = f"/bot{state.token}/"
             return self.path[len(prefix) :].split("?")[0] if self.path.startswith(prefix) else None
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             if self.path == "/_user/say":
                 what = self._body()
                 chat = int(what.pop("chat", 1))
@@ -183,7 +184,7 @@ def _handler(state: FakeTelegram) -> type[BaseHTTPRequestHandler]:
                 return
             self._json(*state.answer(method, self._body()))
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self.path == "/_calls":
                 self._json(200, [{"method": m, "params": p} for m, p in state.calls])
                 return

@@ -30,7 +30,9 @@ def token_for(unit: OrgUnit) -> str:
         return found
     try:
         with transaction.atomic():
-            return StartToken.objects.create(unit=unit, token=secrets.token_urlsafe(TOKEN_BYTES)).token
+            return StartToken.objects.create(
+                unit=unit, token=secrets.token_urlsafe(TOKEN_BYTES)
+            ).token
     except IntegrityError:  # made at the same moment by another request
         return StartToken.objects.get(unit=unit).token
 

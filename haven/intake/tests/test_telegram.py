@@ -43,7 +43,10 @@ def fake(settings):
 def post(client, update, secret: str | None = SECRET):
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
     return client.post(
-        "/telegram/webhook/", data=json.dumps(update), content_type="application/json", headers=headers
+        "/telegram/webhook/",
+        data=json.dumps(update),
+        content_type="application/json",
+        headers=headers,
     )
 
 
@@ -153,12 +156,16 @@ def test_chat_id_is_stored_only_hashed_and_sealed_and_goes_with_the_report(tree,
     assert Chat.objects.get().report is None
 
 
-def test_failed_send_is_retried_by_the_clock(client, tree, fake, say, django_capture_on_commit_callbacks):
+def test_failed_send_is_retried_by_the_clock(
+    client, tree, fake, say, django_capture_on_commit_callbacks
+):
     report = _report(say, tree)
     fake.fail = {"sendMessage"}
     client.force_login(tree.users["coordinator"])
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("intake:report_act", args=[report.pk]), {"action": "reply", "body": "Hi"})
+        client.post(
+            reverse("intake:report_act", args=[report.pk]), {"action": "reply", "body": "Hi"}
+        )
     row = Outgoing.objects.latest("pk")
     assert row.sent_at is None and row.attempts == 1 and "502" in row.error
     fake.fail = set()
@@ -204,7 +211,9 @@ def test_repeated_update_is_dropped(client, tree, fake):
 def test_malformed_update_gets_400_not_500(client, tree, fake):
     assert post(client, {"update_id": "x"}).status_code == 400
     response = client.post(
-        "/telegram/webhook/", data=b"{not json", content_type="application/json",
+        "/telegram/webhook/",
+        data=b"{not json",
+        content_type="application/json",
         headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
     )
     assert response.status_code == 400

@@ -9,7 +9,7 @@ from haven.intake.telegram.fake import FakeTelegram, serve
 class Command(BaseCommand):
     help = (
         "Run a fake Telegram Bot API server for demos (point HAVEN_TELEGRAM_API_URL at it). "
-        "Play a user with: curl -d '{\"chat\": 1, \"text\": \"/start <token>\"}' "
+        'Play a user with: curl -d \'{"chat": 1, "text": "/start <token>"}\' '
         "http://127.0.0.1:8081/_user/say ; see what the bot sent at /_calls."
     )
 
