@@ -271,7 +271,8 @@ def test_language_is_the_users_when_spoken_else_the_schools(tree, fake, say):
 
 def test_posters_carry_the_deep_link_only_when_a_bot_is_set_up(tree, fake, settings):
     html = poster_html(school=tree.school_a, classes=[tree.class_a], base_url="https://x.example")
-    assert "Or write to us on Telegram" in html
+    assert "Sau scrie-ne pe Telegram" in html  # the school's language, beside the second code
+    assert html.count("<svg") == 2
     token = links.token_for(tree.class_a)
     assert 16 <= len(token) <= 64 and re.fullmatch(r"[A-Za-z0-9_-]+", token)
     assert links.link_for(tree.class_a) == f"https://t.me/{fake.username}?start={token}"
@@ -279,7 +280,7 @@ def test_posters_carry_the_deep_link_only_when_a_bot_is_set_up(tree, fake, setti
     assert links.token_for(tree.school_a) != token
     settings.HAVEN_TELEGRAM_BOT_TOKEN = ""
     html = poster_html(school=tree.school_a, classes=None, base_url="https://x.example")
-    assert "Telegram" not in html
+    assert "Telegram" not in html and html.count("<svg") == 1
 
 
 def test_setup_registers_the_webhook_with_its_secret(tree, fake, settings):
