@@ -81,7 +81,8 @@ def language_of(code: str | None, school: OrgUnit | None) -> str:
 def handle(update: TgUpdate) -> Turn | None:
     """Answer one update (inside the webhook's transaction); None when it is not for us."""
     callback = update.callback_query
-    message = callback.message if callback else (update.message or update.edited_message)
+    # An edited message is not read again: it would join the report a second time.
+    message = callback.message if callback else update.message
     if message is None or message.chat.type != "private":
         return None  # never in groups: a report is not for other members to read
     sender = callback.from_ if callback else message.from_
@@ -445,6 +446,7 @@ class Talk:
             "intake/telegram/receipt.txt",
             {
                 "school": school,
+                "urgent": report.urgent,
                 "receipt": str(receipt),
                 "followup": settings.HAVEN_BASE_URL.rstrip("/") + "/follow-up/",
             },

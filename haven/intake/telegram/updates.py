@@ -48,5 +48,4 @@ class TgCallback(_Model):
 class TgUpdate(_Model):
     update_id: int
     message: TgMessage | None = None
-    edited_message: TgMessage | None = None
     callback_query: TgCallback | None = None

@@ -4,6 +4,7 @@ bot's answers recorded by a fake Bot API server running in the test."""
 import datetime as dt
 import io
 import json
+import logging
 import re
 
 import pytest
@@ -157,8 +158,9 @@ def test_chat_id_is_stored_only_hashed_and_sealed_and_goes_with_the_report(tree,
 
 
 def test_failed_send_is_retried_by_the_clock(
-    client, tree, fake, say, django_capture_on_commit_callbacks
+    client, tree, fake, say, django_capture_on_commit_callbacks, caplog
 ):
+    caplog.set_level(logging.DEBUG)
     report = _report(say, tree)
     fake.fail = {"sendMessage"}
     client.force_login(tree.users["coordinator"])
@@ -174,6 +176,9 @@ def test_failed_send_is_retried_by_the_clock(
     row.refresh_from_db()
     assert row.sent_at is not None
     assert "Hi" in fake.texts(CHAT)[-1]
+    # The failure was logged, without the bot's token (in every Bot API address) or the chat.
+    assert "not sent" in caplog.text
+    assert fake.token not in caplog.text and str(CHAT) not in caplog.text
 
 
 def _report(say, tree) -> Report:
@@ -289,3 +294,21 @@ def test_setup_registers_the_webhook_with_its_secret(tree, fake, settings):
     assert fake.webhook["url"] == "https://haven.example/telegram/webhook/"
     assert fake.webhook["secret_token"] == SECRET
     assert "Webhook set" in out.getvalue()
+
+
+def test_urgent_report_receipt_repeats_the_numbers(tree, fake, say):
+    start(say, tree.school_a)
+    say(text="He has a knife in his bag and said he will use it.")
+    say(button="h:weapons")
+    for button in ("h:done", "p:yard", "a:someone_else", "r:pupil", "f:done"):
+        say(button=button)
+    receipt = say(button="c:send")[-1]
+    assert Report.objects.get().urgent
+    assert "Your report may be urgent" in receipt and "112" in receipt
+
+
+def test_edited_messages_are_not_read_again(client, tree, fake):
+    update = fake.update(CHAT, text="/help")
+    update["edited_message"] = update.pop("message")
+    assert post(client, update).status_code == 200
+    assert fake.calls == []

@@ -31,7 +31,7 @@ class Command(BaseCommand):
                 "setWebhook",
                 url=url,
                 secret_token=settings.HAVEN_TELEGRAM_WEBHOOK_SECRET,
-                allowed_updates=["message", "edited_message", "callback_query"],
+                allowed_updates=["message", "callback_query"],
                 drop_pending_updates=False,
             )
         except bot.BotError as exc:
