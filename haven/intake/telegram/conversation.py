@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import capfirst
@@ -114,9 +113,10 @@ def handle(update: TgUpdate) -> Turn | None:
 
 def drafts_expire(*, now: dt.datetime) -> int:
     """Forget conversations left unfinished for a day."""
+    # Only an unfinished conversation has a draft: sending or expiry empties it with IDLE.
     return (
         Chat.objects.filter(updated_at__lt=now - DRAFT_KEPT)
-        .filter(~Q(state=ChatState.IDLE) | ~Q(draft={}))
+        .exclude(state=ChatState.IDLE)
         .update(state=ChatState.IDLE, draft={})
     )
 

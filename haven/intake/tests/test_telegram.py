@@ -312,3 +312,13 @@ def test_edited_messages_are_not_read_again(client, tree, fake):
     update["edited_message"] = update.pop("message")
     assert post(client, update).status_code == 200
     assert fake.calls == []
+
+
+def test_unfinished_conversation_is_forgotten_after_a_day(tree, fake, say):
+    start(say, tree.school_a)
+    say(text="Something I would rather not keep lying around.")
+    telegram_sweep(now=timezone.now() + dt.timedelta(hours=23))
+    assert Chat.objects.get().draft["description"]
+    telegram_sweep(now=timezone.now() + dt.timedelta(hours=25))
+    chat = Chat.objects.get()
+    assert (chat.state, chat.draft) == ("idle", {})
