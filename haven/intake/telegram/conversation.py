@@ -30,7 +30,7 @@ from haven.lib.errors import FieldErrors, HavenError
 from haven.lib.i18n import interface_languages
 from haven.orgs.models import OrgUnit
 from haven.orgs.templatetags.haven import phone_label
-from haven.security.services import throttle_hit
+from haven.security.services import throttle_count, throttle_hit
 
 # A conversation left this long is forgotten (its answers with it).
 DRAFT_KEPT = dt.timedelta(hours=24)
@@ -77,7 +77,47 @@ def language_of(code: str | None, school: OrgUnit | None) -> str:
     return str(settings.LANGUAGE_CODE)
 
 
-def handle(update: TgUpdate) -> Turn | None:
+Fetched = dict[str, "bytes | bot.BotError"]
+
+
+def _fetch(file_id: str) -> "bytes | bot.BotError":
+    try:
+        return bot.download(file_id, settings.HAVEN_ATTACHMENT_MAX_BYTES)
+    except bot.BotError as exc:
+        return exc
+
+
+def prefetch(update: TgUpdate) -> Fetched:
+    """The files this update will need, downloaded before its transaction begins (a slow
+    download must not hold the database's write lock): the file a message carries where it
+    will be kept, and a draft's files when it is sent. Reads only; the rest is ``handle``'s."""
+    callback = update.callback_query
+    message = callback.message if callback else update.message
+    if message is None or message.chat.type != "private":
+        return {}
+    key = chats.chat_hash(message.chat.id)
+    if throttle_count(scope="telegram.chat", key=key, window_seconds=60) >= (
+        settings.HAVEN_TELEGRAM_PER_MINUTE
+    ):
+        return {}
+    chat = Chat.objects.filter(chat_hash=key).values("state", "report_id", "draft").first()
+    if chat is None:
+        return {}
+    wanted: list[str] = []
+    if callback is not None:
+        if callback.data == "c:send" and chat["state"] == ChatState.CONFIRM:
+            wanted = [str(f) for f in (chat["draft"] or {}).get("files", [])]
+    elif (file := _file_of(message)) is not None and not (message.text or "").startswith("/"):
+        keeps = chat["state"] == ChatState.FILES or (
+            chat["state"] == ChatState.IDLE and chat["report_id"] is not None
+        )
+        limit = settings.HAVEN_ATTACHMENT_MAX_BYTES
+        if keeps and not (file.file_size and file.file_size > limit):
+            wanted = [file.file_id]
+    return {file_id: _fetch(file_id) for file_id in wanted}
+
+
+def handle(update: TgUpdate, fetched: Fetched | None = None) -> Turn | None:
     """Answer one update (inside the webhook's transaction); None when it is not for us."""
     callback = update.callback_query
     # An edited message is not read again: it would join the report a second time.
@@ -102,6 +142,7 @@ def handle(update: TgUpdate) -> Turn | None:
                 turn.say(_("Too many messages. Please wait a minute and try again."))
             return turn
         talk = Talk(chat=chat, turn=turn, language=language, message=message, code=code)
+        talk.fetched = fetched or {}
         if callback is not None:
             talk.on_button(callback.data or "")
         else:
@@ -142,6 +183,7 @@ class Talk:
     ):
         self.chat, self.turn, self.language, self.message = chat, turn, language, message
         self.code = code  # the Telegram app's language
+        self.fetched: Fetched = {}  # files downloaded before the transaction (``prefetch``)
 
     @property
     def draft(self) -> dict[str, Any]:
@@ -349,9 +391,10 @@ class Talk:
                 _("The file is too large. The limit is %(size)s MB.") % {"size": limit // 1_000_000}
             )
             return None
-        try:
-            data = bot.download(file.file_id, limit)
-        except bot.BotError:
+        data = self.fetched.get(file.file_id)
+        if data is None:
+            data = _fetch(file.file_id)
+        if isinstance(data, bot.BotError):
             self.turn.say(_("This file could not be received. Please send it again."))
             return None
         return SimpleUploadedFile("telegram", data)

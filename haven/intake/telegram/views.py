@@ -3,7 +3,9 @@
 Telegram signs nothing: it sends back the secret given to ``setWebhook`` in a header, so a
 request without it (or with another) is refused with 403 before anything is read. A
 repeated ``update_id`` (Telegram re-sends what it thinks was lost) is answered and dropped.
-The update is handled in one transaction; its answers are sent once that has committed.
+Files are downloaded first (``conversation.prefetch``), so no download holds the database's
+write lock; the update is then handled in one transaction, and its answers are sent once that
+has committed.
 Nothing about the sender (address, chat id) is logged.
 """
 
@@ -40,6 +42,9 @@ def webhook(request: HttpRequest) -> HttpResponse:
         update = TgUpdate.model_validate_json(request.body)
     except ValidationError:
         return JsonResponse({"ok": False}, status=400)
+    if Update.objects.filter(update_id=update.update_id).exists():
+        return JsonResponse({"ok": True})  # seen before: already answered
+    fetched = conversation.prefetch(update)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -47,7 +52,7 @@ def webhook(request: HttpRequest) -> HttpResponse:
         except IntegrityError:
             return JsonResponse({"ok": True})  # seen before: already answered
         # An error here undoes the update's row too, so Telegram's retry is handled.
-        turn = conversation.handle(update)
+        turn = conversation.handle(update, fetched)
     for call in turn.calls if turn else []:
         try:
             bot.call(call.method, **call.params)

@@ -322,3 +322,30 @@ def test_unfinished_conversation_is_forgotten_after_a_day(tree, fake, say):
     telegram_sweep(now=timezone.now() + dt.timedelta(hours=25))
     chat = Chat.objects.get()
     assert (chat.state, chat.draft) == ("idle", {})
+
+
+def test_files_are_downloaded_before_the_transaction(tree, fake, say, monkeypatch):
+    """A slow download must not hold the database's write lock: it happens before the
+    webhook's transaction opens (one savepoint deeper than the test's own)."""
+    from haven.intake.telegram import bot
+
+    depths: list[int] = []
+    download = bot.download
+
+    def recording(file_id, limit):
+        depths.append(len(connection.savepoint_ids))
+        return download(file_id, limit)
+
+    monkeypatch.setattr(bot, "download", recording)
+    base = len(connection.savepoint_ids)
+    start(say, tree.school_a)
+    for step in ("Someone wrote about me online.", "h:cyber", "h:done", "p:online", "a:me"):
+        say(text=step) if " " in step else say(button=step)
+    say(button="r:pupil")
+    fake.files["shot-1"] = jpeg_with_gps()
+    say(photo="shot-1")
+    say(button="f:done")
+    say(button="c:send")
+    say(photo="shot-1", text="And another one.")  # a later message with a file
+    assert ReportAttachment.objects.count() == 2
+    assert depths == [base, base, base]  # checked, sent with the report, added later
