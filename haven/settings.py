@@ -320,7 +320,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("HAVEN_LOG_LEVEL", "INFO")},
     # WeasyPrint narrates every step of every PDF at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    # httpx logs every request's URL at INFO, and a Bot API URL holds the bot's token.
+    "loggers": {
+        "weasyprint.progress": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
@@ -364,3 +369,17 @@ if not DEBUG and not HAVEN_MASTER_KEY_FILE.strip():
         "at rest is encrypted under it (README, Data protection)."
     )
 CSRF_FAILURE_VIEW = "haven.orgs.views.csrf_failure"
+
+# Telegram (haven/intake/telegram; README "Telegram"). Without a token and a secret the
+# webhook refuses every request and posters carry no Telegram code.
+HAVEN_TELEGRAM_BOT_TOKEN = env_str("HAVEN_TELEGRAM_BOT_TOKEN", "")
+# Telegram sends it back in every webhook request (1-256 of A-Z a-z 0-9 _ -).
+HAVEN_TELEGRAM_WEBHOOK_SECRET = env_str("HAVEN_TELEGRAM_WEBHOOK_SECRET", "")
+# The Bot API's address: Telegram's, or the bundled fake (`manage.py telegram_fake`).
+HAVEN_TELEGRAM_API_URL = env_str("HAVEN_TELEGRAM_API_URL", "https://api.telegram.org")
+# The bot's @username without the @, for the t.me deep links on posters.
+HAVEN_TELEGRAM_BOT_USERNAME = env_str("HAVEN_TELEGRAM_BOT_USERNAME", "")
+# Hashes chat ids for lookup; changing it forgets which chat is which (not the reports).
+HAVEN_TELEGRAM_CHAT_KEY = env_str("HAVEN_TELEGRAM_CHAT_KEY", "") or f"telegram-chat:{SECRET_KEY}"
+# Messages one chat may send per minute before the bot stops answering it for a while.
+HAVEN_TELEGRAM_PER_MINUTE = env_int("HAVEN_TELEGRAM_PER_MINUTE", 30)

@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from haven.api import api
 from haven.intake import views_public
+from haven.intake.telegram import views as telegram_views
 from haven.orgs import auth_views, signin, views
 from haven.orgs.admin_site import site as admin_site
 from haven.surveys import views_public as survey_views
@@ -27,6 +28,8 @@ urlpatterns = [
     # language, so it lives outside the language prefix (/sso/oidc/<provider>/login/callback/).
     path("sso/", include("allauth.socialaccount.providers.openid_connect.urls")),
     path("sso/", include("allauth.socialaccount.urls")),
+    # Telegram posts the bot's updates here (no language prefix: the chat has its own).
+    path("telegram/webhook/", telegram_views.webhook, name="telegram_webhook"),
 ]
 
 urlpatterns += i18n_patterns(

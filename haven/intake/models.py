@@ -400,3 +400,7 @@ class PosterPrint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.produced_at:%Y-%m-%d}"
+
+
+# The Telegram channel's models live beside its code; imported here so they are intake's.
+from haven.intake.telegram import models as telegram_models  # noqa: E402, F401

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from haven.audit.services import audit_record
 from haven.intake.models import PosterPrint
+from haven.intake.telegram import links as telegram_links
 from haven.lib.errors import InvalidInput
 from haven.lib.i18n import interface_languages
 from haven.lib.pdf import html_to_pdf
@@ -43,6 +44,10 @@ class Poster:
     url: str
     short_url: str
     qr_svg: SafeString
+    # The second code: the Telegram bot's deep link for this school or class (when a bot is set
+    # up), so a pupil can report from the messenger they already use.
+    telegram_url: str | None = None
+    telegram_qr_svg: SafeString | None = None
 
 
 def poster_languages(languages: list[str]) -> list[str]:
@@ -66,7 +71,19 @@ def _poster(school: OrgUnit, class_unit: OrgUnit | None, base_url: str) -> Poste
         url, short_url = _address(base_url, "report_form_class", school.code, class_unit.code)
     # The SVG holds only the drawn modules (no title, no text), so it is safe markup.
     svg = segno.make(url, error="m").svg_inline(scale=QR_SCALE, omitsize=True)
-    return Poster(school, class_unit, url, short_url, mark_safe(svg))  # noqa: S308
+    telegram = telegram_links.link_for(class_unit or school)
+    telegram_svg = None
+    if telegram:
+        telegram_svg = segno.make(telegram, error="m").svg_inline(scale=QR_SCALE, omitsize=True)
+    return Poster(
+        school,
+        class_unit,
+        url,
+        short_url,
+        mark_safe(svg),  # noqa: S308
+        telegram,
+        mark_safe(telegram_svg) if telegram_svg else None,  # noqa: S308
+    )
 
 
 def _classes(school: OrgUnit, class_unit: ClassChoice) -> list[OrgUnit]:

@@ -30,6 +30,7 @@ from haven.intake.models import (
     Status,
 )
 from haven.intake.rules import CleanReport
+from haven.intake.telegram import outbox as telegram_outbox
 from haven.lib.errors import AccessDenied, HavenError, InvalidInput
 from haven.lib.ttlcache import cached
 from haven.notify import services as notify
@@ -449,6 +450,8 @@ def report_staff_write(
         kind = EventKind.INFO_REQUESTED if ask_for_information else EventKind.STAFF_MESSAGE
         _event(report=report, kind=kind, actor=actor)
         _audit(actor=actor, action=f"report.{kind}", report=report)
+        # A report made over Telegram gets the answer in its chat too (sent after commit).
+        telegram_outbox.staff_wrote(report=report, body=body)
     return message
 
 

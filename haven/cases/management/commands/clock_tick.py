@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from haven.cases.services import clock_sweep
 from haven.intake import urgent
 from haven.intake.services import notifier_sweep
+from haven.intake.telegram.clock import telegram_sweep
 from haven.lib import ticks
 from haven.notify.services import outbox_sweep
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         notifier_sweep()  # reports whose announcement was queued but never ran (a crash)
         outbox_sweep()  # messages not sent yet: their run never came, or a send failed
         lines = ticks.run_all()  # jobs of the apps above cases (registered in their ready())
+        telegram_sweep()  # the same for Telegram chats; old update ids and drafts forgotten
         self.stdout.write(f"reminded {done['reminded']}, escalated {done['escalated']}")
         if told["urgent"] or told["overdue"]:
             self.stdout.write(
