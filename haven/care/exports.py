@@ -26,9 +26,13 @@ def _person(user: Any) -> str:
 
 def concern_sheet(entries: Iterable[ConcernEntry]) -> Sheet:
     rows: list[list[Any]] = [
-        [_("Number"), *headers(ConcernEntry, "pupil"), _("Class")]
-        + headers(ConcernEntry, "school", "reasons", "responsible", "review_on", "status")
-        + headers(ConcernEntry, "opened_at")
+        [
+            _("Number"),
+            *headers(ConcernEntry, "pupil"),
+            _("Class"),
+            *headers(ConcernEntry, "school", "reasons", "responsible", "review_on", "status"),
+            *headers(ConcernEntry, "opened_at"),
+        ]
     ]
     for entry in entries:
         rows.append(
@@ -82,8 +86,8 @@ def ledger_sheet(round_: ScreeningRound, answers: Iterable[ScreeningAnswer]) -> 
             rows.append(head)
         for item in items:
             rows.append(
-                head
-                + [
+                [
+                    *head,
                     item.description,
                     item.measures,
                     _person(item.responsible),
@@ -109,8 +113,8 @@ def decisions_sheet(meetings: Iterable[CommitteeMeeting]) -> Sheet:
             rows.append(head)
         for decision in decisions:
             rows.append(
-                head
-                + [
+                [
+                    *head,
                     decision.text,
                     _person(decision.responsible),
                     decision.due_on,

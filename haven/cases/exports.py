@@ -33,8 +33,12 @@ def case_sheets(cases: Sequence[Case]) -> list[Sheet]:
     head += [_("Next deadline"), _("Due"), _("Missed deadlines")]
     listed: list[list[Any]] = [head]
     deadlines: list[list[Any]] = [
-        [_("Number"), *headers(Case, "title"), *headers(CaseTimer, "code", "due_at", "stopped_at")]
-        + [_("overdue")]
+        [
+            _("Number"),
+            *headers(Case, "title"),
+            *headers(CaseTimer, "code", "due_at", "stopped_at"),
+            _("overdue"),
+        ]
     ]
     for case in cases:
         state, names = _names(case)

@@ -1,7 +1,6 @@
 """The case list as CSV and XLSX, with deadlines: the user's own list, audited."""
 
 import datetime as dt
-
 import io
 import zoneinfo
 
