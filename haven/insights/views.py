@@ -28,9 +28,9 @@ from haven.lib import charts, tabular
 from haven.lib.dates import long_date
 from haven.lib.errors import InvalidInput, NotFound
 from haven.orgs import access
-from haven.orgs.exports import export_response
 from haven.orgs import selectors as org_selectors
 from haven.orgs.calendar import FIRST_YEAR, Period, SchoolCalendar, calendar_for
+from haven.orgs.exports import export_response
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import AuthedRequest, User
 from haven.surveys.access import Perm as SurveyPerm
