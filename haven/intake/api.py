@@ -34,6 +34,10 @@ class ReportIn(BaseModel):
     class_code: str | None = Field(None, alias="class", description="The class's code, if any.")
     description: str | None = None
     when: str = ""
+    time_of_day: str = Field(
+        "",
+        description="before_school, lessons, breaks, lunch, after_school or online (optional)",
+    )
     place: str = ""
     harms: list[str] = []
     affected: str | None = Field(None, description="me or someone_else")
@@ -134,6 +138,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
         {
             "description": payload.description,
             "when_text": payload.when,
+            "time_of_day": payload.time_of_day,
             "place": payload.place,
             "harms": payload.harms,
             "affected": payload.affected,
@@ -194,6 +199,7 @@ class ReportOut(Schema):
     harms: list[str]
     place: str
     when_text: str
+    time_of_day: str
     description: str
     affected: str
     reporter_role: str

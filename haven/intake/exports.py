@@ -17,7 +17,8 @@ def inbox_sheet(reports: Iterable[Report]) -> Sheet:
     rows: list[list[Any]] = [
         [
             _("Number"),
-            *headers(Report, "created_at", "school", "class_unit", "harms", "place", "channel"),
+            *headers(Report, "created_at", "school", "class_unit", "harms", "place", "time_of_day"),
+            *headers(Report, "channel"),
             *headers(Report, "status", "urgent", "first_response_due", "first_responded_at"),
         ]
     ]
@@ -30,6 +31,7 @@ def inbox_sheet(reports: Iterable[Report]) -> Sheet:
                 report.class_unit.name if report.class_unit else "",
                 "; ".join(str(harms.get(code, code)) for code in report.harms),
                 place_label(report.school, report.place) if report.place else "",
+                report.get_time_of_day_display() if report.time_of_day else "",
                 report.get_channel_display(),
                 report.get_status_display(),
                 _("urgent") if report.urgent else "",
