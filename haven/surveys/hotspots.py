@@ -8,8 +8,8 @@ item's options are intake's ``TimeOfDay`` in order (0 = before school ... 5 = on
 
 Survey counts go through the small-count rule (``lib.disclosure``): a cell of 1 to
 ``min_cell() - 1`` answers is hidden, and the grid shows no total of answers (no row, column
-or grand total), so a hidden cell cannot be worked back from the others. Report counts are the school's own register, shown to its
-staff as they are (as in the school's inbox).
+or grand total), so a hidden cell cannot be worked back from the others. Report counts are
+the school's own register, shown to its staff as they are (as in the school's inbox).
 """
 
 import dataclasses
