@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -78,7 +79,7 @@ def _small_hidden(count: int) -> int | None:
     return None if small(count, min_cell()) else count
 
 
-def _all_entries(request: AuthedRequest, school: OrgUnit | None) -> Any:
+def _all_entries(request: AuthedRequest, school: OrgUnit | None) -> QuerySet[ConcernEntry]:
     return selectors.concern_list(
         user=request.user, school=school, open_only=request.GET.get("all") != "1"
     )[:MAX_ROWS]
@@ -89,7 +90,9 @@ def concern_list(request: AuthedRequest) -> HttpResponse:
     """Entries the user may read (names); for the level above, counts per school only."""
     school = _filter_school(request)
     today = services.school_today(school) if school else timezone.localdate()
-    entries = [] if tabular.requested(request) else list(_all_entries(request, school)[:500])
+    entries: list[ConcernEntry] = (
+        [] if tabular.requested(request) else list(_all_entries(request, school)[:500])
+    )
     if entries:
         services.concern_record_list(actor=request.user, entries=entries)
     readable = set(

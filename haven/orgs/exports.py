@@ -23,12 +23,14 @@ MAX_ROWS = 20000
 
 def headers(model: type[models.Model], *fields: str) -> list[str]:
     """Column titles from the fields' translated verbose names (one wording with the forms)."""
-    return [str(capfirst(model._meta.get_field(name).verbose_name)) for name in fields]
+    return [
+        str(capfirst(getattr(model._meta.get_field(name), "verbose_name", name))) for name in fields
+    ]
 
 
 def filters_of(request: HttpRequest) -> dict[str, str]:
     """The page's filters as asked, for the audit record."""
-    return {k: v for k, v in request.GET.items() if k != "export"}
+    return {k: str(v) for k, v in request.GET.items() if k != "export"}
 
 
 def export_response(
