@@ -59,6 +59,7 @@ def with_school_places(pages: list[Page], school_id: int) -> list[Page]:
     if not any(item.places for page in pages for item in page.items):
         return pages
     options = place_options(school_id)
+    # Only the page with the place question is rebuilt; the others stay the cached ones.
     return [
         dataclasses.replace(
             page,
@@ -67,6 +68,8 @@ def with_school_places(pages: list[Page], school_id: int) -> list[Page]:
                 for item in page.items
             ),
         )
+        if any(item.places for item in page.items)
+        else page
         for page in pages
     ]
 
