@@ -56,3 +56,22 @@ def test_case_xlsx_has_a_deadline_sheet_with_dates_as_dates(client, tree):
     local = timer.due_at.astimezone(zoneinfo.ZoneInfo("Europe/Bucharest")).replace(tzinfo=None)
     assert local in due.values()
     assert all(isinstance(v, dt.datetime) for v in due.values())
+
+
+def test_case_export_queries_do_not_grow_with_cases(client, tree):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with time_machine.travel(START, tick=False):
+        for _n in range(2):
+            open_case(tree, tree.school_a, title="x")
+    client.force_login(tree.users["coordinator"])
+    with CaptureQueriesContext(connection) as two:
+        client.get(reverse("cases:case_list"), {"export": "xlsx"})
+    with time_machine.travel(START, tick=False):
+        for _n in range(4):
+            open_case(tree, tree.school_a, title="y")
+    with CaptureQueriesContext(connection) as six:
+        rows = xlsx_rows(client.get(reverse("cases:case_list"), {"export": "xlsx"}))
+    assert len(rows) == 7
+    assert len(six) == len(two)

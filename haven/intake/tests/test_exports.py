@@ -51,3 +51,19 @@ def test_inbox_xlsx_numbers_and_dates_are_cells_of_their_kind(client, tree):
     rows = xlsx_rows(client.get(reverse("intake:inbox"), {"export": "xlsx"}))
     assert rows[1][0] == report.pk and isinstance(rows[1][0], int)
     assert isinstance(rows[1][1], datetime.datetime)
+
+
+def test_inbox_export_queries_do_not_grow_with_reports(client, tree):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    submit(tree.school_a, place="yard")
+    client.force_login(tree.users["coordinator"])
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("intake:inbox"), {"export": "csv"})
+    for _n in range(5):
+        submit(tree.school_a, place="toilets", time_of_day="breaks")
+    with CaptureQueriesContext(connection) as six:
+        rows = csv_rows(client.get(reverse("intake:inbox"), {"export": "csv"}))
+    assert len(rows) == 7 and "Toilets" in rows[1] and "at break" in rows[1]
+    assert len(six) <= len(one)  # the school's own places are read once a minute at most
