@@ -67,3 +67,15 @@ def test_inbox_export_queries_do_not_grow_with_reports(client, tree):
         rows = csv_rows(client.get(reverse("intake:inbox"), {"export": "csv"}))
     assert len(rows) == 7 and "Toilets" in rows[1] and "at break" in rows[1]
     assert len(six) <= len(one)  # the school's own places are read once a minute at most
+
+
+def test_inbox_export_headers_and_values_in_the_readers_language(client, tree):
+    from django.utils import translation
+
+    submit(tree.school_a, place="toilets", time_of_day="breaks")
+    client.force_login(tree.users["coordinator"])
+    with translation.override("ro"):
+        address = reverse("intake:inbox")
+    rows = csv_rows(client.get(address, {"export": "csv"}))
+    assert rows[0][0] == "Număr" and "Momentul zilei" in rows[0]
+    assert "în pauză" in rows[1]
