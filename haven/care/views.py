@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,15 +17,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from haven.care import access as care_access
-from haven.care import forms, selectors, services
+from haven.care import exports, forms, selectors, services
 from haven.care.access import Perm
 from haven.care.models import ConcernEntry, ItemStatus, ScreeningItem
 from haven.care.reasons import reason_name
 from haven.cases import access as case_access
+from haven.lib import tabular
 from haven.lib.disclosure import min_cell, small
 from haven.lib.errors import HavenError, InvalidInput, NotFound
 from haven.lib.forms import parse_id
 from haven.orgs import access
+from haven.orgs.exports import MAX_ROWS, export_response
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import AuthedRequest
 from haven.prevention.errors import add_refusal
@@ -76,17 +79,22 @@ def _small_hidden(count: int) -> int | None:
     return None if small(count, min_cell()) else count
 
 
+def _all_entries(request: AuthedRequest, school: OrgUnit | None) -> QuerySet[ConcernEntry]:
+    return selectors.concern_list(
+        user=request.user, school=school, open_only=request.GET.get("all") != "1"
+    )[:MAX_ROWS]
+
+
 @login_required
 def concern_list(request: AuthedRequest) -> HttpResponse:
     """Entries the user may read (names); for the level above, counts per school only."""
     school = _filter_school(request)
     today = services.school_today(school) if school else timezone.localdate()
-    entries = list(
-        selectors.concern_list(
-            user=request.user, school=school, open_only=request.GET.get("all") != "1"
-        )[:500]
+    entries: list[ConcernEntry] = (
+        [] if tabular.requested(request) else list(_all_entries(request, school)[:500])
     )
-    services.concern_record_list(actor=request.user, entries=entries)
+    if entries:
+        services.concern_record_list(actor=request.user, entries=entries)
     readable = set(
         selectors.care_schools(user=request.user, perm=Perm.CONCERN_VIEW).values_list(
             "pk", flat=True
@@ -103,6 +111,22 @@ def concern_list(request: AuthedRequest) -> HttpResponse:
         for c in selectors.concern_counts(user=request.user, on=today, under=school)
         if c.school.pk not in readable
     ]
+    fmt = tabular.requested(request)
+    if fmt:
+        # Names for whoever reads entries (the school's people, each pupil's adults); the
+        # level above gets its counts, first, so that its CSV holds them.
+        found = list(_all_entries(request, school))
+        sheets = [exports.concern_sheet(found)] if found or readable or not counts else []
+        if counts:
+            sheets.append(exports.concern_counts_sheet(counts))
+        return export_response(
+            request,
+            action="care.concern_export",
+            sheets=sheets,
+            fmt=fmt,
+            filename="pupils-of-concern",
+            org_unit=school,
+        )
     for entry in entries:
         entry.reason_names = [reason_name(code) for code in entry.reasons]  # type: ignore[attr-defined]
         entry.review_overdue = bool(entry.review_on and entry.review_on < today)  # type: ignore[attr-defined]
@@ -272,6 +296,9 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         round_ = selectors.round_get(user=request.user, pk=pk)
     except NotFound as exc:
         raise Http404() from exc
+    fmt = tabular.requested(request)
+    if fmt:
+        return _round_export(request, round_, fmt)
     return _round_page(request, round_)
 
 
@@ -280,6 +307,20 @@ def _sent_back(refused: dict[str, Any], answer: Any, action: str) -> Any:
     if refused.get("answer") == answer.pk and refused.get("action") == action:
         return refused.get("form")
     return None
+
+
+def _round_export(request: AuthedRequest, round_: Any, fmt: tabular.Format) -> HttpResponse:
+    answers = selectors.round_answers(user=request.user, round_=round_).prefetch_related(
+        "items__responsible"
+    )
+    return export_response(
+        request,
+        action="care.screening_export",
+        sheets=[exports.ledger_sheet(round_, answers)],
+        fmt=fmt,
+        filename=f"screening-{round_.pk}",
+        org_unit=round_.school,
+    )
 
 
 def _round_page(
@@ -447,6 +488,21 @@ def item_act(request: AuthedRequest, pk: int, item_id: int) -> HttpResponse:
 @login_required
 def meeting_list(request: AuthedRequest) -> HttpResponse:
     school = _filter_school(request)
+    fmt = tabular.requested(request)
+    if fmt:
+        meetings = selectors.meeting_list(user=request.user, school=school)
+        return export_response(
+            request,
+            action="care.decisions_export",
+            sheets=[
+                exports.decisions_sheet(
+                    meetings.prefetch_related("decisions__responsible")[:MAX_ROWS]
+                )
+            ],
+            fmt=fmt,
+            filename="decisions",
+            org_unit=school,
+        )
     return render(
         request,
         "care/meeting_list.html",

@@ -14,12 +14,15 @@ from django.views.decorators.http import require_POST
 
 from haven.cases import access as case_access
 from haven.cases import casefile, forms, selectors, services
+from haven.cases.exports import case_sheets
 from haven.cases.models import Case, Referral
 from haven.intake import selectors as intake_selectors
 from haven.intake import services as intake_services
+from haven.lib import tabular
 from haven.lib.downloads import private_file
 from haven.lib.errors import HavenError, InvalidInput, NotFound
 from haven.lib.forms import parse_id
+from haven.orgs.exports import MAX_ROWS, export_response
 from haven.orgs.models import Role
 from haven.orgs.types import AuthedRequest
 from haven.procedures import engine
@@ -35,6 +38,12 @@ def _case_or_404(request: HttpRequest, pk: int) -> Case:
 @login_required
 def case_list(request: AuthedRequest) -> HttpResponse:
     """Every signed-in user's own list: what they may see, which may be nothing."""
+    fmt = tabular.requested(request)
+    if fmt:
+        found = list(selectors.case_list(user=request.user)[:MAX_ROWS])
+        return export_response(
+            request, action="cases.export", sheets=case_sheets(found), fmt=fmt, filename="cases"
+        )
     cases = selectors.case_list(user=request.user)[:200]
     overdue = [
         (timer, _timer_name(services.procedure_of(timer.case), timer.code))

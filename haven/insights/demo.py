@@ -30,6 +30,7 @@ from haven.intake.models import (
     ReporterRole,
     ReportEvent,
     Status,
+    TimeOfDay,
 )
 from haven.intake.urgency import is_urgent
 from haven.orgs.calendar import calendar_for
@@ -63,6 +64,10 @@ def _moment(rng: random.Random, school: OrgUnit, start: dt.date, end: dt.date) -
     return dt.datetime.combine(day, clock, tzinfo=cal.zone)
 
 
+HOT_PLACES = ("toilets", "yard", "corridor", "classroom", "way_to_school")
+HOT_TIMES = tuple(TimeOfDay.values)  # before school, lessons, breaks, lunch, after, online
+
+
 def _report(rng: random.Random, school: OrgUnit, number: int, at: dt.datetime) -> Report:
     harms = sorted(set(rng.sample(HARMS, rng.choice((1, 1, 1, 2)))))
     receipt = receipts.generate()
@@ -71,8 +76,15 @@ def _report(rng: random.Random, school: OrgUnit, number: int, at: dt.datetime) -
     due = at + dt.timedelta(hours=jurisdiction.first_response_hours)
     answered = at + dt.timedelta(hours=hours) if rng.random() < 0.93 else None
     description = "Synthetic report for the demo's history (no real event)."
+    # Where and when, from a generator of their own (the history's other values stay as
+    # they were): the hotspot page shows a pattern, toilets and the yard at break first.
+    side = random.Random(f"{school.code}:{number}")  # noqa: S311 (not a secret)
+    place = side.choices(HOT_PLACES, weights=(5, 4, 3, 2, 1))[0]
+    time_of_day = side.choices(HOT_TIMES, weights=(1, 2, 6, 3, 2, 1))[0]
     return Report(
         school=school,
+        place=place,
+        time_of_day=time_of_day,
         channel=rng.choice(CHANNELS),
         description=description,
         harms=harms,

@@ -22,14 +22,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from haven.cases.access import Perm as CasePerm
-from haven.insights import indicators, selectors
+from haven.insights import exports, indicators, selectors
 from haven.insights.access import Perm
-from haven.lib import charts
+from haven.lib import charts, tabular
 from haven.lib.dates import long_date
 from haven.lib.errors import InvalidInput, NotFound
 from haven.orgs import access
 from haven.orgs import selectors as org_selectors
 from haven.orgs.calendar import FIRST_YEAR, Period, SchoolCalendar, calendar_for
+from haven.orgs.exports import export_response
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import AuthedRequest, User
 from haven.surveys.access import Perm as SurveyPerm
@@ -337,6 +338,23 @@ def unit_dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
         sort,
         HEADLINE,
     )
+    fmt = tabular.requested(request)
+    if fmt:
+        return export_response(
+            request,
+            action="insights.export",
+            sheets=[
+                exports.children_sheet(
+                    [names[code] for code in HEADLINE],
+                    child_rows,
+                    [total.get(code) for code in HEADLINE],
+                    _period_name(period),
+                )
+            ],
+            fmt=fmt,
+            filename=f"figures-{unit.code}-{period.start.isoformat()}",
+            org_unit=unit,
+        )
     columns = [
         {
             "code": code,

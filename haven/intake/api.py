@@ -23,6 +23,7 @@ from haven.intake.models import (
     Report,
     ReporterRole,
     Sender,
+    TimeOfDay,
 )
 from haven.intake.models import Status as ReportStatus
 from haven.intake.rules import report_clean
@@ -71,6 +72,7 @@ class ReportIn(BaseModel):
     class_code: str | None = Field(None, alias="class", description="The class's code, if any.")
     description: str | None = None
     when: str = ""
+    time_of_day: Annotated[str, enum(["", *TimeOfDay.values], "When it happened (optional).")] = ""
     place: str = Field("", description="Free text; each school's own places are suggested.")
     harms: list[HarmCode] = []
     affected: AffectedCode | None = None
@@ -171,6 +173,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
         {
             "description": payload.description,
             "when_text": payload.when,
+            "time_of_day": payload.time_of_day,
             "place": payload.place,
             "harms": payload.harms,
             "affected": payload.affected,
@@ -231,6 +234,7 @@ class ReportOut(Schema):
     harms: list[HarmCode]
     place: str
     when_text: str
+    time_of_day: Annotated[str, enum(["", *TimeOfDay.values], "Empty when not told.")]
     description: str
     affected: Annotated[str, enum(["", *Affected.values], "Empty when not told.")]
     reporter_role: Annotated[str, enum(["", *ReporterRole.values], "Empty when not told.")]

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from haven.intake import rules
-from haven.intake.models import STAFF_CHANNELS, Channel
+from haven.intake.models import STAFF_CHANNELS, Channel, TimeOfDay
 from haven.intake.places import place_choices
 from haven.lib.errors import FieldErrors
 from haven.orgs.models import OrgUnit
@@ -46,6 +46,7 @@ class ReportForm(forms.Form):
         label=_("When did it happen?"),
         help_text=_("For example: yesterday at lunch, every morning on the bus."),
     )
+    time_of_day = rules.display_field("time_of_day", label=_("At what time of day?"))
     place = rules.display_field("place", label=_("Where did it happen?"))
     harms = rules.display_field(
         "harms",
@@ -86,6 +87,7 @@ class ReportForm(forms.Form):
         self.school = school
         self.given_class = class_unit  # from the poster's address: no choice shown
         self.fields["place"].choices = [("", "—"), *place_choices(school)]  # type: ignore[attr-defined]
+        self.fields["time_of_day"].choices = [("", "—"), *TimeOfDay.choices]  # type: ignore[attr-defined]
         if class_unit is not None:
             del self.fields["class_unit"]
         else:

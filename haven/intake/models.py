@@ -56,6 +56,18 @@ class Harm(models.TextChoices):
     OTHER = "other", pgettext_lazy("harm", "something else")
 
 
+class TimeOfDay(models.TextChoices):
+    """When in the school day: the same six a survey asks pupils (surveys/hotspots.py), so a
+    school sees reports and answers side by side."""
+
+    BEFORE_SCHOOL = "before_school", _("before school")
+    LESSONS = "lessons", _("during lessons")
+    BREAKS = "breaks", _("at break")
+    LUNCH = "lunch", _("at lunch")
+    AFTER_SCHOOL = "after_school", _("after school")
+    ONLINE = "online", _("online")
+
+
 class Affected(models.TextChoices):
     ME = "me", _("me")
     SOMEONE_ELSE = "someone_else", _("someone else")
@@ -120,6 +132,9 @@ class Report(models.Model):
     description = EncryptedTextField(_("what happened"))
     when_text = models.CharField(_("when"), max_length=200, blank=True)
     place = models.CharField(_("where"), max_length=40, blank=True)
+    time_of_day = models.CharField(
+        _("time of day"), max_length=16, choices=TimeOfDay.choices, blank=True
+    )
     harms = models.JSONField(_("kinds of harm"), default=list)
     affected = models.CharField(_("who is affected"), max_length=16, choices=Affected.choices)
     reporter_role = models.CharField(

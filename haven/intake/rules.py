@@ -25,7 +25,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from haven.intake.files import CleanFile, clean_upload
-from haven.intake.models import STAFF_CHANNELS, Affected, Channel, Harm, ReporterRole
+from haven.intake.models import (
+    STAFF_CHANNELS,
+    Affected,
+    Channel,
+    Harm,
+    ReporterRole,
+    TimeOfDay,
+)
 from haven.intake.places import is_place
 from haven.intake.urgency import is_urgent
 from haven.lib.errors import FieldErrors, HavenError
@@ -35,7 +42,16 @@ from haven.orgs.models import OrgUnit
 PUBLIC_CHANNELS = (Channel.WEB, Channel.API, Channel.CHAT_BOT)
 
 # The fields a report has, in the order the form shows them (the class comes from its code).
-FIELDS = ("description", "when_text", "place", "harms", "affected", "reporter_role", "contact")
+FIELDS = (
+    "description",
+    "when_text",
+    "time_of_day",
+    "place",
+    "harms",
+    "affected",
+    "reporter_role",
+    "contact",
+)
 
 DESCRIPTION_REQUIRED = gettext_lazy("Please tell us what happened.")
 
@@ -50,6 +66,8 @@ SPEC: dict[str, tuple[type[forms.Field], dict[str, Any]]] = {
         },
     ),
     "when_text": (forms.CharField, {"max_length": 200, "required": False}),
+    # Optional, one of six (before school ... online): what a hotspot grid counts by.
+    "time_of_day": (forms.ChoiceField, {"choices": TimeOfDay.choices, "required": False}),
     # The school's own places are checked in report_clean; the form lists them per school.
     "place": (forms.ChoiceField, {"required": False}),
     "harms": (forms.MultipleChoiceField, {"choices": Harm.choices, "required": False}),
@@ -79,6 +97,7 @@ class CleanReport:
     reporter_role: str
     channel: str
     when_text: str = ""
+    time_of_day: str = ""
     place: str = ""
     harms: list[str] = field(default_factory=list)
     contact: str = ""

@@ -172,6 +172,7 @@ def report_submit(
         channel=data.channel,
         description=data.description,
         when_text=data.when_text,
+        time_of_day=data.time_of_day,
         place=data.place,
         harms=sorted(set(data.harms)),
         urgent=data.urgent,  # decided by rules.report_clean

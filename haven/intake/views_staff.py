@@ -12,14 +12,16 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from haven.intake import selectors, services
+from haven.intake import exports, selectors, services
 from haven.intake.forms import StaffReportForm
 from haven.intake.models import Channel, Harm, Report, Status
+from haven.lib import tabular
 from haven.lib.downloads import private_file
 from haven.lib.errors import HavenError, InvalidInput, NotFound
 from haven.lib.forms import parse_id
 from haven.orgs import access
 from haven.orgs.access import Perm
+from haven.orgs.exports import MAX_ROWS, export_response
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import AuthedRequest, User
 
@@ -85,7 +87,17 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     ):
         raise Http404()
     filter_form = InboxFilterForm(request.GET or None, user=request.user)
-    reports = selectors.report_inbox(user=request.user, filters=filter_form.to_filter())[:200]
+    found = selectors.report_inbox(user=request.user, filters=filter_form.to_filter())
+    fmt = tabular.requested(request)
+    if fmt:
+        return export_response(
+            request,
+            action="intake.export",
+            sheets=[exports.inbox_sheet(found[:MAX_ROWS])],
+            fmt=fmt,
+            filename="reports",
+        )
+    reports = found[:200]
     template = "intake/_inbox_rows.html" if request.htmx else "intake/inbox.html"  # type: ignore[attr-defined]
     return render(
         request,

@@ -17,14 +17,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from haven.lib import tabular
 from haven.lib.downloads import private_file
 from haven.lib.errors import HavenError, InvalidInput, NotFound
 from haven.lib.forms import parse_id
 from haven.orgs import access
+from haven.orgs.exports import export_response
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import AuthedRequest, User
 from haven.prevention import access as prevention_access
-from haven.prevention import compliance, datafiles, forms, selectors, services
+from haven.prevention import compliance, datafiles, exports, forms, selectors, services
 from haven.prevention.access import Perm
 from haven.prevention.errors import add_refusal
 from haven.prevention.models import PlanActivity
@@ -140,6 +142,16 @@ def overview(request: AuthedRequest, unit_id: int) -> HttpResponse:
     # count protected; the school's coordinators and principal see their own as they are.
     protect = not access.can(request.user, Perm.PREVENTION_MANAGE, unit)
     found = compliance.overview(schools, year, unit=unit, protect=protect)
+    fmt = tabular.requested(request)
+    if fmt:
+        return export_response(
+            request,
+            action="prevention.compliance_export",
+            sheets=[exports.compliance_sheet(found)],
+            fmt=fmt,
+            filename=f"compliance-{unit.code}-{year}",
+            org_unit=unit,
+        )
     page = Paginator(found.rows, 200).get_page(request.GET.get("page"))
     indicators = compliance.INDICATORS
 
@@ -193,7 +205,20 @@ def overview(request: AuthedRequest, unit_id: int) -> HttpResponse:
 @not_found_on_refusal
 def plan(request: AuthedRequest, unit_id: int) -> HttpResponse:
     unit = selectors.unit_get(user=request.user, pk=unit_id)
-    return _plan_page(request, unit, _year(request, unit))
+    year = _year(request, unit)
+    fmt = tabular.requested(request)
+    if fmt:
+        found = selectors.plan_get(user=request.user, unit=unit, year=year)
+        activities = selectors.plan_activities_by_goal(plan=found) if found else []
+        return export_response(
+            request,
+            action="prevention.plan_export",
+            sheets=[exports.plan_sheet(a for _code, _label, items in activities for a in items)],
+            fmt=fmt,
+            filename=f"plan-{unit.code}-{year}",
+            org_unit=unit,
+        )
+    return _plan_page(request, unit, year)
 
 
 def _plan_page(
@@ -384,6 +409,17 @@ def trainings(request: AuthedRequest, unit_id: int) -> HttpResponse:
         if unit.kind == OrgUnit.Kind.SCHOOL
         else []
     )
+    fmt = tabular.requested(request) if request.method == "GET" else None
+    if fmt:
+        found = list(selectors.trainings_for(user=request.user, unit=unit, year=year))
+        return export_response(
+            request,
+            action="prevention.trainings_export",
+            sheets=exports.training_sheets(request.user, found, staff),
+            fmt=fmt,
+            filename=f"trainings-{unit.code}-{year}",
+            org_unit=unit,
+        )
     return _render(
         request,
         "prevention/trainings.html",
@@ -537,6 +573,16 @@ def pledges(request: AuthedRequest, unit_id: int) -> HttpResponse:
                     raise
                 form.add_error(None, str(exc.message))
     rows, deadline = selectors.pledge_status(user=request.user, school=school, year=year)
+    fmt = tabular.requested(request) if request.method == "GET" else None
+    if fmt:
+        return export_response(
+            request,
+            action="prevention.pledges_export",
+            sheets=[exports.pledge_sheet(rows)],
+            fmt=fmt,
+            filename=f"pledges-{school.code}-{year}",
+            org_unit=school,
+        )
     return _render(
         request,
         "prevention/pledges.html",
@@ -588,6 +634,17 @@ def meetings(request: AuthedRequest, unit_id: int) -> HttpResponse:
                 if exc.status == 403:
                     raise
                 form.add_error(None, str(exc.message))
+    fmt = tabular.requested(request) if request.method == "GET" else None
+    if fmt:
+        found = selectors.meetings_for(user=request.user, school=school, year=year)
+        return export_response(
+            request,
+            action="prevention.meetings_export",
+            sheets=[exports.meeting_sheet(found)],
+            fmt=fmt,
+            filename=f"meetings-{school.code}-{year}",
+            org_unit=school,
+        )
     counts, minimum = selectors.class_meeting_counts(user=request.user, school=school, year=year)
     term = selectors.term_for(school, year)
     return _render(

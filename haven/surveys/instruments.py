@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from haven.intake.places import default_places
 from haven.lib.datafile import DataFileError, Reader, read_yaml
 from haven.lib.i18n import pick
 
@@ -47,6 +48,9 @@ FORMS = (
     "online",
 )
 KINDS = {"choice", "text"}
+# The option set that lists the school's places: the default ones here (value = position in
+# intake's list + 1); ``surveys.hotspots.with_school_places`` adds the school's own.
+PLACES = "school_places"
 SCHOOL_QUESTIONS_MAX = 10
 SCHOOL_TEXT_MAX = 500
 
@@ -91,6 +95,7 @@ class Item:
     measure: str = ""
     form: str = ""
     show_if: ShowIf | None = None
+    places: bool = False  # the options are the school's places (see PLACES)
 
     @property
     def text(self) -> str:
@@ -246,9 +251,12 @@ def _item(
     if kind not in KINDS:
         raise r.fail(node, f"kind must be one of {sorted(KINDS)}")
     options: tuple[Option, ...] = ()
+    places = False
     if kind == "choice":
         ref = r.get(node, "options", (str, list))
-        if isinstance(ref, list):
+        if ref == PLACES and not school:
+            options, places = default_place_options(), True
+        elif isinstance(ref, list):
             options = r.options(node, "options", languages)
         elif ref not in option_sets:
             raise r.fail(node, f"unknown option set {ref!r}; sets are {sorted(option_sets)}")
@@ -280,6 +288,14 @@ def _item(
         measure=measure,
         form=form,
         show_if=_show_if(r, node, earlier),
+        places=places,
+    )
+
+
+def default_place_options() -> tuple[Option, ...]:
+    return tuple(
+        Option(value=number, labels=dict(place["names"]))
+        for number, place in enumerate(default_places(), start=1)
     )
 
 
@@ -298,6 +314,8 @@ def load_file(path: Path, code: str | None = None) -> Instrument:
     )
     option_sets: dict[str, tuple[Option, ...]] = {}
     for key in r.get(root, "option_sets", dict):
+        if key == PLACES:
+            raise r.fail(root["option_sets"], f"{PLACES} is the school's place list, not a set")
         option_sets[str(key)] = r.options(root["option_sets"], key, LANGUAGES)
     for node in r.get(root, "scales", list, required=False) or []:
         instrument.scales.append(Scale(code=r.get(node, "code", str), names=r.texts(node, "name")))

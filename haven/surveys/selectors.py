@@ -137,3 +137,27 @@ def campaign_results(*, campaign: Campaign) -> tuple[results.Results, Aggregate]
         parent_salt=suppression_salt("unit", campaign.school.parent_id, campaign.period),
     )
     return shown, own
+
+
+def hotspot_schools(user: Viewer) -> QuerySet[OrgUnit]:
+    return survey_access.survey_schools(user, Perm.SURVEY_RESULTS).order_by("name")
+
+
+def hotspot_school_get(*, user: Viewer, pk: int) -> OrgUnit:
+    """A school whose hotspots the user reads: as its survey results (its own staff)."""
+    school = OrgUnit.objects.select_related("jurisdiction").filter(pk=pk, kind="school").first()
+    if school is None or not survey_access.survey_school_staff(user, school):
+        raise NotFound()
+    return school
+
+
+def hotspot_grid(*, user: Viewer, school: OrgUnit, year: Any) -> Any:
+    """The school's grid for a school year (``orgs.calendar.SchoolYear``): answers of its
+    campaigns counting for that year, reports received in it (counts only, no report)."""
+    from haven.intake.models import Report
+    from haven.surveys import hotspots
+
+    hotspot_school_get(user=user, pk=school.pk)
+    campaigns = list(Campaign.objects.filter(school=school, period=year.label))
+    reports = Report.objects.filter(school=school, created_at__date__range=(year.start, year.end))
+    return hotspots.grid(school, campaigns, reports)

@@ -24,7 +24,7 @@ from haven.orgs.models import OrgUnit, Pupil
 from haven.orgs.types import User
 from haven.security.fields import seal
 from haven.security.services import throttle_count, throttle_hit
-from haven.surveys import codes, instruments, scoring
+from haven.surveys import codes, hotspots, instruments, scoring
 from haven.surveys.access import Perm
 from haven.surveys.instruments import InstrumentFileError, Item, Page
 from haven.surveys.models import (
@@ -303,14 +303,14 @@ def pages(campaign: Campaign) -> list[Page]:
     instrument version, list of school questions and language (everything in it is frozen).
     """
     raw = json.dumps(campaign.school_questions or [], sort_keys=True)
-    return list(
-        _pages(
-            campaign.instrument_code,
-            campaign.instrument_version,
-            raw,
-            translation.get_language() or "en",
-        )
+    found = _pages(
+        campaign.instrument_code,
+        campaign.instrument_version,
+        raw,
+        translation.get_language() or "en",
     )
+    # The place question lists this school's places (its own ones too).
+    return hotspots.with_school_places(list(found), campaign.school_id)
 
 
 def visible_pages(campaign: Campaign, answers: dict[str, Any]) -> list[SurveyPage]:

@@ -7,6 +7,11 @@ from typing import Any
 
 from haven.surveys.instruments import Instrument, Item
 
+# Where and when (instrument version 2): made-up weights, so that the demo's hotspot grid
+# shows a pattern (toilets, the yard and corridors; breaks and lunch).
+HOTSPOT_ITEMS = ("unsafe_place", "unsafe_time")
+HOTSPOT_WEIGHTS = {"unsafe_place": {2: 4, 3: 3, 4: 6}, "unsafe_time": {2: 6, 3: 3}}
+
 
 def _clamp(value: float, item: Item) -> int:
     return min(max(round(value), min(item.values)), max(item.values))
@@ -17,8 +22,12 @@ def respondent(rng: random.Random, instrument: Instrument) -> dict[str, int]:
     victim = rng.choices(range(5), weights=(56, 26, 8, 6, 4))[0]
     bully = rng.choices(range(5), weights=(72, 18, 5, 3, 2))[0]
     answers: dict[str, Any] = {}
+    hotspot_items = []
     for item in instrument.items():
         if not item.closed or not item.shown(answers):
+            continue
+        if item.code in HOTSPOT_ITEMS:
+            hotspot_items.append(item)
             continue
         if not item.required and rng.random() < 0.08:
             continue
@@ -39,4 +48,14 @@ def respondent(rng: random.Random, instrument: Instrument) -> dict[str, int]:
         else:
             value = rng.choice(item.values)
         answers[item.code] = value
+    # A generator of their own, so the other answers stay those of version 1 (the benchmark's
+    # and the demo's figures do not move with the instrument's version).
+    side = random.Random(repr(rng.getstate()[1][-8:]))  # noqa: S311 (not a secret)
+    # A pupil who feels safe mostly skips the optional questions.
+    if hotspot_items and (victim > 0 or side.random() < 0.4):
+        for item in hotspot_items:
+            weights = HOTSPOT_WEIGHTS.get(item.code, {})
+            answers[item.code] = side.choices(
+                item.values, weights=[weights.get(v, 1) for v in item.values]
+            )[0]
     return answers

@@ -33,6 +33,7 @@ urlpatterns = [
         views_staff.campaign_export,
         name="campaign_export",
     ),
+    path("schools/<int:school_id>/hotspots/", views_staff.hotspots, name="hotspots"),
     path("units/<int:pk>/", views_staff.unit_results, name="unit_results"),
     path("units/<int:pk>/domains.<fmt:fmt>", views_staff.unit_export, name="unit_export"),
 ]

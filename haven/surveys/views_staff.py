@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,6 +20,7 @@ from haven.lib import tabular
 from haven.lib.errors import HavenError, NotFound
 from haven.lib.pdf import html_to_pdf
 from haven.lib.stats import Aggregate
+from haven.orgs.calendar import FIRST_YEAR, calendar_for
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import AuthedRequest, User
 from haven.surveys import exports, results, selectors, services, slips
@@ -52,6 +54,7 @@ def campaign_list(request: AuthedRequest) -> HttpResponse:
         "campaigns": campaigns,
         "schools": selectors.schools_managed(request.user),
         "units": selectors.rollup_units(request.user).order_by("path"),
+        "hotspot_schools": selectors.hotspot_schools(request.user)[:50],
     }
     return render(request, "surveys/campaign_list.html", context)
 
@@ -339,4 +342,40 @@ def unit_export(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
     sheet = tabular.Sheet(str(_("Results")), rows)
     return tabular.download(
         [sheet], "xlsx" if fmt == "xlsx" else "csv", f"survey-domains-{unit.code}-{period}"
+    )
+
+
+@login_required
+def hotspots(request: AuthedRequest, school_id: int) -> HttpResponse:
+    """Where and when pupils feel least safe, beside where and when incidents were reported."""
+    try:
+        school = selectors.hotspot_school_get(user=request.user, pk=school_id)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    calendar = calendar_for(school)
+    today = timezone.localdate(timezone=calendar.zone)
+    current = calendar.school_year(today)
+    try:
+        wanted = int(request.GET.get("year") or current.year)
+        year = calendar.school_year_of(wanted) if wanted <= current.year else current
+    except (ValueError, HavenError):
+        year = current
+    grid = selectors.hotspot_grid(user=request.user, school=school, year=year)
+    audit_record(
+        actor=request.user,
+        action="survey.hotspots_view",
+        obj=school,
+        org_unit=school,
+        details={"year": year.label},
+    )
+    return render(
+        request,
+        "surveys/hotspots.html",
+        {
+            "school": school,
+            "grid": grid,
+            "year": year,
+            "earlier": year.year - 1 if year.year > FIRST_YEAR else None,
+            "later": year.year + 1 if year.year < current.year else None,
+        },
     )

@@ -28,13 +28,15 @@ def _code(tree):
 
 def _answer_every_page(page, choose=None):
     """Tick an answer to every question on each page, then send; ``choose`` maps question
-    codes to the value to pick (default "0")."""
+    codes to the value to pick (default: the first answer, "0" on the instrument's scales)."""
     choose = choose or {}
     for _ in range(12):
         for fieldset in page.locator("fieldset.survey-question").all():
             code = fieldset.get_attribute("id").removeprefix("q-")
-            value = choose.get(code, "0")
-            fieldset.locator(f"input[type=radio][value='{value}']").check()
+            if code in choose:
+                fieldset.locator(f"input[type=radio][value='{choose[code]}']").check()
+            else:
+                fieldset.locator("input[type=radio]").first.check()
         send = page.locator("button[name=action][value=submit]")
         if send.count():
             send.click()

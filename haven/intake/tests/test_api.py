@@ -40,6 +40,7 @@ def test_public_report_by_api_returns_receipt_and_numbers(client, tree):
         ({"description": ""}, "description"),
         ({"affected": "everyone"}, "affected"),
         ({"description": "x" * 6000}, "description"),
+        ({"time_of_day": "midnight"}, "time_of_day"),
     ],
 )
 def test_api_uses_the_form_rules(client, tree, overrides, field):
@@ -48,6 +49,15 @@ def test_api_uses_the_form_rules(client, tree, overrides, field):
     assert response["Content-Type"] == "application/problem+json"
     assert field in response.json()["errors"]
     assert Report.objects.count() == 0
+
+
+def test_api_and_form_record_the_time_of_day(client, tree):
+    response = post(client, "/api/v1/reports", body(tree.school_a, time_of_day="breaks"))
+    assert response.status_code == 201, response.content
+    form = {**VALID, "harms": VALID["harms"], "time_of_day": "lunch"}
+    client.post(f"/r/{tree.school_a.code}/", form)
+    assert sorted(Report.objects.values_list("time_of_day", flat=True)) == ["breaks", "lunch"]
+    assert submit(tree.school_a)[0].time_of_day == ""  # optional
 
 
 def test_api_unknown_school_is_404(client, tree):

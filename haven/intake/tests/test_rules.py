@@ -12,7 +12,7 @@ from hypothesis.extra.django import TestCase
 
 from haven.intake import rules
 from haven.intake.forms import ReportForm
-from haven.intake.models import Affected, Harm, Report, ReporterRole, SchoolPlace
+from haven.intake.models import Affected, Harm, Report, ReporterRole, SchoolPlace, TimeOfDay
 from haven.intake.rules import FIELDS, report_clean
 from haven.intake.tests.helpers import VALID
 from haven.lib import ttlcache
@@ -30,7 +30,15 @@ TEXTS = st.one_of(
 CHOICE = st.one_of(
     TEXTS,
     st.sampled_from(
-        [*Affected.values, *ReporterRole.values, *Harm.values, "yard", "sports-hall", "nowhere"]
+        [
+            *Affected.values,
+            *ReporterRole.values,
+            *Harm.values,
+            *TimeOfDay.values,
+            "yard",
+            "sports-hall",
+            "nowhere",
+        ]
     ),
 )
 VALUES = {
@@ -38,6 +46,7 @@ VALUES = {
     "when_text": TEXTS,
     "contact": TEXTS,
     "place": CHOICE,
+    "time_of_day": CHOICE,
     "affected": CHOICE,
     "reporter_role": CHOICE,
     "harms": st.one_of(CHOICE, st.lists(st.sampled_from([*Harm.values, "flying", ""]), max_size=4)),

@@ -12,7 +12,8 @@ SHIPPED = instruments.DATA / "haven-open-1.yaml"
 
 def test_shipped_instrument_validates_with_all_parts():
     instrument = instruments.get("haven-open-1")
-    assert instrument.version == 1
+    assert instrument.version == 2  # 2 asks where and when (hotspots); 1 lives on in versions/
+    assert instruments.get("haven-open-1", 1).version == 1
     assert instrument.licence == "CC BY 4.0"
     assert "CC BY 4.0" in SHIPPED.read_text(encoding="utf-8")
     assert {s.code for s in instrument.scales} == {"safety", "wellbeing"}
