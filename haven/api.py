@@ -12,6 +12,7 @@ from haven.insights.api import router as insights_router
 from haven.intake.api import router as intake_router
 from haven.lib.errors import HavenError, InvalidInput, shape_refusal
 from haven.orgs.api import router as orgs_router
+from haven.reporting.api import router as reporting_router
 
 api = NinjaAPI(
     title="Haven API",
@@ -77,3 +78,4 @@ api.add_router("/org-units", orgs_router, auth=django_auth, tags=["organisation"
 api.add_router("/reports", intake_router)
 api.add_router("/cases", cases_router)
 api.add_router("/insights", insights_router)
+api.add_router("/periodic-reports", reporting_router)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "haven.care",
     "haven.prevention",
     "haven.insights",
+    "haven.reporting",
 ]
 
 MIDDLEWARE = [

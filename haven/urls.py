@@ -61,5 +61,6 @@ urlpatterns += i18n_patterns(
     path("prevention/", include("haven.prevention.urls")),
     path("care/", include("haven.care.urls")),
     path("insights/", include("haven.insights.urls")),
+    path("reporting/", include("haven.reporting.urls")),
     path("admin/", admin_site.urls),
 )
