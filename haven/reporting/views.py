@@ -76,7 +76,7 @@ def _detail_context(request: AuthedRequest, report: Any) -> dict[str, Any]:
         "may_decide": access.may_decide(user, report.unit)
         and report.state == report.State.SUBMITTED,
         "files": report.files.filter(requested_by=user).order_by("-created_at")[:5],
-        "languages": settings.LANGUAGES,
+        "file_languages": [(code, name) for code, name in settings.LANGUAGES],
     }
 
 
