@@ -30,6 +30,10 @@ BATCH = 200
 REMIND_HORIZON = 60
 
 
+def _local(moment: dt.datetime, report: PeriodicReport) -> dt.date:
+    return moment.astimezone(zoneinfo.ZoneInfo(report.unit.jurisdiction.time_zone)).date()
+
+
 def local_today(jurisdiction: Jurisdiction, now: dt.datetime) -> dt.date:
     return now.astimezone(zoneinfo.ZoneInfo(jurisdiction.time_zone)).date()
 
@@ -108,6 +112,10 @@ def remind_and_escalate(now: dt.datetime) -> tuple[int, int]:
     late = waiting.filter(escalated_at__isnull=True, due__lt=utc_today + dt.timedelta(days=1))
     for report in late:
         if local_today(report.unit.jurisdiction, now) <= report.due:
+            continue
+        if _local(report.generated_at, report) > report.due:
+            # Made after its due date (Haven installed since, or a unit added): nobody was
+            # told it was due, so nobody is told it is late either.
             continue
         with transaction.atomic():
             if not PeriodicReport.objects.filter(pk=report.pk, escalated_at__isnull=True).update(
