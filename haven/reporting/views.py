@@ -182,7 +182,10 @@ def unit_timeliness(request: AuthedRequest, pk: int) -> HttpResponse:
     template = next((t for t in templates if t.code == code), templates[0])
     periods = selectors.periods_for(template, unit)
     chosen = request.GET.get("period", "")
-    period = next((p for start, p in periods if start.isoformat() == chosen), periods[0][1])
+    today = selectors.today_at(unit)
+    # By default the latest period whose due date has passed: who is late is known there.
+    passed = next((p for _s, p in periods if template.due.date(p[1]) < today), periods[0][1])
+    period = next((p for start, p in periods if start.isoformat() == chosen), passed)
     found = selectors.timeliness(user=request.user, unit=unit, template=template, period=period)
     return render(
         request,

@@ -73,7 +73,14 @@ def test_who_lists_which_reports_in_the_api(client, tree, report, who, status, c
         monthly = [r for r in response.json() if r["template"] == "ro_monthly"]
         assert len(monthly) == count
         assert set(monthly[0]) == {
-            "id", "unit", "template", "period_start", "period_end", "due", "state", "late"
+            "id",
+            "unit",
+            "template",
+            "period_start",
+            "period_end",
+            "due",
+            "state",
+            "late",
         }
 
 
@@ -85,7 +92,13 @@ def test_another_schools_user_cannot_list_school_a(client, tree, report):
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [(None, 401), ("staff", 404), ("other_coordinator", 404), ("inspector", 403), ("principal", 200)],
+    [
+        (None, 401),
+        ("staff", 404),
+        ("other_coordinator", 404),
+        ("inspector", 403),
+        ("principal", 200),
+    ],
 )
 def test_who_submits_in_the_api(client, tree, report, who, status):
     signed(tree, report)
@@ -99,14 +112,22 @@ def test_who_submits_in_the_api(client, tree, report, who, status):
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [(None, 401), ("staff", 404), ("other_coordinator", 404), ("principal", 403), ("inspector", 200)],
+    [
+        (None, 401),
+        ("staff", 404),
+        ("other_coordinator", 404),
+        ("principal", 403),
+        ("inspector", 200),
+    ],
 )
 def test_who_accepts_and_returns_in_the_api(client, tree, report, who, status):
     services.report_submit(actor=tree.users["principal"], report=signed(tree, report))
     if who:
         client.force_login(tree.users[who])
     url = f"/api/v1/periodic-reports/{report.pk}"
-    response = client.post(f"{url}/return", {"reason": "Lipsesc măsurile."}, content_type="application/json")
+    response = client.post(
+        f"{url}/return", {"reason": "Lipsesc măsurile."}, content_type="application/json"
+    )
     assert response.status_code == status
     if status == 200:
         assert response.json()["state"] == "returned"
@@ -122,7 +143,9 @@ def test_a_return_without_reason_is_refused_in_words(client, tree, report):
     services.report_submit(actor=tree.users["principal"], report=signed(tree, report))
     client.force_login(tree.users["inspector"])
     response = client.post(
-        f"/api/v1/periodic-reports/{report.pk}/return", {"reason": " "}, content_type="application/json"
+        f"/api/v1/periodic-reports/{report.pk}/return",
+        {"reason": " "},
+        content_type="application/json",
     )
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
@@ -139,7 +162,13 @@ def test_a_step_out_of_order_is_refused_in_words(client, tree, report):
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [(None, 302), ("staff", 404), ("principal", 404), ("other_coordinator", 404), ("inspector", 200)],
+    [
+        (None, 302),
+        ("staff", 404),
+        ("principal", 404),
+        ("other_coordinator", 404),
+        ("inspector", 200),
+    ],
 )
 def test_who_sees_the_countys_timeliness(client, tree, report, who, status):
     if who:
@@ -156,3 +185,13 @@ def test_the_list_and_home_show_what_to_send(client, tree, report):
     assert "Periodic reports to send" in home
     client.force_login(tree.users["staff"])
     assert client.get(reverse("reporting:list")).status_code == 404
+
+
+def test_the_api_list_costs_a_few_queries_whatever_its_length(
+    client, tree, report, django_assert_max_num_queries
+):
+    client.force_login(tree.users["inspector"])
+    client.get("/api/v1/periodic-reports", {"unit": tree.county.pk})  # warm the session
+    with django_assert_max_num_queries(8):
+        response = client.get("/api/v1/periodic-reports", {"unit": tree.county.pk})
+    assert len(response.json()) >= 3
