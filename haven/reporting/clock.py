@@ -13,6 +13,7 @@ import datetime as dt
 import zoneinfo
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.functional import lazy
 
@@ -109,7 +110,12 @@ def remind_and_escalate(now: dt.datetime) -> tuple[int, int]:
             )
             _event(report, ReportEvent.Kind.REMINDED, None)
         reminded += 1
-    late = waiting.filter(escalated_at__isnull=True, due__lt=utc_today + dt.timedelta(days=1))
+    late = waiting.filter(
+        escalated_at__isnull=True,
+        due__lt=utc_today + dt.timedelta(days=1),
+        # Made by its due date (UTC day; the local one is checked below): see the loop.
+        generated_at__date__lte=F("due") + dt.timedelta(days=1),
+    )
     for report in late:
         if local_today(report.unit.jurisdiction, now) <= report.due:
             continue
