@@ -126,10 +126,9 @@ class Template:
         if self.period == "school_year":
             end = year.end
             if self.until:
+                # The report covers the year up to the cut; a day after it (the Dutch June and
+                # July) still belongs to this year's report, which has ended by then.
                 end = year.on(*self.until)
-                if day > end:  # after the cut: the next year's report
-                    year = cal.school_year_of(year.year + 1)
-                    end = year.on(*self.until)
             return year.start, end, year.key
         terms: list[Period] = cal.terms(year)
         term = next(t for t in terms if day in t)

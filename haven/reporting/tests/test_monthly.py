@@ -90,3 +90,13 @@ def test_a_report_made_after_its_due_date_is_not_escalated(tree):
         reporting_tick()
     assert monthly(tree.school_b).escalated_at is None
     assert not Message.objects.filter(kind="reporting.escalation").exists()
+
+
+@pytest.mark.django_db
+def test_the_minute_clock_makes_the_drafts(tree):
+    from django.core.management import call_command
+
+    with at(2026, 11, 1, 0, 5):
+        call_command("clock_tick")
+    assert monthly(tree.school_a).state == "draft"
+    assert monthly(tree.school_a).events.get().kind == "generated"

@@ -107,3 +107,11 @@ def test_romanian_semester_groups_the_calendars_modules(tree):
     assert first[1] + dt.timedelta(days=1) == second[0]
     assert second[1] == dt.date(2026, 8, 31)
     assert first[2] == "2025-2026/M1+M2+M3"
+
+
+def test_the_dutch_report_is_made_once_its_cut_has_passed(tree):
+    template = datafiles.template_get("nl_monitoring")
+    cal = calendar_for(tree.school_a)
+    assert template.last_ended(cal, dt.date(2026, 6, 1))[1] == dt.date(2026, 5, 31)
+    assert template.last_ended(cal, dt.date(2026, 7, 20))[1] == dt.date(2026, 5, 31)
+    assert template.last_ended(cal, dt.date(2026, 5, 31))[1] == dt.date(2025, 5, 31)
