@@ -170,3 +170,18 @@ def test_a_large_report_is_made_in_the_background(
     assert download.status_code == 200
     client.force_login(made.users["other_coordinator"])
     assert client.get(reverse("reporting:file_download", args=[row.pk])).status_code == 404
+
+
+def test_the_county_report_lists_its_schools_and_the_missing_ones(client, made):
+    county = report_of(made.county)
+    client.force_login(made.users["inspector"])
+    text = pdf_text(client.get(f"/api/v1/periodic-reports/{county.pk}/pdf?lang=en").content)
+    assert "Schools" in text and "Missing:" in text
+    for school in (made.school_a, made.school_b):
+        assert school.name in text.split("Missing:")[1]
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/api/v1/periodic-reports/{county.pk}/xlsx?lang=en").content)
+    )
+    rows = list(book["Schools"].iter_rows(values_only=True))
+    assert rows[0][:2] == ("Unit", "State")
+    assert {row[0] for row in rows[1:]} == {made.school_a.name, made.school_b.name}
