@@ -207,6 +207,7 @@ def _section(r: _Reader, node: Any, template: str, seen: set[str]) -> Section:
     elif kind == "breakdown":
         figures = (r.get(node, "figure", str),)
         ind = indicators.REGISTRY.get(figures[0])
+        # A breakdown is declared (channels, durations) or open-ended by name (``*.by_*``).
         if ind is not None and not ind.breakdowns and not ind.code.split(".")[1].startswith("by_"):
             raise r.fail(node, f"{template}.{code}: {figures[0]} has no breakdown")
     unknown = [c for c in figures if c not in indicators.REGISTRY]
