@@ -35,9 +35,10 @@ endef
 runtime-deps:
 	$(call install_debs,gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk)
 
-# And what testing needs on top: chromium drives the browser tests.
+# And what testing needs on top: chromium drives the browser tests; poppler-utils' pdftotext
+# reads the periodic reports' PDFs back.
 system-deps: runtime-deps
-	$(call install_debs,chromium)
+	$(call install_debs,chromium poppler-utils)
 
 compilemessages: $(STAMP) runtime-deps
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0

@@ -16,6 +16,7 @@ from haven.intake.api import router as intake_router
 from haven.lib.errors import HavenError, InvalidInput, shape_refusal
 from haven.orgs.api import router as orgs_router
 from haven.prevention.api import router as prevention_router
+from haven.reporting.api import router as reporting_router
 from haven.security.api_auth import staff_auth
 from haven.surveys.api import router as surveys_router
 
@@ -51,14 +52,20 @@ PROBLEM_DESCRIPTIONS = {
 
 def refusals(method: str, path: str, operation: dict[str, Any]) -> list[int]:
     """The refusals one operation can answer, from what it takes: a login (401, 403), an id
-    in the path (404), input (400, 422), a write (409), a public write (429, throttled)."""
+    in the path or a required one in the query (404), input (400, 422), a write (409), a
+    public write (429, throttled)."""
     codes = []
     takes_input = bool(operation.get("parameters") or operation.get("requestBody"))
     if takes_input:
         codes += [400, 422]
     if operation.get("security"):
         codes += [401, 403]
-    if "{" in path:
+    # An object named in the path, or by a required id in the query (?unit=): not found.
+    refers = any(
+        p.get("in") == "query" and p.get("required") and p.get("schema", {}).get("minimum") == 1
+        for p in operation.get("parameters", [])
+    )
+    if "{" in path or refers:
         codes.append(404)
     if method == "post":
         codes.append(409)
@@ -181,3 +188,4 @@ api.add_router("/insights", insights_router)
 api.add_router("/prevention", prevention_router)
 api.add_router("/care", care_router)
 api.add_router("/surveys", surveys_router)
+api.add_router("/periodic-reports", reporting_router)

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "haven.prevention",
     "haven.privacy",
     "haven.insights",
+    "haven.reporting",
 ]
 
 MIDDLEWARE = [

@@ -84,5 +84,6 @@ urlpatterns += i18n_patterns(
     path("care/", include("haven.care.urls")),
     path("insights/", include("haven.insights.urls")),
     path("privacy/", include("haven.privacy.urls")),
+    path("reporting/", include("haven.reporting.urls")),
     path("admin/", admin_site.urls),
 )

@@ -19,6 +19,7 @@ def test_navigation_keeps_its_order_with_every_app_registered_once():
         "prevention:home",
         "care:concern_list",
         "surveys:campaign_list",
+        "reporting:list",
         "orgunit_list",
         "privacy:retention",
         "privacy:audit",
@@ -92,5 +93,9 @@ def test_each_app_grants_its_own_permissions_when_loaded():
         "survey.rollup",
         "insights.view",
         "audit.view",  # who read what, when, below them (privacy app)
+        # periodic reports: read those below, fill the own unit's, decide on those below
+        "reporting.view",
+        "reporting.fill",
+        "reporting.decide",
     }
     assert "concern.view" not in access.ROLE_PERMS["staff"]
