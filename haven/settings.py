@@ -161,6 +161,7 @@ LANGUAGES = [
     ("nl", _("Dutch")),
     ("zh-hans", _("Simplified Chinese")),
     ("vi", _("Vietnamese")),
+    ("kk", _("Kazakh")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True

@@ -1,4 +1,4 @@
-"""Six languages: every page string translated, and pages render in each language."""
+"""Seven languages: every page string translated, and pages render in each language."""
 
 import gettext
 import shutil
@@ -12,8 +12,10 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 
+from haven.lib.i18n import pick
+
 ROOT = Path(__file__).resolve().parents[2]
-LOCALES = ["ro", "ru", "nl", "zh_Hans", "vi"]
+LOCALES = ["ro", "ru", "nl", "zh_Hans", "vi", "kk"]
 # The product's name; other words may coincide (Dutch "school", Romanian "district"), but a
 # catalogue where many entries equal the English was not really translated.
 SAME_EVERYWHERE = {"", "Haven"}
@@ -27,6 +29,7 @@ EXPECTED = {
     "nl": ["Inloggen", "Taal", "Elk kind veilig op school"],
     "zh-hans": ["登录", "语言", "让每个孩子在校园里安全成长"],
     "vi": ["Đăng nhập", "Ngôn ngữ", "Mọi trẻ em đều an toàn ở trường"],
+    "kk": ["Кіру", "Тіл", "Әр бала мектепте қауіпсіз"],
 }
 
 
@@ -90,3 +93,17 @@ def test_home_and_login_render_in_each_language(client, db, lang, compiled_messa
         assert text in pages, f"{text!r} missing from the {lang} pages"
     if lang != "en":
         assert ">Log in<" not in pages
+
+
+def test_a_kazakh_reader_gets_the_russian_of_a_data_text_without_kazakh():
+    texts = {"en": "Low risk", "ru": "Низкий риск", "ro": "Risc scăzut"}
+    assert pick(texts, "kk") == "Низкий риск"
+    assert pick({**texts, "kk": "Төмен қауіп"}, "kk") == "Төмен қауіп"
+    assert pick(texts, "nl") == "Low risk"  # other languages still fall back to English
+
+
+def test_kazakh_pages_render_in_kazakh(client, db, compiled_messages):
+    page = client.get("/kk/").content.decode()
+    assert '<html lang="kk"' in page
+    assert "Әр бала мектепте қауіпсіз" in page
+    assert "Every child safe at school" not in page
