@@ -1,5 +1,6 @@
 """Seven languages: every page string translated, and pages render in each language."""
 
+import datetime as dt
 import gettext
 import shutil
 import subprocess
@@ -10,8 +11,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, translation
 
+from haven.lib.dates import long_date
 from haven.lib.i18n import pick
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,3 +109,12 @@ def test_kazakh_pages_render_in_kazakh(client, db, compiled_messages):
     assert '<html lang="kk"' in page
     assert "Әр бала мектепте қауіпсіз" in page
     assert "Every child safe at school" not in page
+
+
+def test_kazakh_dates_are_written_as_kazakh_writes_them():
+    day = dt.date(2026, 9, 30)
+    with translation.override("kk"):
+        assert long_date(day) == "2026 жылғы 30 қыркүйек"
+        assert long_date(day, "MONTH_DAY_FORMAT") == "30 қыркүйек"
+        assert formats.date_format(day, "SHORT_DATE_FORMAT") == "30.09.2026"
+        assert formats.time_format(dt.time(14, 5)) == "14:05"
