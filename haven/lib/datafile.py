@@ -95,7 +95,7 @@ class Reader:
         """A text per language under ``key``: each of ``languages`` (default: the reader's)
         given, nothing outside Haven's languages, all text (blank ones dropped). ``entry``
         names the item in errors."""
-        languages = languages or self.languages
+        languages = self.languages if languages is None else languages
         texts = self.get(node, key, dict, required)
         if texts is None:
             return {}
