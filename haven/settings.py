@@ -229,8 +229,11 @@ LANGUAGES = [
     ("nl", _("Dutch")),
     ("zh-hans", _("Simplified Chinese")),
     ("vi", _("Vietnamese")),
+    ("kk", _("Kazakh")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date and number formats for languages Django ships without them (Kazakh).
+FORMAT_MODULE_PATH = ["haven.lib.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from haven.lib.datafile import LANGUAGES, DataFileError, read_yaml
+from haven.lib.datafile import ALL_LANGUAGES, LANGUAGES, DataFileError, read_yaml
 from haven.lib.i18n import pick
 
 REASONS_FILE = Path(__file__).resolve().parent / "data" / "concern_reasons.yaml"
@@ -54,7 +54,7 @@ def load_reasons(path: Path = REASONS_FILE) -> list[Reason]:
         missing = [lang for lang in LANGUAGES if not names.get(lang)]
         if missing:
             raise fail(names, f"name lacks a translation for {', '.join(missing)}")
-        extra = sorted(str(key) for key in names if key not in LANGUAGES)
+        extra = sorted(str(key) for key in names if key not in ALL_LANGUAGES)
         if extra or not all(isinstance(value, str) for value in names.values()):
             raise fail(
                 names,

@@ -51,7 +51,7 @@ class Poster:
 
 
 def poster_languages(languages: list[str]) -> list[str]:
-    """The jurisdiction's languages that Haven's interface has ("zh" → "zh-hans", no "kk").
+    """The jurisdiction's languages that Haven's interface has ("zh" → "zh-hans").
 
     When it has none of them, the poster is in the active language.
     """

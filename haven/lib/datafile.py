@@ -6,8 +6,19 @@ from typing import Any
 
 import yaml
 
-# Every data file carries its texts in all of Haven's languages.
+# Every data file carries its texts in these six of Haven's languages.
 LANGUAGES = ("en", "ro", "ru", "nl", "zh-hans", "vi")
+# Kazakh came later: required in Kazakhstan's own files (its procedure and calendar, which only
+# its schools read), optional elsewhere; where a text lacks it, a Kazakh reader gets the Russian
+# (lib.i18n.pick), which Kazakhstan's schools also use.
+OPTIONAL_LANGUAGES = ("kk",)
+ALL_LANGUAGES = LANGUAGES + OPTIONAL_LANGUAGES
+JURISDICTION_LANGUAGES = {"KZ": ("kk",)}
+
+
+def languages_for(jurisdiction: str) -> tuple[str, ...]:
+    """The languages a jurisdiction's own data file (procedure, calendar) must give."""
+    return LANGUAGES + JURISDICTION_LANGUAGES.get(jurisdiction.upper(), ())
 
 
 class DataFileError(Exception):
@@ -49,6 +60,8 @@ class Reader:
     """Reads one file's parsed YAML, raising ``error`` with the nearest line."""
 
     error: type[DataFileError] = DataFileError
+    # The languages ``texts`` requires unless told otherwise (see ``languages_for``).
+    languages: tuple[str, ...] = LANGUAGES
 
     def __init__(self, path: Path | str):
         self.path = path
@@ -76,11 +89,13 @@ class Reader:
         key: str,
         *,
         required: bool = True,
-        languages: tuple[str, ...] = LANGUAGES,
+        languages: tuple[str, ...] | None = None,
         entry: str = "",
     ) -> dict[str, str]:
-        """A text per language under ``key``: each of ``languages`` given, nothing outside
-        Haven's languages, all text (blank ones dropped). ``entry`` names the item in errors."""
+        """A text per language under ``key``: each of ``languages`` (default: the reader's)
+        given, nothing outside Haven's languages, all text (blank ones dropped). ``entry``
+        names the item in errors."""
+        languages = self.languages if languages is None else languages
         texts = self.get(node, key, dict, required)
         if texts is None:
             return {}
@@ -89,11 +104,13 @@ class Reader:
         if missing:
             raise self.fail(node, f"{where}{key} lacks a translation for {', '.join(missing)}")
         # An unquoted comma in {en: a, b} silently splits a text: refuse strays and non-text.
-        extra = sorted(str(k) for k in texts if k not in LANGUAGES)
+        extra = sorted(str(k) for k in texts if k not in ALL_LANGUAGES)
         if extra or not all(isinstance(value, str) for value in texts.values()):
+            optional = [lang for lang in ALL_LANGUAGES if lang not in languages]
+            also = f" (and optionally {', '.join(optional)})" if optional else ""
             raise self.fail(
                 node,
-                f"{where}{key} must give exactly {', '.join(languages)} as text "
+                f"{where}{key} must give exactly {', '.join(languages)}{also} as text "
                 f"(unexpected: {', '.join(extra) or 'a value that is not text'}; "
                 f"quote {key}s that contain a comma)",
             )

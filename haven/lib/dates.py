@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 
 # Languages of the interface whose month names Django's catalogue capitalises although the
 # language writes them in lowercase inside a sentence.
-LOWERCASE_MONTHS = frozenset({"ro"})
+LOWERCASE_MONTHS = frozenset({"ro", "kk"})
 
 # Format characters that write the month's name: full, alternative (genitive), AP style.
 _MONTH_NAMES = {"F": MONTHS, "E": MONTHS_ALT, "N": MONTHS_AP}

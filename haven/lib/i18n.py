@@ -5,13 +5,19 @@ from typing import Any
 
 from django.utils.translation import get_language
 
+# A language whose readers also read another, for data texts not yet translated into it:
+# Kazakhstan's schools work in Kazakh and Russian (lib.datafile.OPTIONAL_LANGUAGES).
+FALLBACK = {"kk": "ru"}
+
 
 def pick(translations: dict[str, str] | None, language: str | None = None) -> str:
-    """The text for ``language`` (default: the active one), else English, else any."""
+    """The text for ``language`` (default: the active one), else its fallback language,
+    else English, else any."""
     if not translations:
         return ""
     language = (language or get_language() or "en").lower()
-    for candidate in (language, language.split("-")[0], "en"):
+    base = language.split("-")[0]
+    for candidate in (language, base, FALLBACK.get(base, "en"), "en"):
         if translations.get(candidate):
             return translations[candidate]
     return next(iter(translations.values()))
@@ -19,7 +25,7 @@ def pick(translations: dict[str, str] | None, language: str | None = None) -> st
 
 def interface_languages(codes: list[str]) -> list[str]:
     """The codes among ``codes`` that Haven's interface speaks, in their order, as the
-    interface spells them ("zh" -> "zh-hans"; "kk" has no interface and is left out)."""
+    interface spells them ("zh" -> "zh-hans"; a code Haven's interface lacks is left out)."""
     from django.utils.translation import get_supported_language_variant
 
     found: list[str] = []
@@ -76,7 +82,7 @@ def public_language(
     """The language of a public page (report form, follow-up, survey) once its school is
     known, chosen here only: a choice the person made; else the browser's first language
     when Haven speaks it; else, when the browser's first language is one Haven lacks
-    (Hungarian, Kazakh, German), the school's first interface language rather than English,
+    (Hungarian, German, Turkish), the school's first interface language rather than English,
     which a pupil is less likely to read. A request naming no language (a bot, the test
     client) keeps Django's choice. ``school_languages`` may be a function, read only when
     needed (the survey's pages do not otherwise load the school)."""

@@ -36,7 +36,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from haven.lib.clock import Calendar
-from haven.lib.datafile import DataFileError, Reader, read_yaml
+from haven.lib.datafile import DataFileError, Reader, languages_for, read_yaml
 from haven.lib.errors import InvalidInput
 from haven.lib.i18n import pick
 
@@ -186,6 +186,7 @@ def load_file(path: Path) -> CalendarData:
     code = str(r.get(root, "code", str))
     if code != path.stem:
         raise r.fail(root, f"code {code!r} does not match the file name {path.stem!r}")
+    r.languages = languages_for(code)
     start = r.month_day(root, "school_year_start", r.get(root, "school_year_start", str))
     weekend = r.get(root, "weekend_days", list)
     if not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in weekend):

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from haven.audit.services import audit_record
-from haven.lib.datafile import DataFileError, Reader, read_yaml
+from haven.lib.datafile import DataFileError, Reader, languages_for, read_yaml
 from haven.orgs import services
 from haven.orgs.models import Jurisdiction, Membership, OrgUnit, Pupil, User
 from haven.orgs.templatetags.haven import PHONE_KINDS
@@ -56,6 +56,7 @@ class _JurisdictionReader(Reader):
 
     def jurisdiction(self, node: Any) -> dict[str, Any]:
         code = self.get(node, "code", str)
+        self.languages = languages_for(code)
         values: dict[str, Any] = {"code": code}
         for field in JURISDICTION_FIELDS:
             self.get(node, field, (str, int, list, dict))
@@ -71,7 +72,8 @@ class _JurisdictionReader(Reader):
 
 def jurisdictions_read(path: Path = DATA / "jurisdictions.json") -> list[dict[str, Any]]:
     """The jurisdictions in the file, validated: every name and every help number's name in
-    all of Haven's languages. A mistake raises JurisdictionFileError naming file, line, entry."""
+    Haven's languages (Kazakh where the jurisdiction's files must give it). A mistake raises
+    JurisdictionFileError naming file, line, entry."""
     reader = _JurisdictionReader(path)
     root = read_yaml(path, JurisdictionFileError)
     items = reader.get(root, "jurisdictions", list)

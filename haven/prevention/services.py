@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from haven.audit.services import audit_record
 from haven.intake.files import clean_upload
-from haven.lib.datafile import LANGUAGES
+from haven.lib.datafile import ALL_LANGUAGES
 from haven.lib.errors import AccessDenied, InvalidInput
 from haven.lib.i18n import pick
 from haven.orgs import access
@@ -93,7 +93,7 @@ def plan_create(
                 spoken = [
                     code.lower()
                     for code in (unit.jurisdiction.languages or [])
-                    if code.lower() in LANGUAGES
+                    if code.lower() in ALL_LANGUAGES
                 ]
                 language = spoken[0] if spoken else get_language()
                 PlanActivity.objects.bulk_create(

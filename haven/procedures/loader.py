@@ -37,7 +37,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from haven.lib.datafile import DataFileError, Reader, read_yaml
+from haven.lib.datafile import DataFileError, Reader, languages_for, read_yaml
 from haven.lib.i18n import pick
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -358,6 +358,9 @@ def load_file(path: Path, code: str | None = None, *, require_sources: bool = Tr
     if found != (code or path.stem):
         raise r.fail(root, f"the file of procedure {found!r} must be named {found}.yaml")
     code = found
+    # Kept versions predate Kazakh too: only the current file must give the jurisdiction's own.
+    if require_sources:
+        r.languages = languages_for(code)
     procedure = Procedure(
         code=code,
         names=r.texts(root, "name"),

@@ -2,7 +2,7 @@
 
 An instrument file (``data/instruments/<code>.yaml``) holds pages of items, the answer scales
 they use, the scales (scores) items belong to and what each item measures, with every text in
-all six languages. A file that does not validate is refused with its name and line, as
+all seven languages. A file that does not validate is refused with its name and line, as
 procedure files are. Earlier versions live on in ``data/instruments/versions/<code>.v<n>.yaml``:
 a campaign keeps the version it started with.
 
@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from haven.intake.places import default_places
-from haven.lib.datafile import DataFileError, Reader, read_yaml
+from haven.lib.datafile import ALL_LANGUAGES, DataFileError, Reader, read_yaml
 from haven.lib.i18n import pick
 
 DATA = Path(__file__).resolve().parent / "data" / "instruments"
 VERSIONS = DATA / "versions"
-LANGUAGES = ("en", "ro", "ru", "nl", "zh-hans", "vi")
+# Pupils answer in any interface language, Kazakh included: an instrument gives all seven.
+LANGUAGES = ALL_LANGUAGES
 # What statistics read from an item; each key at most once, except the two form keys.
 MEASURES = {
     "grade_band",
@@ -189,6 +190,7 @@ class Instrument:
 
 class _Reader(Reader):
     error = InstrumentFileError
+    languages = LANGUAGES
 
     def unique(self, node: Any, what: str, codes: list[str]) -> None:
         seen: set[str] = set()

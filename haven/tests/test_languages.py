@@ -1,5 +1,6 @@
-"""Six languages: every page string translated, and pages render in each language."""
+"""Seven languages: every page string translated, and pages render in each language."""
 
+import datetime as dt
 import gettext
 import shutil
 import subprocess
@@ -10,10 +11,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, translation
+
+from haven.lib.dates import long_date
+from haven.lib.i18n import pick
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCALES = ["ro", "ru", "nl", "zh_Hans", "vi"]
+LOCALES = ["ro", "ru", "nl", "zh_Hans", "vi", "kk"]
 # The product's name; other words may coincide (Dutch "school", Romanian "district"), but a
 # catalogue where many entries equal the English was not really translated.
 SAME_EVERYWHERE = {"", "Haven"}
@@ -27,6 +31,7 @@ EXPECTED = {
     "nl": ["Inloggen", "Taal", "Elk kind veilig op school"],
     "zh-hans": ["登录", "语言", "让每个孩子在校园里安全成长"],
     "vi": ["Đăng nhập", "Ngôn ngữ", "Mọi trẻ em đều an toàn ở trường"],
+    "kk": ["Кіру", "Тіл", "Әр бала мектепте қауіпсіз"],
 }
 
 
@@ -90,3 +95,26 @@ def test_home_and_login_render_in_each_language(client, db, lang, compiled_messa
         assert text in pages, f"{text!r} missing from the {lang} pages"
     if lang != "en":
         assert ">Log in<" not in pages
+
+
+def test_a_kazakh_reader_gets_the_russian_of_a_data_text_without_kazakh():
+    texts = {"en": "Low risk", "ru": "Низкий риск", "ro": "Risc scăzut"}
+    assert pick(texts, "kk") == "Низкий риск"
+    assert pick({**texts, "kk": "Төмен қауіп"}, "kk") == "Төмен қауіп"
+    assert pick(texts, "nl") == "Low risk"  # other languages still fall back to English
+
+
+def test_kazakh_pages_render_in_kazakh(client, db, compiled_messages):
+    page = client.get("/kk/").content.decode()
+    assert '<html lang="kk"' in page
+    assert "Әр бала мектепте қауіпсіз" in page
+    assert "Every child safe at school" not in page
+
+
+def test_kazakh_dates_are_written_as_kazakh_writes_them():
+    day = dt.date(2026, 9, 30)
+    with translation.override("kk"):
+        assert long_date(day) == "2026 жылғы 30 қыркүйек"
+        assert long_date(day, "MONTH_DAY_FORMAT") == "30 қыркүйек"
+        assert formats.date_format(day, "SHORT_DATE_FORMAT") == "30.09.2026"
+        assert formats.time_format(dt.time(14, 5)) == "14:05"

@@ -1,5 +1,7 @@
 """Report posters: who may print them, what they say, and the record of each one printed."""
 
+import subprocess
+
 import pytest
 import segno
 from django.urls import reverse
@@ -145,24 +147,49 @@ def test_school_poster_points_at_the_school_address(tree):
 
 
 def test_poster_is_in_the_languages_haven_speaks(tree):
+    uz = Jurisdiction.objects.create(
+        code="UZ", languages=["uz", "ru"], time_zone="Asia/Tashkent", phone_numbers=[]
+    )
+    school = tree.school_a
+    school.jurisdiction = uz
+    html = posters.poster_html(school=school, classes=None, base_url=BASE)
+    assert '<html lang="ru">' in html
+    assert 'lang="uz"' not in html
+
+
+def test_kazakh_poster_prints_kazakh_then_russian(tree):
     kz = Jurisdiction.objects.create(
         code="KZ", languages=["kk", "ru"], time_zone="Asia/Almaty", phone_numbers=[]
     )
     school = tree.school_a
     school.jurisdiction = kz
+    school.save(update_fields=["jurisdiction"])
     html = posters.poster_html(school=school, classes=None, base_url=BASE)
-    assert '<html lang="ru">' in html
-    assert 'lang="kk"' not in html
+    assert '<html lang="kk">' in html and 'lang="ru"' in html
+    pdf = posters.poster_produce(
+        actor=tree.users["coordinator"], school=school, class_unit=None, base_url=BASE
+    )
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-", "-"],  # noqa: S607
+        input=pdf,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    # Kazakh's own letters (ә, қ, ң, ө, ұ) come out as text, not as empty boxes.
+    assert "Мектепте бірдеңе дұрыс емес пе? Бізге айтыңыз." in " ".join(text.split())
+    assert "Анонимді қала аласыз" in text
+    assert "Можно не называть себя" in text  # the Russian block follows
 
 
 @pytest.mark.parametrize(
     ("languages", "expected"),
     [
-        (["kk", "ru"], ["ru"]),
+        (["kk", "ru"], ["kk", "ru"]),
+        (["uz", "ru"], ["ru"]),
         (["zh-Hans"], ["zh-hans"]),
         (["zh"], ["zh-hans"]),
         (["nl", "en", "nl"], ["nl", "en"]),
-        (["kk"], ["de"]),  # none that Haven speaks: the active language
+        (["uz"], ["de"]),  # none that Haven speaks: the active language
         ([], ["de"]),
     ],
 )

@@ -114,8 +114,14 @@ def test_the_first_language_haven_speaks_is_chosen(tree):
     kz = JurisdictionFactory(code="KZ", languages=["kk", "ru"], time_zone="Asia/Almaty")
     school = unit(None, OrgUnit.Kind.SCHOOL, "KZ-1", kz)
     send([UserFactory(language="")], school)
-    assert Message.objects.get().language == "ru"  # no Kazakh interface: Russian
-    nowhere = Jurisdiction.objects.create(code="XX", languages=["kk"], time_zone="UTC")
+    kazakh = Message.objects.get()
+    assert kazakh.language == "kk"
+    assert kazakh.subject.startswith("Кіру")
+    assert "/kk/" in kazakh.body
+    uz = JurisdictionFactory(code="UZ", languages=["uz", "ru"], time_zone="Asia/Tashkent")
+    send([UserFactory(language="")], unit(None, OrgUnit.Kind.SCHOOL, "UZ-1", uz), key="k1")
+    assert Message.objects.get(dedupe_key="k1").language == "ru"  # no Uzbek interface: Russian
+    nowhere = Jurisdiction.objects.create(code="XX", languages=["uz"], time_zone="UTC")
     send([UserFactory(language="")], unit(None, OrgUnit.Kind.SCHOOL, "XX-1", nowhere), key="k2")
     assert Message.objects.get(dedupe_key="k2").language == "en"
 

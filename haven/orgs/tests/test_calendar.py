@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from haven.lib import clock
-from haven.lib.datafile import LANGUAGES
+from haven.lib.datafile import ALL_LANGUAGES, LANGUAGES, languages_for
 from haven.lib.errors import InvalidInput
 from haven.orgs import calendar, services
 from haven.orgs.calendar import CalendarFileError, calendar_for, load_file, period, school_year
@@ -32,7 +32,17 @@ def test_every_shipped_calendar_loads_with_names_in_six_languages():
     for code in CODES:
         data = calendar.load_file(calendar.DATA / f"{code}.yaml")
         for names in data.names.values():
-            assert set(names) == set(LANGUAGES)
+            assert set(LANGUAGES) <= set(names) <= set(ALL_LANGUAGES)
+            assert set(names) >= set(languages_for(code))
+    assert calendar.load_file(calendar.DATA / "KZ.yaml").names["q1"]["kk"] == "Бірінші тоқсан"
+
+
+def test_kazakhstans_calendar_must_give_kazakh(tmp_path):
+    text = (calendar.DATA / "KZ.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "KZ.yaml"
+    broken.write_text(text.replace(', kk: "Бірінші тоқсан"', ""), encoding="utf-8")
+    with pytest.raises(calendar.CalendarFileError, match="q1 lacks a translation for kk"):
+        calendar.load_file(broken)
 
 
 def test_a_jurisdiction_without_a_file_gets_the_generic_calendar():

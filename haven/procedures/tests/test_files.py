@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from haven.lib.datafile import LANGUAGES
+from haven.lib.datafile import ALL_LANGUAGES, LANGUAGES, languages_for
 from haven.procedures.loader import DATA, ProcedureFileError, load_all, load_file
 
 GOOD = (DATA / "GEN.yaml").read_text(encoding="utf-8")
@@ -81,6 +81,21 @@ def test_missing_translation_is_named(tmp_path):
     path = _broken(tmp_path, ", vi: Đánh giá}", "}")
     with pytest.raises(ProcedureFileError, match="lacks a translation for vi"):
         load_file(path)
+
+
+def test_kazakhstans_procedure_must_give_kazakh_and_others_may(tmp_path):
+    kz = (DATA / "KZ.yaml").read_text(encoding="utf-8")
+    assert ', kk: "Кибербуллинг"}' in kz
+    path = tmp_path / "KZ.yaml"
+    path.write_text(kz.replace(', kk: "Кибербуллинг"}', "}"), encoding="utf-8")
+    with pytest.raises(ProcedureFileError, match="lacks a translation for kk"):
+        load_file(path)
+    assert "kk" not in load_file(DATA / "GEN.yaml").names  # optional elsewhere
+    kazakh = _broken(tmp_path, ", vi: Đánh giá}", ', vi: Đánh giá, kk: "Бағалау"}')
+    assert "Бағалау" in [s.names.get("kk") for s in load_file(kazakh).states]
+    stray = _broken(tmp_path, ", vi: Đánh giá}", ", vi: Đánh giá, de: Bewertung}")
+    with pytest.raises(ProcedureFileError, match=r"\(and optionally kk\).*unexpected: de"):
+        load_file(stray)
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path):
@@ -284,7 +299,8 @@ def test_every_procedure_offers_closing_messages_in_every_language(path):
     procedure = load_file(path)
     assert procedure.closing_messages
     for message in procedure.closing_messages:
-        assert set(message.names) == set(LANGUAGES), message.code
+        assert set(message.names) >= set(languages_for(procedure.code)), message.code
+        assert set(message.names) <= set(ALL_LANGUAGES), message.code
 
 
 @pytest.mark.parametrize(

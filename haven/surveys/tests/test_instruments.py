@@ -53,6 +53,8 @@ def test_text_is_picked_in_the_active_language():
         assert item.text == "Ik voel me veilig op school."
     with translation.override("zh-hans"):
         assert item.text == "我在学校感到安全。"
+    with translation.override("kk"):
+        assert item.text == "Мен мектепте өзімді қауіпсіз сезінемін."
 
 
 def _broken(tmp_path: Path, old: str, new: str) -> Path:
