@@ -12,6 +12,7 @@ from haven.orgs.tests.factories import PASSWORD, JurisdictionFactory, member, un
 from haven.reporting import datafiles, selectors
 from haven.reporting.models import PeriodicReport
 from haven.reporting.services import report_generate
+from tests.browser.signin import enter_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,6 +24,7 @@ def sign_in(page, base, email, lang):
     page.locator("#id_username").fill(email)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("form button.primary").click()
+    enter_totp_code(page, email)
     page.wait_for_url(re.compile(rf"/{lang}/$"))
 
 
