@@ -432,7 +432,7 @@ class CaseAttachment(models.Model):
         _("file"), upload_to=case_file_path, max_length=200, unit="case.school_id"
     )
     description = EncryptedTextField(_("description"), max_length=200, unit="case.school_id")
-    content_type = models.CharField(_("type"), max_length=64)
+    content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("size"))
     sha256 = models.CharField(_("checksum"), max_length=64)
     added_by = models.ForeignKey(

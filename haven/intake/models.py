@@ -330,7 +330,7 @@ class ReportAttachment(models.Model):
     file = EncryptedFileField(
         _("file"), upload_to=attachment_path, max_length=200, unit="report.school_id"
     )
-    content_type = models.CharField(_("type"), max_length=64)
+    content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("size"))
     sha256 = models.CharField(_("checksum"), max_length=64)
     from_reporter = models.BooleanField(_("sent by the reporter"), default=True)

@@ -9,6 +9,8 @@ import re
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
@@ -32,6 +34,18 @@ from haven.surveys.tests.helpers import campaign
 EXAMPLES = 6
 POSITIVE_CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 NEGATIVE_CHECKS = [not_a_server_error, status_code_conformance, negative_data_rejection]
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI handler closes "old" connections around each request, as a server should; on
+    PostgreSQL that drops the connection holding the test's transaction. Django's test client
+    disconnects the same receivers."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -181,3 +181,14 @@ def test_a_real_spreadsheet_keeps_its_cells_and_loses_its_author():
     assert again.active["A1"].value == "the cell stays"
     # openpyxl fills in its own name where none is stored.
     assert again.properties.creator in (None, "openpyxl") and not again.properties.lastModifiedBy
+
+
+def test_every_accepted_type_fits_the_stored_type_fields():
+    """SQLite does not enforce a column's length; PostgreSQL refused a DOCX's 71 characters."""
+    from haven.cases.models import CaseAttachment
+    from haven.intake import files
+    from haven.intake.models import ReportAttachment
+
+    longest = max(len(kind) for kind in files.EXTENSIONS)
+    for model in (ReportAttachment, CaseAttachment):
+        assert longest <= model._meta.get_field("content_type").max_length
