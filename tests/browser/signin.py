@@ -1,6 +1,5 @@
 """The second step of a staff sign-in in the browser: the code of the authenticator app."""
 
-import re
 import time
 from typing import Any
 
@@ -12,7 +11,9 @@ _USED: dict[str, str] = {}
 
 def enter_totp_code(page: Any, email: str) -> None:
     """After the password: the code page (users with an authenticator) or the home page."""
-    page.wait_for_url(re.compile(r"/account/two-factor/authenticate/$|/[a-z-]+/$"))
+    # Wait until the browser has left the password page: a pattern that also matches
+    # "/account/login/" returned at once on a slow machine, before the POST had answered.
+    page.wait_for_url(lambda url: "/account/login/" not in url)
     if "/account/two-factor/authenticate/" not in page.url:
         return
     code = totp_code()
