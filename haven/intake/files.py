@@ -4,7 +4,9 @@ Photos carry GPS positions and camera serial numbers in their EXIF data, PDFs an
 documents their author, creator, dates and a thumbnail of the first page: any of it can name a
 reporter. Images are decoded and written again without any metadata; PDFs lose their document
 information, XMP and thumbnails; DOCX, XLSX and ODT files have their property parts rewritten
-empty and their thumbnails removed. Anything else is refused, naming what is accepted.
+empty and their thumbnails removed; voice messages (Ogg Opus, as Telegram and most phones
+record them) lose their comment header (``lib/ogg``). Anything else is refused, naming what is
+accepted.
 ``clean_upload`` is the one entry point for every upload path (web form, API, staff case files,
 prevention evidence, chat bots).
 """
@@ -23,6 +25,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from haven.lib import ogg
 from haven.lib.errors import InvalidInput
 
 # Pillow refuses images larger than this many pixels (decompression bombs).
@@ -38,6 +41,7 @@ SIGNATURES = [
     (b"GIF87a", "image/gif"),
     (b"GIF89a", "image/gif"),
     (b"%PDF-", "application/pdf"),
+    (ogg.CAPTURE, "audio/ogg"),
 ]
 EXTENSIONS = {
     "image/jpeg": "jpg",
@@ -48,6 +52,7 @@ EXTENSIONS = {
     DOCX: "docx",
     XLSX: "xlsx",
     ODT: "odt",
+    "audio/ogg": "ogg",
 }
 
 
@@ -87,13 +92,16 @@ def _strip_image(data: bytes, content_type: str) -> tuple[bytes, str]:
     return out.getvalue(), content_type
 
 
-def _refused() -> InvalidInput:
-    return InvalidInput(
-        _(
-            "Only photos, screenshots (JPEG, PNG, WebP, GIF), PDF files and documents "
-            "(DOCX, XLSX, ODT)."
-        )
+def accepted_text() -> str:
+    """What may be attached, said to whoever sends something else."""
+    return _(
+        "Only photos, screenshots (JPEG, PNG, WebP, GIF), PDF files, documents "
+        "(DOCX, XLSX, ODT) and voice messages (Ogg Opus)."
     )
+
+
+def _refused() -> InvalidInput:
+    return InvalidInput(accepted_text())
 
 
 def _unreadable() -> InvalidInput:
@@ -153,6 +161,15 @@ THUMBNAIL_REFERENCE = re.compile(
 )
 # Zip bombs: an office document is refused above this size unpacked.
 MAX_UNPACKED = 100_000_000
+
+
+def _strip_voice(data: bytes) -> bytes:
+    try:
+        return ogg.strip_opus_tags(data)
+    except ogg.NotOpus as exc:  # Vorbis, FLAC, video in an Ogg file: not a voice message
+        raise _refused() from exc
+    except ogg.OggError as exc:
+        raise _unreadable() from exc
 
 
 def _office_kind(archive: zipfile.ZipFile) -> str | None:
@@ -224,6 +241,8 @@ def clean_upload(upload: UploadedFile) -> CleanFile:
         data, content_type = _strip_image(data, content_type)
     elif content_type == "application/pdf":
         data = _strip_pdf(data)
+    elif content_type == "audio/ogg":
+        data = _strip_voice(data)
     name = f"{secrets.token_hex(16)}.{EXTENSIONS[content_type]}"
     return CleanFile(
         content=ContentFile(data, name=name),

@@ -28,7 +28,7 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
-FILE_TYPES = "image/jpeg,image/png,image/webp,image/gif,.pdf,.docx,.xlsx,.odt"
+FILE_TYPES = "image/jpeg,image/png,image/webp,image/gif,.pdf,.docx,.xlsx,.odt,.ogg,.opus"
 
 
 class ReportForm(forms.Form):

@@ -21,6 +21,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from haven.intake import rules, selectors, services
+from haven.intake.files import accepted_text
 from haven.intake.models import Affected, Channel, Harm, PublicStatus, Report, ReporterRole
 from haven.intake.places import is_place, place_choices, place_label
 from haven.intake.telegram import bot, chats, links, outbox
@@ -330,7 +331,8 @@ class Talk:
         elif state == ChatState.FILES:
             self.turn.say(
                 _(
-                    "You can send photos, screenshots or PDF documents now (at most %(count)s). "
+                    "You can send photos, screenshots, documents or voice messages now "
+                    "(at most %(count)s). "
                     "When you are done, or if you have none, press Continue."
                 )
                 % {"count": settings.HAVEN_ATTACHMENTS_PER_MESSAGE},
@@ -402,7 +404,7 @@ class Talk:
     def _clean(self, file: FileRef | None) -> bool:
         """Whether the file passes the intake's checks (said why not)."""
         if file is None:
-            self.turn.say(_("Only photos, screenshots (JPEG, PNG, WebP, GIF) and PDF files."))
+            self.turn.say(accepted_text())
             return False
         upload = self._download(file)
         if upload is None:
@@ -508,9 +510,7 @@ class Talk:
             upload = self._download(file) if file else None
             if upload is None:
                 if file is None:
-                    self.turn.say(
-                        _("Only photos, screenshots (JPEG, PNG, WebP, GIF) and PDF files.")
-                    )
+                    self.turn.say(accepted_text())
                 return
             cleaned, errors = rules.files_clean([upload])
             if errors:

@@ -133,7 +133,7 @@ def plain_zip() -> bytes:
     return out.getvalue()
 
 
-ALLOWED = "(JPEG, PNG, WebP, GIF), PDF files and documents (DOCX, XLSX, ODT)"
+ALLOWED = "(JPEG, PNG, WebP, GIF), PDF files, documents (DOCX, XLSX, ODT) and voice messages"
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from haven.intake.telegram import chats, links
 from haven.intake.telegram.clock import telegram_sweep
 from haven.intake.telegram.fake import FakeTelegram, serve
 from haven.intake.telegram.models import Chat, Outgoing, ReportChat, Update
-from haven.intake.tests.helpers import jpeg_with_gps
+from haven.intake.tests.helpers import jpeg_with_gps, opus_voice
 
 SECRET = "s3cret_token-for-tests"
 RECEIPT = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}")
@@ -91,11 +91,13 @@ def test_whole_conversation_makes_a_report_with_its_receipt_and_photo(client, tr
 
     fake.files["photo-1"] = jpeg_with_gps()
     assert say(photo="photo-1")[0].startswith("Received (1)")
+    fake.files["voice-1"] = opus_voice({"ARTIST": "Ana Popescu", "LOCATION": "44.43,26.10"})
+    assert say(voice="voice-1")[0].startswith("Received (2)")
     summary = say(button="f:done")[0]
     assert "Two boys from 7B push me every break." in summary
     assert "Name-calling, insults, mocking" not in summary  # taken back above
     assert "Kinds of harm: name-calling, insults, mocking" in summary
-    assert "Files: 1" in summary
+    assert "Files: 2" in summary
     assert len(fake.sent("answerCallbackQuery")) == 8  # every button press is answered
 
     receipt_message = say(button="c:send")[-1]
@@ -104,9 +106,13 @@ def test_whole_conversation_makes_a_report_with_its_receipt_and_photo(client, tr
     assert report.school == tree.school_a and report.class_unit == tree.class_a
     assert report.harms == ["verbal"] and report.place == "corridor"
     assert (report.affected, report.reporter_role, report.entered_by) == ("me", "pupil", None)
-    attachment = ReportAttachment.objects.get(report=report)
-    with Image.open(attachment.file) as image:
+    voice, photo = ReportAttachment.objects.filter(report=report).order_by("content_type")
+    assert (voice.content_type, photo.content_type) == ("audio/ogg", "image/jpeg")
+    with Image.open(photo.file) as image:
         assert not image.getexif()  # the phone's make, model and position are gone
+    with voice.file.open("rb") as handle:
+        sound = handle.read()
+    assert sound.startswith(b"OggS") and b"Ana Popescu" not in sound and b"44.43" not in sound
 
     # The same receipt works on the web follow-up page.
     receipt = RECEIPT.search(receipt_message).group(0)
@@ -254,9 +260,11 @@ def test_bad_input_gets_a_clear_answer(tree, fake, say):
     say(button="a:me")
     say(button="r:pupil")
     fake.files["voice-1"] = b"OggS\x00\x02" + b"\x00" * 40
-    assert say(voice="voice-1") == [
-        "Only photos, screenshots (JPEG, PNG, WebP, GIF), PDF files and documents "
-        "(DOCX, XLSX, ODT)."
+    assert say(voice="voice-1") == ["This file could not be read. Try another one."]
+    fake.files["music-1"] = opus_voice(head=b"\x01vorbis")  # Ogg, but not a voice message
+    assert say(voice="music-1") == [
+        "Only photos, screenshots (JPEG, PNG, WebP, GIF), PDF files, documents "
+        "(DOCX, XLSX, ODT) and voice messages (Ogg Opus)."
     ]
     fake.files["doc-1"] = _small_pdf()
     assert say(document="doc-1")[0].startswith("Received (1)")
