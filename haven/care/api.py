@@ -1,12 +1,15 @@
 """Care in the JSON API: pupils of concern, screening rounds and committee meetings, read
-through the pages' selectors, so with the same need-to-know rules (care/access.py)."""
+through the pages' selectors, so with the same need-to-know rules (care/access.py). Reads that
+name pupils (entries, meeting minutes) are audited as the pages' are, in the read's transaction."""
 
 import datetime as dt
 from typing import Annotated, Any
 
+from django.db import transaction
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
+from haven.audit.pagination import AuditedPagination
 from haven.care import reasons, selectors, services
 from haven.care.models import CommitteeMeeting, ConcernEntry, MentorKind
 from haven.lib.schemas import Id, RefId, enum
@@ -42,7 +45,7 @@ class ConcernOut(Schema):
 
 
 @router.get("/concerns", response=list[ConcernOut], summary="Pupils of concern")
-@paginate
+@paginate(AuditedPagination, action="concern.list")
 def concern_list(
     request: AuthedRequest, open_only: bool = True, school: RefId | None = None
 ) -> Any:
@@ -55,7 +58,10 @@ def concern_list(
 
 @router.get("/concerns/{concern_id}", response=ConcernOut, summary="One pupil of concern")
 def concern_detail(request: AuthedRequest, concern_id: Id) -> Any:
-    return selectors.concern_get(user=request.user, pk=concern_id)
+    with transaction.atomic():  # the read and its audit event together
+        entry = selectors.concern_get(user=request.user, pk=concern_id)
+        services.concern_record_view(actor=request.user, entry=entry)
+    return entry
 
 
 class RoundOut(Schema):
@@ -151,7 +157,9 @@ def meeting_list(request: AuthedRequest) -> Any:
 )
 def meeting_detail(request: AuthedRequest, meeting_id: Id) -> Any:
     user = request.user
-    meeting = selectors.meeting_get(user=user, pk=meeting_id)
+    with transaction.atomic():  # the read and its audit event together
+        meeting = selectors.meeting_get(user=user, pk=meeting_id)
+        services.meeting_record_view(actor=user, meeting=meeting)
     return {
         **MeetingOut.from_orm(meeting).dict(),
         "member_ids": [m.pk for m in meeting.members.all()],

@@ -4,9 +4,11 @@ through the staff pages' selectors and services (so the same access and hiding).
 import datetime as dt
 from typing import Annotated, Any
 
+from django.db import transaction
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
+from haven.audit.services import audit_record
 from haven.lib.disclosure import Shown
 from haven.lib.errors import NotFound
 from haven.lib.schemas import Id, Input, enum
@@ -176,6 +178,14 @@ def campaign_close(request: AuthedRequest, campaign_id: Id) -> Campaign:
 def campaign_results(request: AuthedRequest, campaign_id: Id) -> Any:
     """Shares with their 95% intervals; small groups, and what would reveal them, hidden
     exactly as on the results page."""
-    campaign = selectors.campaign_get(user=request.user, pk=campaign_id)
-    shown, _aggregate = selectors.campaign_results(campaign=campaign)
+    with transaction.atomic():  # the read and its audit event together, as on the page
+        campaign = selectors.campaign_get(user=request.user, pk=campaign_id)
+        shown, _aggregate = selectors.campaign_results(campaign=campaign)
+        audit_record(
+            actor=request.user,
+            action="survey.results_view",
+            obj=campaign,
+            org_unit=campaign.school,
+            details={"via": "api"},
+        )
     return _results(shown)

@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from haven.audit.models import AuditEvent
 from haven.care.tests.test_access import things, world  # noqa: F401 (fixtures)
 from haven.security.services import api_token_create
 
@@ -50,3 +51,21 @@ def test_lists_hold_only_what_the_user_may_open(client, world, things):  # noqa:
     assert meeting["concern_ids"] == [things["entry"].pk] and meeting["hidden"] == 0
     screening = client.get(f"/api/v1/care/screening-rounds/{things['round'].pk}").json()
     assert screening["items"]["open"] == 1 and "description" not in str(screening["items"])
+
+
+def test_reads_that_name_pupils_are_audited_like_the_pages(client, world, things):  # noqa: F811
+    coordinator = world.users["coordinator"]
+    client.force_login(coordinator)
+    assert client.get("/api/v1/care/concerns").json()["count"] == 1
+    listed = AuditEvent.objects.get(action="concern.list", actor=coordinator)
+    assert listed.details == {"ids": [things["entry"].pk], "via": "api"}
+    client.get(f"/api/v1/care/concerns/{things['entry'].pk}")
+    client.get(f"/api/v1/care/committee-meetings/{things['meeting'].pk}")
+    for action, thing in (("concern.view", things["entry"]), ("meeting.view", things["meeting"])):
+        assert AuditEvent.objects.filter(
+            action=action, object_id=str(thing.pk), actor=coordinator
+        ).exists()
+    # A refused read records nothing.
+    client.force_login(world.users["other_coordinator"])
+    client.get(f"/api/v1/care/concerns/{things['entry'].pk}")
+    assert not AuditEvent.objects.filter(actor=world.users["other_coordinator"]).exists()

@@ -2,6 +2,7 @@
 
 import json
 
+from haven.audit.models import AuditEvent
 from haven.surveys import selectors
 
 
@@ -19,6 +20,9 @@ def test_results_by_api_are_the_pages_figures(client, tree, surveyed):
     for row in shown.rows:
         assert by_key[row.key]["hidden"] == row.shown.hidden
         assert by_key[row.key]["value"] == row.shown.value
+    # Audited as the page's read is; the refused reads above left nothing.
+    event = AuditEvent.objects.get(action="survey.results_view")
+    assert event.actor == tree.users["coordinator"] and event.details == {"via": "api"}
 
 
 def test_campaigns_and_one_time_codes_by_api(client, tree, surveyed):
