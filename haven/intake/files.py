@@ -159,6 +159,44 @@ THUMBNAIL_REFERENCE = re.compile(
     r"<(?:Relationship|manifest:file-entry)\b[^>]*(?:docProps/thumbnail|Thumbnails/)[^>]*/>",
     re.IGNORECASE,
 )
+# Who wrote each comment and each tracked change, blanked in the parts that hold them (the
+# comments' and changes' text stays: it may be the evidence). Attribute names are matched by
+# part, since the same names mean other things elsewhere (a table's displayName is its name).
+ATTRIBUTE, ELEMENT = r'\1=""', r"\1"
+NAMES_BY_PART = [
+    # Word: comments, insertions, deletions and format changes; people.xml lists the authors.
+    (
+        re.compile(r"^word/.*\.xml$"),
+        re.compile(r'\b((?:w|w15):(?:author|initials|userId|providerId))="[^"]*"'),
+        ATTRIBUTE,
+    ),
+    # Excel: legacy comments' <author> list and threaded comments' people.
+    (
+        re.compile(r"^xl/comments[^/]*\.xml$|^xl/comments/.*\.xml$"),
+        re.compile(r"(<author>)[^<]*(?=</author>)"),
+        ELEMENT,
+    ),
+    (
+        re.compile(r"^xl/persons/.*\.xml$"),
+        re.compile(r'\b(displayName|userId|providerId)="[^"]*"'),
+        ATTRIBUTE,
+    ),
+    # OpenDocument: annotations and tracked changes carry their author's name and initials.
+    (
+        re.compile(r"^(content|styles)\.xml$"),
+        re.compile(r"(<(dc:creator|meta:creator-initials)>)[^<]*(?=</\2>)"),
+        ELEMENT,
+    ),
+]
+
+
+def _names_blanked(name: str, content: bytes) -> bytes:
+    for part, names, blank in NAMES_BY_PART:
+        if part.match(name):
+            content = names.sub(blank, content.decode("utf-8")).encode("utf-8")
+    return content
+
+
 # Zip bombs: an office document is refused above this size unpacked.
 MAX_UNPACKED = 100_000_000
 
@@ -185,8 +223,8 @@ def _office_kind(archive: zipfile.ZipFile) -> str | None:
 
 
 def _strip_office(data: bytes) -> tuple[bytes, str]:
-    """The document with its property parts rewritten empty and its thumbnails dropped;
-    every other part copied as it is."""
+    """The document with its property parts rewritten empty, its thumbnails dropped and the
+    authors of its comments and tracked changes blanked; every other part copied as it is."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             kind = _office_kind(archive)
@@ -207,6 +245,7 @@ def _strip_office(data: bytes) -> tuple[bytes, str]:
                         if name.endswith(".rels") or name == "META-INF/manifest.xml":
                             text = content.decode("utf-8")
                             content = THUMBNAIL_REFERENCE.sub("", text).encode("utf-8")
+                        content = _names_blanked(name, content)
                     # ODF wants its mimetype first and stored; a fixed date hides when and
                     # where (time zone) the file was last saved.
                     method = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED

@@ -192,3 +192,65 @@ def test_every_accepted_type_fits_the_stored_type_fields():
     longest = max(len(kind) for kind in files.EXTENSIONS)
     for model in (ReportAttachment, CaseAttachment):
         assert longest <= model._meta.get_field("content_type").max_length
+
+
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def test_comments_and_tracked_changes_keep_their_text_and_lose_their_authors():
+    """Word: a comment, an insertion and the people list; Excel (a real one, from openpyxl):
+    a cell comment; OpenDocument: an annotation. The text of each stays."""
+    docx = io.BytesIO()
+    with zipfile.ZipFile(docx, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("_rels/.rels", RELS.format(main="word/document.xml"))
+        z.writestr(
+            "word/document.xml",
+            f'<w:document {W}><w:ins w:id="1" w:author="{AUTHOR}" w:date="2026-11-02T10:00:00Z">'
+            "<w:r><w:t>the inserted text stays</w:t></w:r></w:ins></w:document>",
+        )
+        z.writestr(
+            "word/comments.xml",
+            f'<w:comments {W}><w:comment w:id="0" w:author="{AUTHOR}" w:initials="AP">'
+            "<w:p><w:r><w:t>the comment stays</w:t></w:r></w:p></w:comment></w:comments>",
+        )
+        z.writestr(
+            "word/people.xml",
+            f'<w15:people><w15:person w15:author="{AUTHOR}"><w15:presenceInfo '
+            f'w15:providerId="AD" w15:userId="{AUTHOR}@school.ro"/></w15:person></w15:people>',
+        )
+    clean = clean_upload(SimpleUploadedFile("ana.docx", docx.getvalue())).content.read()
+    assert AUTHOR.encode() not in every_byte(clean) and b'w:initials="AP"' not in clean
+    with zipfile.ZipFile(io.BytesIO(clean)) as z:
+        assert b"the comment stays" in z.read("word/comments.xml")
+        assert b"the inserted text stays" in z.read("word/document.xml")
+
+    import openpyxl
+    from openpyxl.comments import Comment
+
+    book = openpyxl.Workbook()
+    book.active["A1"] = "the cell stays"
+    book.active["A1"].comment = Comment("the comment stays", AUTHOR)
+    out = io.BytesIO()
+    book.save(out)
+    assert AUTHOR.encode() in every_byte(out.getvalue())
+    clean = clean_upload(SimpleUploadedFile("ana.xlsx", out.getvalue())).content.read()
+    assert AUTHOR.encode() not in every_byte(clean)
+    again = openpyxl.load_workbook(io.BytesIO(clean))
+    assert again.active["A1"].comment.text.endswith("the comment stays")
+
+    odf = io.BytesIO()
+    with zipfile.ZipFile(odf, "w") as z:
+        z.writestr("mimetype", ODT, compress_type=zipfile.ZIP_STORED)
+        z.writestr(
+            "content.xml",
+            "<office:document-content><office:annotation>"
+            f"<dc:creator>{AUTHOR}</dc:creator><meta:creator-initials>AP</meta:creator-initials>"
+            "<text:p>the note stays</text:p></office:annotation></office:document-content>",
+        )
+        z.writestr("META-INF/manifest.xml", "<manifest:manifest/>")
+    clean = clean_upload(SimpleUploadedFile("ana.odt", odf.getvalue())).content.read()
+    assert AUTHOR.encode() not in every_byte(clean)
+    with zipfile.ZipFile(io.BytesIO(clean)) as z:
+        content = z.read("content.xml")
+    assert b"the note stays" in content and b">AP<" not in content
