@@ -27,11 +27,16 @@ function request()
     return fixed
   end
   n = n + 1
+  -- Only the durable reference reads a school id (0: none); Haven's API refuses unknown fields.
+  local sid = ""
+  if school_id ~= "0" then
+    sid = string.format('"school_id": %s, ', school_id)
+  end
   local body = string.format(
-    '{"school": "%s", "school_id": %s, "description": "Bench report %d of thread %d.", '
+    '{"school": "%s", %s"description": "Bench report %d of thread %d.", '
       .. '"affected": "me", "reporter_role": "pupil", "harms": ["verbal"], "place": "yard", '
       .. '"submission_token": "%s-%d-%d"}',
-    prefix .. ((n * 7 + id) % schools), school_id, n, id, run, id, n)
+    prefix .. ((n * 7 + id) % schools), sid, n, id, run, id, n)
   return wrk.format("POST", nil, nil, body)
 end
 

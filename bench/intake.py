@@ -246,7 +246,8 @@ def bench(database_url: str, tmp: Path) -> bool:
             def load(name: str, path: str, method: str, seconds: int) -> dict[str, float]:
                 nonlocal acknowledged
                 folder = str(receipts) if name == "intake" else ""
-                result = wrk(base + path, seconds, method, school_id, prefix, folder)
+                durable = school_id if name == "durable" else 0
+                result = wrk(base + path, seconds, method, durable, prefix, folder)
                 if name == "intake":
                     acknowledged += int(result["ok"])
                 return result

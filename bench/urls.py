@@ -20,10 +20,11 @@ from haven.urls import urlpatterns as haven_urlpatterns
 
 REPORT_SQL = """
     INSERT INTO bench_report (school_id, channel, status, public_status, urgent, description,
-        when_text, place, harms, affected, reporter_role, contact, language, receipt_lookup,
+        when_text, place, time_of_day, harms, affected, reporter_role, contact, language,
+        receipt_lookup,
         receipt_hash, submission_key, created_at, first_response_due, dismiss_reason,
         notify_pending, outcome, urgent_levels_told)
-    VALUES (%s, 'api', 'new', 'received', false, %s, '', %s, %s, %s, %s, '', 'en', %s, %s, %s,
+    VALUES (%s, 'api', 'new', 'received', false, %s, '', %s, '', %s, %s, %s, '', 'en', %s, %s, %s,
         now(), now() + interval '24 hours', '', true, '{}', 0)
     RETURNING id
 """

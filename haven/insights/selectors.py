@@ -35,8 +35,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Max, Q, Sum, Value, When
 from django.db.models import Count as DbCount
+from django.db.models import Max, Q, Sum
 from django.db.models.functions import Substr
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -81,16 +81,18 @@ def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
-def _range_condition(unit: OrgUnit, start: dt.date, end: dt.date) -> Q:
+def _range_pieces(unit: OrgUnit, start: dt.date, end: dt.date) -> list[Q]:
     """The cells that tile ``start`` .. ``end``: one stored period when the range is one
-    school year or term, else whole months and the days at either edge."""
+    school year or term, else whole months and the days at either edge. One condition per
+    kind of period: each is read by its own query, which the (unit, kind, start) index
+    answers; OR-ed into one, SQLite fell back to every cell of each unit."""
     cal = calendar_for(unit)
     year = cal.school_year(start)
     if (start, end) == (year.start, year.end):
-        return Q(kind="school_year", start=start)
+        return [Q(kind="school_year", start=start)]
     for term in cal.terms(year):
         if (start, end) == (term.start, term.end):
-            return Q(kind="term", start=start)
+            return [Q(kind="term", start=start)]
     first = start if start.day == 1 else _next_month(start)
     last = _month_start(end)
     if end != _next_month(end) - dt.timedelta(days=1):
@@ -98,22 +100,23 @@ def _range_condition(unit: OrgUnit, start: dt.date, end: dt.date) -> Q:
     else:
         last_full_end = end
     if first > last_full_end:
-        return Q(kind="day", start__gte=start, start__lte=end)
-    condition = Q(kind="month", start__gte=first, start__lte=_month_start(last_full_end))
+        return [Q(kind="day", start__gte=start, start__lte=end)]
+    pieces = [Q(kind="month", start__gte=first, start__lte=_month_start(last_full_end))]
     if start < first:
-        condition |= Q(kind="day", start__gte=start, start__lt=first)
+        pieces.append(Q(kind="day", start__gte=start, start__lt=first))
     if last_full_end < end:
-        condition |= Q(kind="day", start__gt=last_full_end, start__lte=end)
-    return condition
+        pieces.append(Q(kind="day", start__gt=last_full_end, start__lte=end))
+    return pieces
 
 
-def _until_condition(end: dt.date) -> Q:
+def _until_pieces(end: dt.date) -> list[Q]:
     """Every cell up to ``end``: the months before and the days of ``end``'s month."""
     if end == _next_month(end) - dt.timedelta(days=1):
-        return Q(kind="month", start__lte=_month_start(end))
-    return Q(kind="month", start__lt=_month_start(end)) | Q(
-        kind="day", start__gte=_month_start(end), start__lte=end
-    )
+        return [Q(kind="month", start__lte=_month_start(end))]
+    return [
+        Q(kind="month", start__lt=_month_start(end)),
+        Q(kind="day", start__gte=_month_start(end), start__lte=end),
+    ]
 
 
 def _stored_codes(wanted: Iterable[Indicator]) -> tuple[set[str], set[str]]:
@@ -137,34 +140,29 @@ def _read(
     wanted = [ind for ind in wanted if not ind.yearly]
     flows, stocks = _stored_codes(wanted)
     values: Values = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    condition = _range_condition(unit, start, end) & Q(indicator__in=flows)
-    cells = Cell.objects.all()
-    year_coverage = Q(pk__in=[])
+    # (condition, label): survey cells of the year before are labelled ``PREV`` for changes.
+    pieces = [(piece & Q(indicator__in=flows), "") for piece in _range_pieces(unit, start, end)]
+    year_coverage: list[Q] = []
     if yearly:
-        # In the same query: survey cells of the range's school year, and of the year before
-        # (labelled ``PREV``) for changes.
-        now, before, year_coverage = _yearly_conditions(unit, end, yearly)
-        condition |= now | before
-        cells = cells.annotate(prev=Case(When(before, then=Value(PREV)), default=Value("")))
-    else:
-        cells = cells.annotate(prev=Value(""))
-    rows = (
-        cells.filter(condition, unit_id__in=unit_ids)
-        .values_list("unit_id", "indicator", "breakdown", "prev")
-        .annotate(total=Sum("value"))
-    )
-    for unit_id, indicator, breakdown, prev, total in rows:
-        values[unit_id][prev + indicator][breakdown] += int(total)
-    stock_values: dict[tuple[int, str], int] = defaultdict(int)
-    if stocks:
-        for unit_id, indicator, total in (
-            Cell.objects.filter(
-                _until_condition(end), unit_id__in=unit_ids, indicator__in=stocks, breakdown=""
-            )
-            .values_list("unit_id", "indicator")
+        now, before, this_year_coverage = _yearly_conditions(unit, end, yearly)
+        pieces += [(now, ""), (before, PREV)]
+        year_coverage.append(this_year_coverage)
+    for condition, label in pieces:
+        for unit_id, indicator, breakdown, total in (
+            Cell.objects.filter(condition, unit_id__in=unit_ids)
+            .values_list("unit_id", "indicator", "breakdown")
             .annotate(total=Sum("value"))
         ):
-            stock_values[(unit_id, indicator)] = int(total)
+            values[unit_id][label + indicator][breakdown] += int(total)
+    stock_values: dict[tuple[int, str], int] = defaultdict(int)
+    if stocks:
+        for piece in _until_pieces(end):
+            for unit_id, indicator, total in (
+                Cell.objects.filter(piece, unit_id__in=unit_ids, indicator__in=stocks, breakdown="")
+                .values_list("unit_id", "indicator")
+                .annotate(total=Sum("value"))
+            ):
+                stock_values[(unit_id, indicator)] += int(total)
     for ind in wanted:
         if ind.rollup is Rollup.STOCK:
             inflow, outflow = ind.parts
@@ -175,15 +173,15 @@ def _read(
     # is one school (exact for one stored period; a lower bound of the schools otherwise).
     coverage: dict[int, dict[str, int]] = defaultdict(dict)
     families = {f"coverage.{ind.family}" for ind in wanted}
-    for unit_id, indicator, most in (
-        Cell.objects.filter(
-            Q(_range_condition(unit, start, end), indicator__in=families) | year_coverage,
-            unit_id__in=unit_ids,
-        )
-        .values_list("unit_id", "indicator")
-        .annotate(most=Max("value"))
-    ):
-        coverage[unit_id][indicator.removeprefix("coverage.")] = int(most)
+    coverage_pieces = [p & Q(indicator__in=families) for p in _range_pieces(unit, start, end)]
+    for condition in coverage_pieces + year_coverage:
+        for unit_id, indicator, most in (
+            Cell.objects.filter(condition, unit_id__in=unit_ids)
+            .values_list("unit_id", "indicator")
+            .annotate(most=Max("value"))
+        ):
+            family = indicator.removeprefix("coverage.")
+            coverage[unit_id][family] = max(coverage[unit_id].get(family, 0), int(most))
     return values, coverage
 
 
