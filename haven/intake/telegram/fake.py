@@ -3,10 +3,10 @@
 It answers the methods the bot calls (``sendMessage``, ``answerCallbackQuery``,
 ``editMessageReplyMarkup``, ``getFile``, ``getMe``, ``setWebhook``...) and records each call,
 serves the files put in ``files``, and plays a Telegram user for demos: ``POST /_user/say``
-with ``{"chat": 1, "text": "/start <token>"}`` (or ``"button": "<callback data>"``, or
-``"photo": "<file id>"``) sends the update to the webhook ``setWebhook`` registered, with its
-secret. ``GET /_calls`` lists what the bot sent. Standard library (and Pillow for the demo
-photo) only; not for production.
+with ``{"chat": 1, "text": "/start <token>"}`` (or ``"button": "<callback data>"``,
+``"photo": "<file id>"`` or ``"voice": "<file id>"``) sends the update to the webhook
+``setWebhook`` registered, with its secret. ``GET /_calls`` lists what the bot sent. Standard library (and Pillow for the demo
+photo, ``lib/ogg`` for the demo voice message) only; not for production.
 """
 
 import io
@@ -29,6 +29,29 @@ def demo_jpeg() -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", exif=exif)
     return out.getvalue()
+
+
+def demo_voice() -> bytes:
+    """Half a second of silence as Ogg Opus with the recording phone's name in its comment
+    header, as a voice message arrives: what the demo user sends, cleaned on arrival."""
+    import struct
+
+    from haven.lib import ogg
+
+    serial = 0x0D3E
+    head = b"OpusHead" + bytes([1, 1]) + struct.pack("<HIhB", 312, 48000, 0, 0)
+    comment = b"ENCODER=DemoPhone voice recorder"
+    vendor = b"libopus"
+    tags = b"OpusTags" + struct.pack("<I", len(vendor)) + vendor + struct.pack("<I", 1)
+    tags += struct.pack("<I", len(comment)) + comment
+    packets = [(head, ogg.FIRST, 0), (tags, 0, 0)]
+    packets += [(b"\xf8\xff\xfe", 0, 312 + 960 * (n + 1)) for n in range(25)]
+    pages = [
+        ogg.Page(flags, granule, serial, number, bytes([len(data)]), data)
+        for number, (data, flags, granule) in enumerate(packets)
+    ]
+    pages[-1].flags |= ogg.LAST
+    return b"".join(page.encode(page.sequence) for page in pages)
 
 
 @dataclass
@@ -118,6 +141,8 @@ class FakeTelegram:
         elif "voice" in what or "document" in what:
             kind = "voice" if "voice" in what else "document"
             file_id = what[kind]
+            if kind == "voice":
+                self.files.setdefault(file_id, demo_voice())
             size = len(self.files.get(file_id, b""))
             message[kind] = {"file_id": file_id, "file_unique_id": file_id, "file_size": size}
         else:

@@ -371,3 +371,17 @@ def _small_pdf() -> bytes:
     out = io.BytesIO()
     pdf.save(out)
     return out.getvalue()
+
+
+def test_the_demo_users_voice_message_arrives_without_the_phones_name(tree, fake, say):
+    start(say, tree.school_a)
+    say(text="Someone shouts at me in the yard.")
+    for button in ("h:verbal", "h:done", "p:yard", "a:me", "r:pupil"):
+        say(button=button)
+    assert say(voice="demo-voice")[0].startswith("Received (1)")  # the fake's own recording
+    say(button="f:done")
+    say(button="c:send")
+    attachment = ReportAttachment.objects.get()
+    with attachment.file.open("rb") as handle:
+        sound = handle.read()
+    assert attachment.content_type == "audio/ogg" and b"DemoPhone" not in sound
