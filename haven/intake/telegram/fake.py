@@ -5,8 +5,9 @@ It answers the methods the bot calls (``sendMessage``, ``answerCallbackQuery``,
 serves the files put in ``files``, and plays a Telegram user for demos: ``POST /_user/say``
 with ``{"chat": 1, "text": "/start <token>"}`` (or ``"button": "<callback data>"``,
 ``"photo": "<file id>"`` or ``"voice": "<file id>"``) sends the update to the webhook
-``setWebhook`` registered, with its secret. ``GET /_calls`` lists what the bot sent. Standard library (and Pillow for the demo
-photo, ``lib/ogg`` for the demo voice message) only; not for production.
+``setWebhook`` registered, with its secret. ``GET /_calls`` lists what the bot sent. Standard
+library (and Pillow for the demo photo, ``lib/ogg`` for the demo voice message) only; not for
+production.
 """
 
 import io
