@@ -248,6 +248,8 @@ def _count_text(cell: disclosure.Count, threshold: int) -> str:
         return _("under %(n)s") % {"n": threshold}
     if cell.hidden:
         return NONE_TEXT
+    if -1000 < cell.value < 1000:  # no separator in any language: skip the format lookups
+        return str(cell.value)
     return number_format(cell.value, force_grouping=True)
 
 
