@@ -70,7 +70,7 @@ class ReportForm(forms.Form):
         ),
     )
     files = MultipleFileField(  # type: ignore[assignment]
-        label=_("Photos or screenshots (optional)"),
+        label=_("Photos, documents or voice messages (optional)"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": FILE_TYPES}),
     )
@@ -163,7 +163,7 @@ class ReplyForm(forms.Form):
         required=False,
     )
     files = MultipleFileField(  # type: ignore[assignment]
-        label=_("Add photos or screenshots (optional)"),
+        label=_("Add photos, documents or voice messages (optional)"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": FILE_TYPES}),
     )
