@@ -225,6 +225,146 @@ def protect_tree_known(
     return TreeCells(shown, known, cap)
 
 
+HEAD = ""  # the column of a unit's own figure in a breakdown table (its categories beside it)
+Key = tuple[Any, str]  # (unit, column)
+
+
+def _narrow(equations: list[tuple[Key, list[Key]]], boxes: dict[Key, Box]) -> dict[Key, Box] | None:
+    """Interval propagation to a fixed point over ``total == sum(parts)`` equations, as an
+    observer holding every page would do it; None when nothing fits."""
+    ranges = dict(boxes)
+    for _round in range(100):
+        changed = False
+        for total, parts in equations:
+            part_boxes = {k: ranges[k] for k in parts}
+            found = _ranges(part_boxes, ranges[total])
+            if found is None:
+                return None
+            t_range, narrowed = found
+            for key, box in [(total, t_range), *narrowed.items()]:
+                if box != ranges[key]:
+                    ranges[key] = box
+                    changed = True
+        if not changed:
+            break
+    return ranges
+
+
+def _table_equations(
+    node: Any, kids: list[Any], values: Mapping[Any, Mapping[str, int]], columns: Sequence[str]
+) -> list[tuple[Key, list[Key]]]:
+    """The sums an observer knows hold in one table: each column of the node is the sum of
+    its children's (when it is: a unit may have counts of its own), and each row's figure the
+    sum of its categories (when the categories partition it)."""
+    equations = []
+    for column in (HEAD, *columns):
+        if values[node][column] == sum(values[k][column] for k in kids):
+            equations.append(((node, column), [(k, column) for k in kids]))
+    for unit in (node, *kids):
+        if columns and values[unit][HEAD] == sum(values[unit][c] for c in columns):
+            equations.append(((unit, HEAD), [(unit, c) for c in columns]))
+    return equations
+
+
+def protect_tree_table(
+    root: K,
+    children: Mapping[K, list[K]],
+    values: Mapping[K, Mapping[str, int]],
+    columns: Sequence[str],
+    *,
+    threshold: int,
+    partition: bool = True,
+) -> TreeCells[tuple[K, str]]:
+    """``protect_tree_known`` for a figure with a breakdown: every unit's figure (column
+    ``HEAD``) and its categories, as shown at any level.
+
+    Each table is a unit's children (rows) by its figure and categories (columns), under the
+    unit's own row as the table above left it. Three kinds of sums tie its cells: a column is
+    its children's sum, a row's figure is its categories' sum (``partition``: a report names
+    one channel; not so for harms), and so is the unit's own row. Cells are hidden, smallest
+    first among those sharing a sum with the leak, until interval propagation over all of them
+    (what an observer holding every page can do) neither pins a small cell nor narrows what
+    the table above left open. From the top down, so a unit's cells are the same on every
+    page, as in ``protect_tree_known``.
+    """
+    cols = list(columns)
+    root_values = values[root]
+    root_total, root_parts, _ranges_unused = protect_counts(
+        root_values[HEAD],
+        {c: root_values[c] for c in cols},
+        threshold=threshold,
+        partition=partition and sum(root_values[c] for c in cols) == root_values[HEAD],
+    )
+    cap = root_values[HEAD] if not root_total.hidden else threshold - 1
+    cap = max([cap, *(root_values[c] for c in cols if not root_parts[c].hidden)])
+    shown: dict[Key, Count] = {(root, HEAD): root_total}
+    shown.update({(root, c): root_parts[c] for c in cols})
+    known = {key: _count_box(cell, threshold, cap) for key, cell in shown.items()}
+    row_sums = partition and bool(cols)
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kids = children.get(node, [])
+        if not kids:
+            continue
+        equations = _table_equations(node, kids, values, cols if row_sums else [])
+        cells = {(k, c): primary(values[k][c], threshold) for k in kids for c in (HEAD, *cols)}
+        while True:
+            boxes = {key: _count_box(cell, threshold, cap) for key, cell in cells.items()}
+            boxes.update({(node, c): known[(node, c)] for c in (HEAD, *cols)})
+            ranges = _narrow(equations, boxes)
+            if ranges is None:  # cannot happen with true counts; hide the rest, say nothing
+                ranges = {key: (0, cap) for key in boxes}
+                break
+            leaking = [
+                key
+                for key, cell in cells.items()
+                if cell.reason in (SMALL, WITHHELD) and ranges[key][0] == ranges[key][1]
+            ] + [
+                (node, c)
+                for c in (HEAD, *cols)
+                if shown[(node, c)].hidden and ranges[(node, c)] != known[(node, c)]
+            ]
+            if not leaking:
+                break
+            # What carries the inference: the leaking cells and every hidden cell pinned on
+            # the way. A shown cell in a sum with one of them is a candidate to hide.
+            pinned = set(leaking) | {
+                key
+                for key, cell in cells.items()
+                if cell.hidden and ranges[key][0] == ranges[key][1]
+            }
+            near = {
+                key
+                for total, parts in equations
+                if pinned.intersection((total, *parts))
+                for key in (total, *parts)
+                if key in cells
+            }
+            # Nearest first; when none is left there, any shown cell of the table (the
+            # inference can run through cells already hidden).
+            candidates = sorted(
+                (key not in near, cells[key].value, index, key)
+                for index, key in enumerate(cells)
+                if not cells[key].hidden
+            )
+            if candidates:
+                key = candidates[0][3]
+                cells[key] = Count(cells[key].value, hidden=True, reason=COMPLEMENTARY)
+                continue
+            small_ones = [key for key, cell in cells.items() if cell.reason == SMALL]
+            if not small_ones:
+                ranges = {key: (0, cap) for key in boxes}
+                break
+            for key in small_ones:
+                cells[key] = Count(cells[key].value, hidden=True, reason=WITHHELD)
+        for key, cell in cells.items():
+            shown[key] = cell
+            known[key] = ranges[key]
+        stack.extend(kids)
+    return TreeCells(shown, known, cap)
+
+
 @dataclass(frozen=True)
 class Share:
     value: float | None  # None when hidden or banded
