@@ -358,6 +358,10 @@ def _children(unit: OrgUnit) -> list[OrgUnit]:
     )
 
 
+# The column of a category named "" (in the table, "" is the figure's own column).
+_BLANK = "\x00"
+
+
 class _Tree:
     """Counts of a unit's ancestors' children, for the top-down disclosure walk."""
 
@@ -376,6 +380,50 @@ class _Tree:
                 ids.add(pk)
         self.ids = ids
         self.values, self.coverage = _read(sorted(ids), unit, start, end, wanted)
+
+    def breakdown(
+        self,
+        ind: Indicator,
+        threshold: int,
+        below: tuple[list[int], Values] | None = None,
+    ) -> dict[int, dict[str, disclosure.Count]] | None:
+        """For a figure with a breakdown: each unit's figure (key ``disclosure.HEAD``) and
+        categories as every page shows them, the tables of rows and columns protected
+        together from the top down (``below``: the unit's children and their counts, for its
+        own table). None for a figure without one."""
+        values: dict[int, dict[str, int]] = {
+            pk: dict(self.values.get(pk, {}).get(ind.code, {})) for pk in self.ids
+        }
+        children = dict(self.siblings)
+        if below is not None:
+            kids, kid_values = below
+            children[self.chain[-1].pk] = kids
+            values.update({pk: dict(kid_values.get(pk, {}).get(ind.code, {})) for pk in kids})
+        keys = set(ind.breakdowns).union(*values.values())
+        if not ind.breakdowns and keys <= {""}:
+            return None
+        columns = [*ind.breakdowns, *sorted(keys - set(ind.breakdowns))]
+        # A category may be called "" (no place given); HEAD is the figure's own column.
+        names = {key: (_BLANK if key == "" else key) for key in columns}
+        table = {
+            pk: {
+                disclosure.HEAD: sum(row.values()),
+                **{names[key]: row.get(key, 0) for key in columns},
+            }
+            for pk, row in values.items()
+        }
+        found = disclosure.protect_tree_table(
+            self.chain[0].pk,
+            children,
+            table,
+            [names[key] for key in columns],
+            threshold=threshold,
+            partition=True,  # a figure with a breakdown is the sum of its categories here
+        )
+        out: dict[int, dict[str, disclosure.Count]] = defaultdict(dict)
+        for (pk, column), count in found.shown.items():
+            out[pk][column if column != _BLANK else ""] = count
+        return out
 
     def cell(self, ind: Indicator, threshold: int) -> tuple[disclosure.Count, disclosure.Box, int]:
         """The unit's own count as every table above shows it, what an observer can narrow
@@ -397,7 +445,10 @@ def _figures_of(
     cells: dict[str, disclosure.Count],
     threshold: int,
     exact: bool,
+    parts_shown: dict[str, dict[str, disclosure.Count]] | None = None,
 ) -> dict[str, Figure]:
+    """``cells``: each counted figure as shown; ``parts_shown``: each breakdown's categories
+    as shown (``_Tree.breakdown``), both unused when ``exact``."""
     out: dict[str, Figure] = {}
     for ind in wanted:
         no_data = max(0, schools - coverage.get(unit_id, {}).get(ind.family, 0))
@@ -427,13 +478,8 @@ def _figures_of(
             if exact:
                 shown = {k: disclosure.Count(v) for k, v in parts.items()}
             else:
-                _, shown, _ranges = disclosure.protect_counts(
-                    value,
-                    parts,
-                    threshold=threshold,
-                    total_cell=own,
-                    partition=ind.partition and sum(parts.values()) == value,
-                )
+                found = (parts_shown or {})[ind.code]
+                shown = {k: found.get(k, disclosure.Count(0)) for k in parts}
             order = list(ind.breakdowns) + sorted(k for k in parts if k not in ind.breakdowns)
             figure = Figure(
                 figure.value,
@@ -444,6 +490,25 @@ def _figures_of(
             )
         out[ind.code] = figure
     return out
+
+
+def _own_cells(
+    tree: _Tree, wanted: list[Indicator], threshold: int
+) -> tuple[dict[str, disclosure.Count], dict[str, dict[str, disclosure.Count]]]:
+    """The unit's counted figures and breakdowns as every page shows them."""
+    cells: dict[str, disclosure.Count] = {}
+    parts_shown: dict[str, dict[str, disclosure.Count]] = {}
+    pk = tree.chain[-1].pk
+    for ind in wanted:
+        if not _counted(ind):
+            continue
+        table = tree.breakdown(ind, threshold)
+        if table is None:
+            cells[ind.code] = tree.cell(ind, threshold)[0]
+        else:
+            cells[ind.code] = table[pk][disclosure.HEAD]
+            parts_shown[ind.code] = table[pk]
+    return cells, parts_shown
 
 
 def _counted(ind: Indicator) -> bool:
@@ -464,12 +529,10 @@ def figures(
     threshold = disclosure.min_cell()
     exact = exact_for(user, unit)
     tree = _Tree(unit, start, end, wanted)
-    cells = (
-        {} if exact else {ind.code: tree.cell(ind, threshold)[0] for ind in wanted if _counted(ind)}
-    )
+    cells, parts_shown = ({}, {}) if exact else _own_cells(tree, wanted, threshold)
     schools = _school_counts([unit])[unit.pk]
     return _figures_of(
-        unit.pk, tree.values, tree.coverage, schools, wanted, cells, threshold, exact
+        unit.pk, tree.values, tree.coverage, schools, wanted, cells, threshold, exact, parts_shown
     )
 
 
@@ -491,6 +554,9 @@ def children_figures(
     schools = _school_counts([unit, *children])
     total_cells: dict[str, disclosure.Count] = {}
     child_cells: dict[int, dict[str, disclosure.Count]] = defaultdict(dict)
+    total_parts: dict[str, dict[str, disclosure.Count]] = {}
+    child_parts: dict[int, dict[str, dict[str, disclosure.Count]]] = defaultdict(dict)
+    kids = [c.pk for c in children]
     for ind in wanted:
         if not _counted(ind):
             continue
@@ -500,6 +566,14 @@ def children_figures(
             total_cells[ind.code] = disclosure.Count(total)
             for pk, v in parts.items():
                 child_cells[pk][ind.code] = disclosure.Count(v)
+            continue
+        table = tree.breakdown(ind, threshold, below=(kids, child_values))
+        if table is not None:
+            total_cells[ind.code] = table[unit.pk][disclosure.HEAD]
+            total_parts[ind.code] = table[unit.pk]
+            for pk in kids:
+                child_cells[pk][ind.code] = table[pk][disclosure.HEAD]
+                child_parts[pk][ind.code] = table[pk]
             continue
         own, known, cap = tree.cell(ind, threshold)
         total_cells[ind.code], shown, _ranges = disclosure.protect_counts(
@@ -525,6 +599,7 @@ def children_figures(
                 child_cells[child.pk],
                 threshold,
                 exact,
+                child_parts[child.pk],
             ),
         )
         for child in children
@@ -538,6 +613,7 @@ def children_figures(
         total_cells,
         threshold,
         exact,
+        total_parts,
     )
     return rows, total_row
 
@@ -568,8 +644,8 @@ def figures_published(
     wanted = _wanted(codes)
     threshold = disclosure.min_cell()
     tree = _Tree(unit, start, end, wanted)
-    cells = {ind.code: tree.cell(ind, threshold)[0] for ind in wanted if _counted(ind)}
+    cells, parts_shown = _own_cells(tree, wanted, threshold)
     schools = _school_counts([unit])[unit.pk]
     return _figures_of(
-        unit.pk, tree.values, tree.coverage, schools, wanted, cells, threshold, False
+        unit.pk, tree.values, tree.coverage, schools, wanted, cells, threshold, False, parts_shown
     )

@@ -327,6 +327,23 @@ def protect_tree_table(
             ]
             if not leaking:
                 break
+            # Each leak hides the smallest shown cell of a sum it is in, all in one round (a
+            # zone's schools by places held hundreds of small cells: one a round was slow).
+            chosen: set[Key] = set()
+            for leak in leaking:
+                local = sorted(
+                    (cells[key].value, str(key), key)
+                    for total, parts in equations
+                    if leak in (total, *parts)
+                    for key in (total, *parts)
+                    if key in cells and not cells[key].hidden and key not in chosen
+                )
+                if local:
+                    chosen.add(local[0][2])
+            if chosen:
+                for key in chosen:
+                    cells[key] = Count(cells[key].value, hidden=True, reason=COMPLEMENTARY)
+                continue
             # What carries the inference: the leaking cells and every hidden cell pinned on
             # the way. A shown cell in a sum with one of them is a candidate to hide.
             pinned = set(leaking) | {

@@ -163,3 +163,37 @@ def test_figures_read_a_fixed_number_of_queries_whatever_the_number_of_units(
         selectors.children_figures(user=inspector, **args)
     with django_assert_max_num_queries(18):
         selectors.children_figures(user=inspector, unit=tree.zone_b, start=OCT, end=OCT_END)
+
+
+def test_a_small_category_cannot_be_read_off_its_column_or_its_row(tree):
+    """Zone A had 3 reports by hotline. Its hotline count is hidden; so is zone B's (else the
+    county's 23 minus B's 20 gives it away), and in each zone's row one more cell (else the
+    zone's total minus its web count does); each zone's own page shows the same cells."""
+    rows = {"web": (25, 20), "hotline": (3, 20)}
+    for channel, (a, b) in rows.items():
+        for unit, value in (
+            (tree.school_a, a),
+            (tree.zone_a, a),
+            (tree.school_b, b),
+            (tree.zone_b, b),
+            (tree.county, a + b),
+            (tree.country, a + b),
+        ):
+            put(unit, "reports.by_channel", value, breakdown=channel)
+    inspector = tree.users["inspector"]
+    args = {"start": OCT, "end": OCT_END, "codes": ["reports.by_channel"]}
+    found, total = selectors.children_figures(user=inspector, unit=tree.county, **args)
+    figure = {unit.code: figures["reports.by_channel"] for unit, figures in found}
+    county = total["reports.by_channel"]
+    assert county.value == 68 and county.parts["hotline"].value == 23
+    for code in ("ZA", "ZB"):
+        parts = figure[code].parts
+        assert parts["hotline"].hidden
+        assert figure[code].hidden or parts["web"].hidden
+        own = selectors.figures(
+            user=inspector, unit=getattr(tree, f"zone_{code[1].lower()}"), **args
+        )
+        assert own["reports.by_channel"].hidden == figure[code].hidden
+        assert {k: p.hidden for k, p in own["reports.by_channel"].parts.items()} == {
+            k: p.hidden for k, p in parts.items()
+        }
