@@ -198,30 +198,17 @@ def protect_tree_known(
     the tables above left open: pages cannot be played against each other. ``children`` may
     leave out the children of units nobody asked about.
     """
-    root_cell = primary(values[root], threshold)
-    cap = values[root] if not root_cell.hidden else threshold - 1
-    shown: dict[K, Count] = {root: root_cell}
-    known: dict[K, Box] = {root: _count_box(root_cell, threshold, cap)}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        kids = children.get(node, [])
-        if not kids:
-            continue
-        parts = {k: values[k] for k in kids}
-        _, cells, ranges = protect_counts(
-            values[node],
-            parts,
-            threshold=threshold,
-            total_cell=shown[node],
-            total_range=known[node],
-            cap=cap,
-            partition=sum(parts.values()) == values[node],
-        )
-        for k in kids:
-            shown[k] = cells[k]
-            known[k] = ranges[k]
-            stack.append(k)
+    # The same walk as a breakdown's, with the figure's own column alone.
+    found = protect_tree_table(
+        root,
+        children,
+        {unit: {HEAD: value} for unit, value in values.items()},
+        [],
+        threshold=threshold,
+    )
+    shown = {unit: cell for (unit, _column), cell in found.shown.items()}
+    known = {unit: box for (unit, _column), box in found.known.items()}
+    cap = found.cap
     return TreeCells(shown, known, cap)
 
 
