@@ -1,3 +1,4 @@
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -35,9 +36,10 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class NullCharacterMiddleware:
-    """Refuse form values and query strings holding a NUL character, which no person types:
-    PostgreSQL cannot store it in text, so it would end as a server error wherever a view
-    passes a value on without a form field (Django's form fields refuse it themselves)."""
+    """Refuse form values, query strings and JSON bodies holding a NUL character, which no
+    person types: PostgreSQL cannot store it in text, so it would end as a server error
+    wherever a value is passed on without a form field (Django's form fields refuse it
+    themselves; the API's schemas do not)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -53,7 +55,24 @@ class NullCharacterMiddleware:
             for key, items in values.lists():
                 if "\x00" in key or any("\x00" in item for item in items):
                     return _unreadable(request)
+        # JSON writes a NUL as \u0000: only a body holding that is parsed here to be sure.
+        if request.content_type == "application/json" and b"\\u0000" in request.body:
+            try:
+                if _holds_nul(json.loads(request.body)):
+                    return _unreadable(request)
+            except ValueError:
+                pass  # not JSON: the view's own parsing refuses it
         return self.get_response(request)
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 class SecurityHeadersMiddleware:

@@ -119,12 +119,8 @@ def test_the_observer_is_not_vacuous_the_old_rule_gave_a_zone_away():
 
 
 def test_the_column_is_protected_too():
-    found = disclosure.protect_tree_table(
-        0, CHILDREN, VALUES, ("web", "hotline"), threshold=10
-    )
+    found = disclosure.protect_tree_table(0, CHILDREN, VALUES, ("web", "hotline"), threshold=10)
     assert found.shown[(1, "hotline")].hidden
     assert found.shown[(2, "hotline")].hidden  # the sibling in the column
-    ranges = observer_ranges(
-        CHILDREN, VALUES, ("web", "hotline"), True, found.shown, 10, found.cap
-    )
+    ranges = observer_ranges(CHILDREN, VALUES, ("web", "hotline"), True, found.shown, 10, found.cap)
     assert ranges[(1, "hotline")][0] < ranges[(1, "hotline")][1]

@@ -1,5 +1,7 @@
 """haven.lib.forms: ids from forms are read strictly, never into a server error."""
 
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -46,3 +48,17 @@ def test_a_nul_character_in_a_form_value_is_refused_in_the_readers_language(clie
     assert refused.content.decode() == "Unele dintre informațiile introduse nu sunt valide."
     assert client.get("/ro/inbox/", {"status": "\x00"}).status_code == 400
     assert client.get("/ro/inbox/", {"status": "new"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_json_body_is_refused_before_the_database(client, tree):
+    """PostgreSQL cannot store it: the fuzzer's school code "...\\u0000" was a server error."""
+    body = {"school": tree.school_a.code + "\x00", "description": "x", "harms": ["verbal"]}
+    refused = client.post("/api/v1/reports", json.dumps(body), content_type="application/json")
+    assert refused.status_code == 400
+    assert refused.json()["status"] == 400
+    # A backslash before "u0000" is text, not a NUL: such a report is taken.
+    body = {"school": tree.school_a.code, "description": "typed \\u0000 as text"}
+    body |= {"harms": ["verbal"], "affected": "me", "reporter_role": "pupil"}
+    taken = client.post("/api/v1/reports", json.dumps(body), content_type="application/json")
+    assert taken.status_code == 201, taken.content
