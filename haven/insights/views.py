@@ -283,14 +283,12 @@ def unit_dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
     definitions = {code: str(indicators.get(code).definition) for code in HEADLINE}
     codes = list(HEADLINE)
     try:
-        current = selectors.figures(
+        # The children table's total row is the unit's own figures (same walk, same cells).
+        rows, current = selectors.children_figures(
             user=user, unit=unit, start=period.start, end=period.end, codes=codes
         )
         previous = selectors.figures(
             user=user, unit=unit, start=before.start, end=before.end, codes=codes
-        )
-        rows, total = selectors.children_figures(
-            user=user, unit=unit, start=period.start, end=period.end, codes=codes
         )
         first, last = _months(period, timezone.localdate(timezone=calendar.zone))
         trends = [
@@ -347,7 +345,7 @@ def unit_dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
                 exports.children_sheet(
                     [names[code] for code in HEADLINE],
                     child_rows,
-                    [total.get(code) for code in HEADLINE],
+                    [current.get(code) for code in HEADLINE],
                     _period_name(period),
                 )
             ],
@@ -394,7 +392,7 @@ def unit_dashboard(request: AuthedRequest, pk: int) -> HttpResponse:
         "survey": survey,
         "columns": columns,
         "rows": child_rows,
-        "total": [total.get(code) for code in HEADLINE],
+        "total": [current.get(code) for code in HEADLINE],
         "name_sort": _query(**base, sort="-name" if sort == "name" else "name"),
         "name_current": sort.removeprefix("-") == "name",
         "name_descending": sort == "-name",

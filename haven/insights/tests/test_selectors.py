@@ -197,3 +197,22 @@ def test_a_small_category_cannot_be_read_off_its_column_or_its_row(tree):
         assert {k: p.hidden for k, p in own["reports.by_channel"].parts.items()} == {
             k: p.hidden for k, p in parts.items()
         }
+
+
+@pytest.mark.parametrize("who", ["inspector", "admin", "principal"])
+def test_the_children_tables_total_row_is_the_units_own_figures(tree, who):
+    """The dashboard reads its headline figures from the total row: they must be the same."""
+    counts(tree, 3, 40)
+    counts(tree, 12, 7, indicator="cases.opened")
+    for channel, (a, b) in {"web": (25, 20), "hotline": (3, 20)}.items():
+        for unit, value in ((tree.school_a, a), (tree.zone_a, a), (tree.school_b, b)):
+            put(unit, "reports.by_channel", value, breakdown=channel)
+        for unit in (tree.zone_b, tree.county, tree.country):
+            value = b if unit == tree.zone_b else a + b
+            put(unit, "reports.by_channel", value, breakdown=channel)
+    user = tree.users[who]
+    unit = tree.school_a if who == "principal" else tree.county
+    for start, end in ((OCT, OCT_END), (OCT, dt.date(2026, 11, 14))):
+        own = selectors.figures(user=user, unit=unit, start=start, end=end)
+        _rows, total = selectors.children_figures(user=user, unit=unit, start=start, end=end)
+        assert total == own
