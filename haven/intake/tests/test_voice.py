@@ -140,3 +140,25 @@ def test_the_public_form_stores_the_cleaned_voice_message_encrypted(client, tree
     with attachment.file.open("rb") as handle:
         data = handle.read()
     assert AUTHOR.encode() not in data and data.startswith(b"OggS")
+
+
+@pytest.mark.django_db
+def test_staff_can_listen_on_the_report_page_and_the_sound_is_fetched_only_when_played(
+    client, tree
+):
+    from haven.intake import services
+    from haven.intake.tests.helpers import clean
+    from haven.intake.tests.test_triage import url
+
+    voice = clean_upload(SimpleUploadedFile("voice.ogg", opus_voice({"ARTIST": AUTHOR})))
+    report, _ = services.report_submit(
+        school=tree.school_a, data=clean(files=[voice]), language="en"
+    )
+    attachment = report.attachments.get()
+    client.force_login(tree.users["coordinator"])
+    page = client.get(url("intake:report_detail", report.pk)).content.decode()
+    source = url("intake:attachment_download", report.pk, attachment.pk)
+    assert f'<audio controls preload="none" src="{source}">' in page
+    played = client.get(source)
+    sound = b"".join(played.streaming_content)
+    assert played["Content-Type"] == "audio/ogg" and AUTHOR.encode() not in sound
