@@ -44,10 +44,10 @@ class Indicator:
     definition: str | Promise
     family: str
     rollup: Rollup = Rollup.SUM
-    # Breakdown values, in display order; empty for a single figure. ``partition``: the parts
-    # add up to the figure (each report has one channel), so hiding one needs hiding another.
+    # Breakdown values, in display order; empty for a single figure. The figure is the sum of
+    # its categories (for harms, a report naming two counts twice): the disclosure rule
+    # protects them together (``selectors._Tree.breakdown``).
     breakdowns: tuple[str, ...] = ()
-    partition: bool = True
     parts: tuple[str, ...] = field(default_factory=tuple)  # STOCK flows / SHARE num, den
     yearly: bool = False  # stored per school year only (surveys)
 
@@ -125,7 +125,6 @@ for _ind in (
         _("Reports by kind of harm"),
         _("Reports received in the period, by kind of harm (a report may name several)."),
         "reports",
-        partition=False,
     ),
     Indicator(
         "reports.by_place",

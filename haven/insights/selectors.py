@@ -386,11 +386,11 @@ class _Tree:
         ind: Indicator,
         threshold: int,
         below: tuple[list[int], Values] | None = None,
-    ) -> dict[int, dict[str, disclosure.Count]] | None:
-        """For a figure with a breakdown: each unit's figure (key ``disclosure.HEAD``) and
-        categories as every page shows them, the tables of rows and columns protected
-        together from the top down (``below``: the unit's children and their counts, for its
-        own table). None for a figure without one."""
+    ) -> dict[int, tuple[disclosure.Count, dict[str, disclosure.Count]]] | None:
+        """For a figure with a breakdown: each unit's figure and its categories as every page
+        shows them, the tables of rows and columns protected together from the top down
+        (``below``: the unit's children and their counts, for its own table). None for a
+        figure without one."""
         values: dict[int, dict[str, int]] = {
             pk: dict(self.values.get(pk, {}).get(ind.code, {})) for pk in self.ids
         }
@@ -418,12 +418,16 @@ class _Tree:
             table,
             [names[key] for key in columns],
             threshold=threshold,
-            partition=True,  # a figure with a breakdown is the sum of its categories here
+            # The figure is the sum of its categories here (for harms, of their mentions).
+            partition=True,
         )
-        out: dict[int, dict[str, disclosure.Count]] = defaultdict(dict)
-        for (pk, column), count in found.shown.items():
-            out[pk][column if column != _BLANK else ""] = count
-        return out
+        return {
+            pk: (
+                found.shown[(pk, disclosure.HEAD)],
+                {key: found.shown[(pk, names[key])] for key in columns},
+            )
+            for pk in table
+        }
 
     def cell(self, ind: Indicator, threshold: int) -> tuple[disclosure.Count, disclosure.Box, int]:
         """The unit's own count as every table above shows it, what an observer can narrow
@@ -506,8 +510,7 @@ def _own_cells(
         if table is None:
             cells[ind.code] = tree.cell(ind, threshold)[0]
         else:
-            cells[ind.code] = table[pk][disclosure.HEAD]
-            parts_shown[ind.code] = table[pk]
+            cells[ind.code], parts_shown[ind.code] = table[pk]
     return cells, parts_shown
 
 
@@ -569,11 +572,9 @@ def children_figures(
             continue
         table = tree.breakdown(ind, threshold, below=(kids, child_values))
         if table is not None:
-            total_cells[ind.code] = table[unit.pk][disclosure.HEAD]
-            total_parts[ind.code] = table[unit.pk]
+            total_cells[ind.code], total_parts[ind.code] = table[unit.pk]
             for pk in kids:
-                child_cells[pk][ind.code] = table[pk][disclosure.HEAD]
-                child_parts[pk][ind.code] = table[pk]
+                child_cells[pk][ind.code], child_parts[pk][ind.code] = table[pk]
             continue
         own, known, cap = tree.cell(ind, threshold)
         total_cells[ind.code], shown, _ranges = disclosure.protect_counts(

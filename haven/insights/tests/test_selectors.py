@@ -216,3 +216,19 @@ def test_the_children_tables_total_row_is_the_units_own_figures(tree, who):
         own = selectors.figures(user=user, unit=unit, start=start, end=end)
         _rows, total = selectors.children_figures(user=user, unit=unit, start=start, end=end)
         assert total == own
+
+
+def test_a_category_with_an_empty_name_is_kept_apart_from_the_figure(tree):
+    """The walk names the figure's own column ""; a category called "" must not replace it."""
+    for unit in (tree.school_a, tree.zone_a, tree.county, tree.country):
+        put(unit, "reports.by_place", 30, breakdown="")
+        put(unit, "reports.by_place", 20, breakdown="yard")
+    found = selectors.figures(
+        user=tree.users["inspector"],
+        unit=tree.county,
+        start=OCT,
+        end=OCT_END,
+        codes=["reports.by_place"],
+    )["reports.by_place"]
+    assert found.value == 50
+    assert (found.parts[""].value, found.parts["yard"].value) == (30, 20)
