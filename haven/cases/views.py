@@ -18,6 +18,7 @@ from haven.cases.exports import case_sheets
 from haven.cases.models import Case, Referral
 from haven.intake import selectors as intake_selectors
 from haven.intake import services as intake_services
+from haven.intake.forms import FILE_TYPES
 from haven.lib import tabular
 from haven.lib.downloads import private_file
 from haven.lib.errors import HavenError, InvalidInput, NotFound
@@ -103,6 +104,7 @@ def _detail_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
         "narrative": case.narrative,
     }
     return {
+        "file_types": FILE_TYPES,  # what the intake's cleaning accepts, one list
         "case": case,
         "procedure": procedure,
         "state": procedure.state(case.state),

@@ -418,6 +418,10 @@ def test_case_files_are_cleaned_and_served_only_to_need_to_know(client, tree, ca
     )
     assert "Only photos, screenshots" in response.content.decode()
     assert case.attachments.count() == 1
+    # The file field offers what the intake's cleaning accepts, voice messages included.
+    from haven.intake.forms import FILE_TYPES
+
+    assert f'accept="{FILE_TYPES}"' in response.content.decode() and ".ogg" in FILE_TYPES
 
 
 def test_a_class_teacher_kept_informed_sees_the_step_and_own_measures_only(client, tree, case):
