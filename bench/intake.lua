@@ -19,6 +19,11 @@ function init(args)
     out:setvbuf("line")  -- wrk may exit without closing the threads' files
   end
   fixed = wrk.format("GET")
+  -- A report's text is a few sentences: its length drives the urgent-words check and the
+  -- encryption, so the bench does not send a one-liner no pupil writes.
+  story = "A boy from the class above keeps pushing me in the yard and takes my lunch at "
+    .. "every break. Yesterday he hit me near the toilets and his friends laughed and filmed "
+    .. "it. I am afraid to come to school and I do not know who to tell, please help me."
   wrk.headers["Content-Type"] = "application/json"
 end
 
@@ -33,10 +38,10 @@ function request()
     sid = string.format('"school_id": %s, ', school_id)
   end
   local body = string.format(
-    '{"school": "%s", %s"description": "Bench report %d of thread %d.", '
+    '{"school": "%s", %s"description": "Bench report %d of thread %d. %s", '
       .. '"affected": "me", "reporter_role": "pupil", "harms": ["verbal"], "place": "yard", '
       .. '"submission_token": "%s-%d-%d"}',
-    prefix .. ((n * 7 + id) % schools), sid, n, id, run, id, n)
+    prefix .. ((n * 7 + id) % schools), sid, n, id, story, run, id, n)
   return wrk.format("POST", nil, nil, body)
 end
 

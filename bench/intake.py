@@ -20,6 +20,7 @@ synchronous_commit on) and removed at the end.
 import contextlib
 import json
 import os
+import resource
 import secrets
 import shutil
 import socket
@@ -51,6 +52,7 @@ SCHOOL = "RO-CJ-HUE-1"  # from the demo data: the durable reference's rows name 
 # app process has often not seen a school in the last minute (its per-process cache is cold).
 BENCH_SCHOOLS = 1000
 TARGET_RATIO, TARGET_P99_MS = 0.8, 150.0
+CPU = ("app", "database", "load")
 ENDPOINTS = [
     ("hello", "/bench/hello/", "GET"),
     ("durable", "/bench/durable/", "POST"),
@@ -133,6 +135,39 @@ def gunicorn(env: dict[str, str]) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def cpu_seconds() -> dict[tuple[str, int], float]:
+    """CPU seconds used so far by each process of the app (gunicorn's), the database
+    (postgres's) and the load (wrk, finished children of this one: pid 0), from /proc and
+    getrusage; ``cpu_used`` takes the difference."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    found = {("load", 0): children.ru_utime + children.ru_stime}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError):
+            text = stat.read_text()
+            comm, values = text[text.index("(") + 1 : text.rindex(")")], text.rsplit(")", 1)[1]
+            if comm.startswith("postgres"):
+                kind = "database"
+            elif comm.startswith(("python", "gunicorn")):
+                if b"gunicorn" not in (stat.parent / "cmdline").read_bytes():
+                    continue
+                kind = "app"
+            else:
+                continue
+            utime, stime = values.split()[11:13]  # fields 14 and 15 of proc(5)
+            found[kind, int(stat.parent.name)] = (int(utime) + int(stime)) / tick
+    return found
+
+
+def cpu_used(start: dict[tuple[str, int], float]) -> dict[str, float]:
+    """CPU seconds per kind since ``start``; a process that ended meanwhile (a database
+    connection past its age) is left out, a new one counts from zero."""
+    used = dict.fromkeys(CPU, 0.0)
+    for (kind, pid), seconds in cpu_seconds().items():
+        used[kind] += seconds - start.get((kind, pid), 0.0)
+    return used
 
 
 def wrk(
@@ -247,7 +282,9 @@ def bench(database_url: str, tmp: Path) -> bool:
                 nonlocal acknowledged
                 folder = str(receipts) if name == "intake" else ""
                 durable = school_id if name == "durable" else 0
+                start = cpu_seconds()
                 result = wrk(base + path, seconds, method, durable, prefix, folder)
+                result.update({f"cpu_{kind}": used for kind, used in cpu_used(start).items()})
                 if name == "intake":
                     acknowledged += int(result["ok"])
                 return result
@@ -293,6 +330,13 @@ def bench(database_url: str, tmp: Path) -> bool:
         f"\nall rounds pooled: intake/durable {pooled:.2f}; round ratios from "
         f"{min(ratios):.2f} to {max(ratios):.2f}"
     )
+    print("CPU per request over all rounds, ms (both cores count; the durable write and the intake")
+    print("wait on the same commits, so a gap in the app column is Haven's own work):")
+    print(f"{'endpoint':<10} {'app':>6} {'database':>9} {'load':>6}")
+    for name, _path, _method in ENDPOINTS:
+        served = sum(r[name]["ok"] for r in rounds)
+        cells = [sum(r[name][f"cpu_{kind}"] for r in rounds) / served * 1000 for kind in CPU]
+        print(f"{name:<10} {cells[0]:>6.2f} {cells[1]:>9.2f} {cells[2]:>6.2f}")
     print(
         f"median of {ROUNDS} rounds:\n"
         f"intake/durable: {ratio:.2f} (target >= {TARGET_RATIO}): "
