@@ -341,12 +341,25 @@ def _check(user: Viewer, unit: OrgUnit, start: dt.date, end: dt.date) -> None:
 
 
 def _wanted(codes: Iterable[str] | None) -> list[Indicator]:
+    """The indicators asked for; with a survey share or mean, the respondents count too (the
+    share or mean is hidden wherever that count is, see ``_figures_of``)."""
     if codes is None:
         return list(indicators.REGISTRY.values())
     unknown = [c for c in codes if c not in indicators.REGISTRY]
     if unknown:
         raise InvalidInput(_("Unknown figure: %(code)s.") % {"code": ", ".join(unknown)})
-    return [indicators.REGISTRY[c] for c in codes]
+    wanted = [indicators.REGISTRY[c] for c in codes]
+    if RESPONDENTS not in codes and any(_follows_respondents(ind) for ind in wanted):
+        wanted.append(indicators.REGISTRY[RESPONDENTS])
+    return wanted
+
+
+RESPONDENTS = "surveys.respondents"
+
+
+def _follows_respondents(ind: Indicator) -> bool:
+    """A survey figure made from the answers (a share, mean or change), not a count."""
+    return ind.yearly and ind.family == "surveys" and not _counted(ind)
 
 
 def _children(unit: OrgUnit) -> list[OrgUnit]:
@@ -454,8 +467,16 @@ def _figures_of(
     """``cells``: each counted figure as shown; ``parts_shown``: each breakdown's categories
     as shown (``_Tree.breakdown``), both unused when ``exact``."""
     out: dict[str, Figure] = {}
+    # A survey share or mean goes where its unit's respondents count goes: shown next to a
+    # count hidden only to protect a smaller sibling, it would tell that sibling's answers
+    # from the parent's mean (parent's n times its mean, minus this unit's).
+    respondents = None if exact else cells.get(RESPONDENTS)
+    answers_hidden = respondents is not None and respondents.hidden
     for ind in wanted:
         no_data = max(0, schools - coverage.get(unit_id, {}).get(ind.family, 0))
+        if answers_hidden and _follows_respondents(ind):
+            out[ind.code] = Figure(None, NONE_TEXT, hidden=True, no_data=no_data)
+            continue
         if ind.rollup is Rollup.SHARE:
             num, den = (_sum_of(values, unit_id, p) for p in ind.parts)
             out[ind.code] = _share_figure(num, den, threshold, no_data, exact)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from haven.insights import indicators
 from haven.insights.models import Cell
+from haven.insights import selectors
 from haven.insights.refresh import refresh
 from haven.lib import stats
 from haven.orgs.calendar import calendar_for
@@ -179,11 +180,25 @@ def test_small_groups_are_hidden_above_the_school(client, tree):
     children = client.get(url(tree.county, "children"), params).json()
     rows = {row["unit"]["id"]: row for row in children["children"]}
     # Zone A holds only the small school: its count and mean are hidden in the county table,
-    # and zone B's count with it (else county minus zone B gives zone A).
+    # and zone B's count with it (else county minus zone B gives zone A). Zone B's mean and
+    # shares go with its count, though it has 40 answers: the county's mean (46 answers)
+    # times 46, minus zone B's times 40, would give zone A's.
     assert rows[tree.zone_a.pk]["figures"]["surveys.safety"] is None
     assert rows[tree.zone_a.pk]["figures"]["surveys.respondents"] is None
     assert rows[tree.zone_b.pk]["figures"]["surveys.respondents"] is None
-    assert rows[tree.zone_b.pk]["figures"]["surveys.safety"] is not None  # 40 answers
+    for code in ("surveys.safety", "surveys.wellbeing", "surveys.victimisation"):
+        assert rows[tree.zone_b.pk]["figures"][code] is None, code
+    assert children["total"]["figures"]["surveys.safety"] is not None
+    # Asked for the mean alone, the answer is the same.
+    year, _params = year_range(tree)
+    alone = selectors.figures(
+        user=tree.users["inspector"],
+        unit=tree.zone_b,
+        start=year.start,
+        end=year.end,
+        codes=["surveys.safety"],
+    )
+    assert alone["surveys.safety"].hidden
     # The school's own principal reads its exact figures.
     client.force_login(tree.users["principal"])
     own = client.get(url(tree.school_a), params).json()
