@@ -8,9 +8,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from haven.insights import indicators
+from haven.insights import indicators, selectors
 from haven.insights.models import Cell
-from haven.insights import selectors
 from haven.insights.refresh import refresh
 from haven.lib import stats
 from haven.orgs.calendar import calendar_for
