@@ -14,8 +14,13 @@ class Cell(models.Model):
         TERM = "term", _("term")
         SCHOOL_YEAR = "school_year", _("school year")
 
+    # No index of its own: the unique constraint's index starts with the unit.
     unit = models.ForeignKey(
-        "orgs.OrgUnit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+"
+        "orgs.OrgUnit",
+        verbose_name=_("unit"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     kind = models.CharField(_("period"), max_length=12, choices=Kind.choices)
     start = models.DateField(_("period start"))
@@ -30,6 +35,17 @@ class Cell(models.Model):
             models.UniqueConstraint(
                 fields=["unit", "kind", "start", "indicator", "breakdown"],
                 name="insights_cell_unique",
+            )
+        ]
+        indexes = [
+            # A unit's headline cells of some indicators over many periods (the stocks: cases
+            # open at a date, summed from the first month): the unique index, which puts the
+            # period before the indicator, walked every cell of every month of the unit for
+            # them (5 of a ministry read's 46 ms at 1,000 schools).
+            models.Index(
+                fields=["unit", "indicator", "kind", "start"],
+                condition=models.Q(breakdown=""),
+                name="insights_cell_headline",
             )
         ]
 

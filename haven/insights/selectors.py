@@ -47,6 +47,7 @@ from haven.insights.indicators import Indicator, Rollup
 from haven.insights.models import Cell
 from haven.lib import disclosure, stats
 from haven.lib.errors import InvalidInput, NotFound
+from haven.lib.ttlcache import cached
 from haven.orgs.calendar import calendar_for
 from haven.orgs.models import OrgUnit
 from haven.orgs.types import Viewer
@@ -218,7 +219,18 @@ def _sum_of(values: Values, unit_id: int, code: str) -> int:
 
 
 def _school_counts(units: list[OrgUnit]) -> dict[int, int]:
-    """Schools in each unit's subtree (a school counts itself), grouped by path prefix."""
+    """Schools in each unit's subtree (a school counts itself); kept a minute per process
+    (every read of a dashboard asked again; a school opened in the last minute may count as
+    "no data" a minute late)."""
+    key = ("insights.schools_under", tuple(sorted(u.pk for u in units)))
+    return cached(key, SCHOOL_COUNT_SECONDS, lambda: _count_schools(units))
+
+
+SCHOOL_COUNT_SECONDS = 60
+
+
+def _count_schools(units: list[OrgUnit]) -> dict[int, int]:
+    """Schools in each unit's subtree, grouped by path prefix."""
     out: dict[int, int] = {}
     by_length: dict[int, list[OrgUnit]] = defaultdict(list)
     for u in units:
@@ -378,7 +390,16 @@ _BLANK = "\x00"
 class _Tree:
     """Counts of a unit's ancestors' children, for the top-down disclosure walk."""
 
-    def __init__(self, unit: OrgUnit, start: dt.date, end: dt.date, wanted: list[Indicator]):
+    def __init__(
+        self,
+        unit: OrgUnit,
+        start: dt.date,
+        end: dt.date,
+        wanted: list[Indicator],
+        children: Iterable[int] = (),
+    ):
+        """``children``: the unit's children, read with the rest (their counts are in
+        ``values`` and ``coverage`` too): one read for a table instead of two."""
         self.chain = [*unit.ancestors().select_related("jurisdiction"), unit]
         self.siblings: dict[int, list[int]] = {}
         ids = {self.chain[0].pk}
@@ -392,7 +413,7 @@ class _Tree:
                 self.siblings.setdefault(parent_id, []).append(pk)
                 ids.add(pk)
         self.ids = ids
-        self.values, self.coverage = _read(sorted(ids), unit, start, end, wanted)
+        self.values, self.coverage = _read(sorted(ids | set(children)), unit, start, end, wanted)
 
     def breakdown(
         self,
@@ -572,9 +593,9 @@ def children_figures(
     wanted = _wanted(codes)
     threshold = disclosure.min_cell()
     exact = exact_for(user, unit)
-    tree = _Tree(unit, start, end, wanted)
     children = _children(unit)
-    child_values, child_coverage = _read([c.pk for c in children], unit, start, end, wanted)
+    tree = _Tree(unit, start, end, wanted, children=[c.pk for c in children])
+    child_values, child_coverage = tree.values, tree.coverage
     schools = _school_counts([unit, *children])
     total_cells: dict[str, disclosure.Count] = {}
     child_cells: dict[int, dict[str, disclosure.Count]] = defaultdict(dict)
