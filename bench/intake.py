@@ -190,7 +190,16 @@ def setup(env: dict[str, str]) -> tuple[int, str]:
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--no-input", "-v0"], check=True, env=env, cwd=ROOT)
     subprocess.run([*manage, "demo_load"], check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
-    build = f"from bench.national import build; print(build(1, 1, {BENCH_SCHOOLS}, 0).pk)"
+    # A running country's schools have their data keys (each is made once, with a school's
+    # first report); the bench's schools are new, so theirs are made here, not in the rounds.
+    build = (
+        "from bench.national import build; from haven.orgs.models import OrgUnit;"
+        "from haven.security.keys import key_for_unit;"
+        f"country = build(1, 1, {BENCH_SCHOOLS}, 0);"
+        "schools = OrgUnit.objects.filter(kind='school').values_list('pk', flat=True);"
+        "[key_for_unit(pk) for pk in schools];"
+        "print(country.pk)"
+    )
     country = subprocess.run(
         [*manage, "shell", "-c", build], check=True, env=env, cwd=ROOT, capture_output=True
     )

@@ -2,7 +2,8 @@
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from haven.lib import crypto
 from haven.security import keys
@@ -59,3 +60,28 @@ def test_an_old_master_key_is_not_dropped_while_a_key_has_no_other_wrap(tmp_path
 def test_one_action_at_a_time():
     with pytest.raises(CommandError, match="one of"):
         call_command("keys_rotate")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_keys_in_use_are_read_at_once_and_a_replaced_one_taken_up(
+    django_assert_num_queries, monkeypatch
+):
+    made = {unit: keys.key_for_unit(unit)[0] for unit in (7101, 7102, 7103)}
+    keys.forget()
+    with django_assert_num_queries(1):  # one list for all units, not a query per unit
+        assert {unit: keys.key_for_unit(unit)[0] for unit in made} == made
+    # Another process replaces a key: this one seals with the old until the list is read anew.
+    DataKey.objects.filter(unit_id=7102).update(retired="2026-12-03T12:00:00Z")
+    master, newer = crypto.master_keys()[0], crypto.new_id("k")
+    wrapped = crypto.wrap(master, newer, 7102, crypto.new_key())
+    DataKey.objects.create(key_id=newer, unit_id=7102, master_id=master.id, wrapped=wrapped)
+    assert keys.key_for_unit(7102)[0] == made[7102]
+    later = keys.time.monotonic() + keys.SEAL_SECONDS + 1
+    monkeypatch.setattr(keys.time, "monotonic", lambda: later)
+    with django_assert_num_queries(1):
+        assert keys.key_for_unit(7102)[0] == newer
+        assert keys.key_for_unit(7101)[0] == made[7101]
+    with CaptureQueriesContext(connection) as done:  # a unit with no key: looked up, made
+        keys.key_for_unit(7104)
+    reads = [q["sql"] for q in done.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(reads) == 1 and "7104" in reads[0]
