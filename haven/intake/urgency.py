@@ -30,6 +30,8 @@ WORD = re.compile(r"\w+")
 def normalize(text: str) -> str:
     """Lower case without diacritics: "Să Mă" -> "sa ma" (đ, which does not decompose, -> d)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold().replace("đ", "d"))
+    if decomposed.isascii():  # nothing to drop: 3 us instead of 20 for a report of 270
+        return decomposed
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 

@@ -23,9 +23,8 @@ def fetch_one(sql: str, params: list[Any], using: str = "default") -> tuple[Any,
             cursor.execute(sql, params)
             row: tuple[Any, ...] | None = cursor.fetchone()
             return row
-        import psycopg  # only installed where PostgreSQL is used
-
-        with connection.wrap_database_errors, psycopg.Cursor(cursor.connection) as bound:
+        with connection.wrap_database_errors:
+            bound = _bound(connection)
             bound.execute(sql, params)
             found: tuple[Any, ...] | None = bound.fetchone()
             return found
@@ -48,13 +47,25 @@ def fetch_last(
             for sql, params in statements:
                 row = fetch_one(sql, params, using)
             return row
-    import psycopg
-
     outer = transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()
-    with outer, connection.cursor() as cursor, connection.wrap_database_errors:
-        raw = cursor.connection
-        with psycopg.Cursor(raw) as bound:
-            with raw.pipeline():
-                for sql, params in statements:
-                    bound.execute(sql, params)
-            return bound.fetchone()
+    with outer, connection.cursor(), connection.wrap_database_errors:
+        bound = _bound(connection)
+        with bound.connection.pipeline():
+            for sql, params in statements:
+                bound.execute(sql, params)
+        last: tuple[Any, ...] | None = bound.fetchone()
+        return last
+
+
+def _bound(connection: Any) -> Any:
+    """The connection's cursor that binds on the server, made once per database connection:
+    making one per statement (its adapters copied, each value's dumper looked up again) was
+    a tenth of storing a report. Called inside ``connection.cursor()``, which opens the
+    connection (again) if needed; a cursor of a connection since replaced is not reused."""
+    import psycopg  # only installed where PostgreSQL is used
+
+    raw = connection.connection
+    bound = connection.__dict__.get("haven_bound")
+    if bound is None or bound.connection is not raw or bound.closed:
+        bound = connection.__dict__["haven_bound"] = psycopg.Cursor(raw)
+    return bound
