@@ -24,7 +24,7 @@ def fetch_one(sql: str, params: list[Any], using: str = "default") -> tuple[Any,
             row: tuple[Any, ...] | None = cursor.fetchone()
             return row
         with connection.wrap_database_errors:
-            bound = _bound(connection)
+            bound = _bound(connection, sql)
             bound.execute(sql, params)
             found: tuple[Any, ...] | None = bound.fetchone()
             return found
@@ -35,7 +35,7 @@ def fetch_last(
 ) -> tuple[Any, ...] | None:
     """Run ``statements`` in order as one transaction; the first row of the last (or None).
 
-    On PostgreSQL in one round trip, through one cursor: in pipeline mode, statements sent
+    On PostgreSQL in one round trip: in pipeline mode, statements sent
     before the pipeline's sync are one transaction (implicit, or a savepoint of the caller's),
     and an error in any of them leaves none stored. Elsewhere one after the other inside
     ``atomic``. The last statement must return rows (``RETURNING``); the earlier ones' rows are
@@ -49,23 +49,29 @@ def fetch_last(
             return row
     outer = transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()
     with outer, connection.cursor(), connection.wrap_database_errors:
-        bound = _bound(connection)
-        with bound.connection.pipeline():
+        raw = connection.connection
+        with raw.pipeline():
             for sql, params in statements:
+                bound = _bound(connection, sql)
                 bound.execute(sql, params)
         last: tuple[Any, ...] | None = bound.fetchone()
         return last
 
 
-def _bound(connection: Any) -> Any:
-    """The connection's cursor that binds on the server, made once per database connection:
-    making one per statement (its adapters copied, each value's dumper looked up again) was
-    a tenth of storing a report. Called inside ``connection.cursor()``, which opens the
-    connection (again) if needed; a cursor of a connection since replaced is not reused."""
+def _bound(connection: Any, sql: str) -> Any:
+    """The connection's cursor for ``sql`` that binds on the server, made once per database
+    connection and statement: a cursor made anew, or one running another statement, finds
+    each value's dumper again (a tenth of storing a report). Called inside
+    ``connection.cursor()``, which opens the connection (again) if needed; the cursors of a
+    connection since replaced are dropped. ``sql``: one of a few texts, each built once (the
+    cursor keeps its dumpers only for the very same string), so a few cursors at most."""
     import psycopg  # only installed where PostgreSQL is used
 
     raw = connection.connection
-    bound = connection.__dict__.get("haven_bound")
-    if bound is None or bound.connection is not raw or bound.closed:
-        bound = connection.__dict__["haven_bound"] = psycopg.Cursor(raw)
+    cursors = connection.__dict__.get("haven_bound")
+    if cursors is None or cursors["raw"] is not raw or len(cursors) > 32:
+        cursors = connection.__dict__["haven_bound"] = {"raw": raw}
+    bound = cursors.get(sql)
+    if bound is None or bound.closed:
+        bound = cursors[sql] = psycopg.Cursor(raw)
     return bound
