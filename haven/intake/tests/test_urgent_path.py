@@ -202,11 +202,13 @@ def test_the_receipt_of_an_urgent_report_repeats_the_numbers_and_the_on_call_hou
     with django_capture_on_commit_callbacks(execute=True):
         page = post_report(client, tree.school_a, description=THREAT).content.decode()
     assert "Your report may be urgent" in page
-    assert page.count('href="tel:112"') == 2  # here and in the usual danger box
+    # Once: the urgent box stands in for the usual "in danger right now?" box.
+    assert page.count('href="tel:112"') == 1 and "In danger right now?" not in page
     assert "07:30–20:00" in page and on_call.full_name not in page
     Report.objects.all().delete()
     ordinary = post_report(client, tree.school_a, harms=["verbal"]).content.decode()
     assert "Your report may be urgent" not in ordinary
+    assert ordinary.count('href="tel:112"') == 1 and "In danger right now?" in ordinary
 
 
 def test_an_ordinary_report_to_a_school_without_responders_goes_to_the_level_above(tree):
