@@ -30,8 +30,9 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -209,13 +210,21 @@ def setup(env: dict[str, str]) -> tuple[int, str]:
         # Same columns, defaults and indexes as Haven's rows; no foreign keys, no triggers.
         conn.execute("CREATE TABLE bench_report (LIKE intake_report INCLUDING ALL)")
         conn.execute("CREATE TABLE bench_audit (LIKE audit_auditevent INCLUDING ALL)")
-        row = conn.execute(
-            "SELECT id FROM orgs_orgunit WHERE kind = 'school' AND code = %s", [SCHOOL]
-        ).fetchone()
+        school_id = value(
+            conn, "SELECT id FROM orgs_orgunit WHERE kind = 'school' AND code = %s", [SCHOOL]
+        )
         names = ["server_version", "fsync", "synchronous_commit", "wal_sync_method"]
-        shown = [f"{name}={conn.execute(f'SHOW {name}').fetchone()[0]}" for name in names]
+        shown = [f"{name}={value(conn, f'SHOW {name}')}" for name in names]
     print("PostgreSQL:", ", ".join(shown))
-    return row[0], prefix
+    return school_id, prefix
+
+
+def value(conn: psycopg.Connection[Any], sql: str, params: Sequence[Any] = ()) -> Any:
+    """The first column of the first row ``sql`` gives (it must give one)."""
+    row = conn.execute(sql, params).fetchone()
+    if row is None:
+        sys.exit(f"No row for: {sql}")
+    return row[0]
 
 
 def drop_reference_tables(database_url: str) -> None:
@@ -225,7 +234,7 @@ def drop_reference_tables(database_url: str) -> None:
 
 def report_count(database_url: str) -> int:
     with psycopg.connect(database_url) as conn:
-        return conn.execute("SELECT count(*) FROM intake_report").fetchone()[0]
+        return int(value(conn, "SELECT count(*) FROM intake_report"))
 
 
 def check_acknowledged(database_url: str, folder: Path, acknowledged: int, stored: int) -> bool:
@@ -236,9 +245,9 @@ def check_acknowledged(database_url: str, folder: Path, acknowledged: int, store
         for line in path.read_text().split()
     ]
     with psycopg.connect(database_url) as conn:
-        (found,) = conn.execute(
-            "SELECT count(*) FROM intake_report WHERE receipt_lookup = ANY(%s)", [lookups]
-        ).fetchone()
+        found = value(
+            conn, "SELECT count(*) FROM intake_report WHERE receipt_lookup = ANY(%s)", [lookups]
+        )
     passed = found == len(lookups) == acknowledged
     print(
         f"acknowledged reports (2xx): {acknowledged}; receipts received: {len(lookups)}; "
