@@ -260,7 +260,9 @@ def check_acknowledged(database_url: str, folder: Path, acknowledged: int, store
     return passed
 
 
-def bench(database_url: str, tmp: Path) -> bool:
+def haven_env(database_url: str, tmp: Path) -> dict[str, str]:
+    """The environment Haven runs in for the intake benchmarks (this one and
+    bench/intake_opcodes.py), over the current one; makes ``tmp``'s static folder."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -279,7 +281,12 @@ def bench(database_url: str, tmp: Path) -> bool:
     }
     # Persistent connections, as in production; the same for the durable reference.
     env.setdefault("HAVEN_DB_CONN_MAX_AGE", "60")
-    (tmp / "static").mkdir()  # WhiteNoise warns at every start without it
+    (tmp / "static").mkdir(exist_ok=True)  # WhiteNoise warns at every start without it
+    return env
+
+
+def bench(database_url: str, tmp: Path) -> bool:
+    env = haven_env(database_url, tmp)
     receipts = tmp / "receipts"
     receipts.mkdir()
     school_id, prefix = setup(env)
