@@ -117,7 +117,7 @@ def values(
     or from values by attribute name (``org_unit_id``; missing fields take their default)."""
     plan = _plan(model)
     if not isinstance(source, Mapping):
-        # A report's 40 fields, read at once: most are stored as they are.
+        # A report's 34 fields, read at once: most are stored as they are.
         return [
             value if type(value) in as_is else _prepared(f, source, connection)
             for (f, _attname, as_is), value in zip(plan, _read(model)(source), strict=True)
