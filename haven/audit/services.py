@@ -31,9 +31,9 @@ def audit_values(
     org_unit: Any = None,
     details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The columns of the event ``audit_record`` stores, by attribute name (for
-    ``haven.lib.fastinsert.Row``: no instance). An object not saved yet leaves its id and name
-    empty, for the caller to fill in once it has them."""
+    """The columns of the event ``audit_record`` stores, by attribute name, for a store that
+    writes the row without an instance (the report intake's). An object not saved yet leaves
+    its id and name empty, for the caller to fill in once it has them."""
     # Audit sits below orgs: it knows the user model only as Django's base (the e-mail
     # address is the username there).
     user = actor if actor is not None and actor.is_authenticated else None

@@ -166,9 +166,10 @@ def report_submit(
 
     receipt = receipts.generate()
     key = hashlib.sha256(submission_token.encode()).hexdigest() if submission_token else None
-    report = Report(
-        school=school,
-        class_unit=data.class_unit,
+    report = store.new(
+        Report,
+        school_id=school.pk,
+        class_unit_id=data.class_unit.pk if data.class_unit is not None else None,
         channel=data.channel,
         description=data.description,
         when_text=data.when_text,
@@ -183,11 +184,12 @@ def report_submit(
         receipt_lookup=receipt.lookup,
         receipt_hash=receipt.secret_hash,
         submission_key=key,
-        entered_by=entered_by,
+        entered_by_id=entered_by.pk if entered_by is not None else None,
         created_at=now,
         first_response_due=now + dt.timedelta(hours=school.jurisdiction.first_response_hours),
         notify_pending=True,  # the coordinators' e-mail, queued with the report
     )
+    report.school = school  # str(report) names it, with no query
     # The timeline's "report received" is this row itself (Report.submitted_event).
     audit = audit_values(
         actor=entered_by,

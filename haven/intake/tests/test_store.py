@@ -11,7 +11,7 @@ from django.utils import timezone
 from haven.audit.models import AuditEvent
 from haven.audit.services import audit_values
 from haven.intake import receipts, selectors, services, store
-from haven.intake.models import Channel, EventKind, Report, ReportEvent
+from haven.intake.models import Channel, EventKind, Report, ReportEvent, Status
 from haven.intake.selectors import school_by_code
 from haven.intake.tests.helpers import clean, submit
 from haven.lib.errors import InvalidInput
@@ -130,6 +130,25 @@ def test_values_without_an_instance_are_the_instances(tree):
     assert as_mapping == as_instance
     with pytest.raises(TypeError, match="no field actor"):
         store.values(AuditEvent, {"actor": None}, connection)
+
+
+def test_a_new_instance_is_the_one_the_keyword_constructor_makes(tree):
+    """``store.new`` builds by position what ``Report(**values)`` builds by keyword: every
+    attribute equal, defaults included, and still a row to add."""
+    report = new_report(tree)
+    given = {
+        f.attname: getattr(report, f.attname)
+        for f in Report._meta.concrete_fields
+        if f.attname in {"school_id", "class_unit_id", "description", "harms", "created_at"}
+    }
+    by_position, by_keyword = store.new(Report, **given), Report(**given)
+    assert by_position.__dict__.keys() == by_keyword.__dict__.keys()
+    for f in Report._meta.concrete_fields:
+        assert getattr(by_position, f.attname) == getattr(by_keyword, f.attname), f.name
+    assert by_position.status == Status.NEW and by_position.outcome == {}
+    assert by_position._state.adding and by_position.pk is None
+    with pytest.raises(TypeError, match="no field school$"):
+        store.new(Report, school=tree.school_a)
 
 
 def test_submission_stores_the_report_and_its_audit(tree):
