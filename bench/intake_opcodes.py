@@ -2,10 +2,12 @@
 
 CPU time on a shared machine drifts by a third within a minute, so small changes to the
 intake's code cannot be compared by timing them. The number of Python opcodes a request runs
-is the same on every run: this counts them (``sys.settrace`` with opcode events) for the bare
+varies by less than 1% between runs (caches kept a minute are now and then read again): this
+counts them (``sys.settrace`` with opcode events) for the bare
 view, the durable reference and the intake, through Django's WSGI handler, on PostgreSQL (a
 throw-away server as bench/intake.py starts, unless DATABASE_URL names one). Work done in C
-(psycopg's libpq calls, encryption, regular expressions) is not counted. Usage:
+(psycopg's libpq calls, encryption, regular expressions) is not counted, nor the notifier's
+wake-up (apart: at the bench's load it comes with about one report in fifty). Usage:
 
     .venv/bin/python bench/intake_opcodes.py
 """
@@ -104,8 +106,16 @@ def measure(database_url: str, tmp: Path) -> None:
         endpoints["intake"]()
     for run in endpoints.values():
         run()
+    # The notifier's wake-up runs at most twice a second per process, whichever report comes:
+    # counted apart, or the count per report would depend on how long the counting took.
+    from haven.intake import services
+
+    services._notifier_queued_until = float("inf")
     for name, run in endpoints.items():
         print(f"{name:<8} {count(run):>9,.0f} opcodes per request")
+    services._notifier_queued_until = 0.0
+    wake = count(services._wake_notifier) * REQUESTS  # queues once, then returns at once
+    print(f"notifier wake-up: {wake:,.0f} opcodes, at most twice a second per process")
 
 
 def main() -> None:
