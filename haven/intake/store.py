@@ -14,7 +14,8 @@ database did: about a millisecond of Python per row):
   ``Report.__str__`` is written again here.
 
 Both run as one transaction (``prepared.fetch_last``: on PostgreSQL in one round trip); the
-audit row returns the report's new key, so only its result is read.
+audit row returns the report's new key, so only its result is read. ``new`` builds the report
+itself as Django builds the rows it reads (by position), the same instance as by keyword.
 Values go through the fields' own preparation (``pre_save``, ``get_db_prep_save``, skipped
 only where it would return the value unchanged), so defaults, JSON and time zones behave as in
 ``save()``; signals and ``save()`` overrides are skipped (Report and AuditEvent have none but
