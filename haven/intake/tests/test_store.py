@@ -147,7 +147,7 @@ def test_a_new_instance_is_the_one_the_keyword_constructor_makes(tree):
         assert getattr(by_position, f.attname) == getattr(by_keyword, f.attname), f.name
     assert by_position.status == Status.NEW and by_position.outcome == {}
     assert by_position._state.adding and by_position.pk is None
-    with pytest.raises(TypeError, match="no field school$"):
+    with pytest.raises(TypeError, match=r"no field school$"):
         store.new(Report, school=tree.school_a)
 
 
