@@ -183,7 +183,11 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_RATE_LIMITS = False  # Haven pauses an account after failures (LOGIN_FAILURE_LIMIT)
 MFA_ADAPTER = "haven.orgs.signin.MFAAdapter"
-MFA_FORMS = {"authenticate": "haven.orgs.signin.AuthenticateForm"}
+MFA_FORMS = {
+    "authenticate": "haven.orgs.signin.AuthenticateForm",
+    "add_webauthn": "haven.orgs.signin.AddKeyForm",
+    "edit_webauthn": "haven.orgs.signin.EditKeyForm",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = env_str("HAVEN_TOTP_ISSUER", "Haven")
 # Accounts are created by invitation to a known address: that is the verification.

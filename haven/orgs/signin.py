@@ -30,6 +30,7 @@ from allauth.mfa import signals as mfa_signals
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.base.forms import AuthenticateForm as AllauthAuthenticateForm
 from allauth.mfa.models import Authenticator
+from allauth.mfa.webauthn.forms import AddWebAuthnForm, EditWebAuthnForm
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
 from django.conf import settings
@@ -225,9 +226,24 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
                 return False
         return bool(super().is_reauthentication_required(app=app, **kwargs))
 
+    def get_reauthentication_methods(self, user: Any) -> list[dict[str, Any]]:
+        # allauth's choices, in Haven's words (allauth has no Vietnamese or Kazakh).
+        methods = super().get_reauthentication_methods(user)
+        for method in methods:
+            method["description"] = REAUTHENTICATION_WORDS.get(method["id"], method["description"])
+        return cast(list[dict[str, Any]], methods)
+
     def send_notification_mail(self, *args: Any, **kwargs: Any) -> None:
         # Security notices are audit events here; Haven's messages go out through notify.
         return None
+
+
+REAUTHENTICATION_WORDS = {
+    "reauthenticate": gettext_lazy("Use your password"),
+    "reauthenticate_by_code": gettext_lazy("Send me a sign-in code"),
+    "mfa_reauthenticate": gettext_lazy("Use your authenticator app or a recovery code"),
+    "mfa_reauthenticate:webauthn": gettext_lazy("Use a passkey or security key"),
+}
 
 
 class MFAAdapter(DefaultMFAAdapter):  # type: ignore[misc]
@@ -249,8 +265,42 @@ class MFAAdapter(DefaultMFAAdapter):  # type: ignore[misc]
         )
         return bool(others.exists())
 
+    def generate_authenticator_name(self, user: Any, type: Authenticator.Type) -> str:
+        """The name a new key is offered (the user may change it), in Haven's words."""
+        count = Authenticator.objects.filter(user_id=user.pk, type=type).count()
+        if count == 0:
+            return _("First key")
+        if count == 1:
+            return _("Second key")
+        return _("Key %(number)s") % {"number": count + 1}
+
     def send_notification_mail(self, *args: Any, **kwargs: Any) -> None:
         return None
+
+
+def _key_name_field(form: forms.Form) -> None:
+    form.fields["name"] = forms.CharField(
+        label=_("Name of the key"),
+        help_text=_("So you can tell your keys apart, for example “phone” or “blue USB key”."),
+        required=form.fields["name"].required,
+        max_length=100,  # allauth sets no bound
+    )
+
+
+class AddKeyForm(AddWebAuthnForm):  # type: ignore[misc]
+    """allauth's form for adding a passkey or security key, labelled in Haven's words."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _key_name_field(self)
+
+
+class EditKeyForm(EditWebAuthnForm):  # type: ignore[misc]
+    """allauth's form for renaming a key, labelled in Haven's words."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _key_name_field(self)
 
 
 class AuthenticateForm(AllauthAuthenticateForm):  # type: ignore[misc]

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from haven.lib.crypto import write_master_key_file
@@ -11,22 +12,24 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    # A clean environment: no Haven settings, and not the browser tests' async override.
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("HAVEN_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
-    }
-    clean.update(env)
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    # A clean environment: no Haven settings, and not the browser tests' async override; a
+    # var/ of its own (the developer's database may hold keys of another master key).
+    with tempfile.TemporaryDirectory(prefix="haven-var.") as var:
+        clean = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("HAVEN_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+        }
+        clean.update({"HAVEN_VAR_DIR": var, **env})
+        return subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=clean,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
 
 def test_production_refuses_the_development_secret_key():

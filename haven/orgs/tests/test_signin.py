@@ -1,12 +1,22 @@
 """Two-factor sign-in: who must have it, the password step alone opens nothing, enrolment on
 first sign-in, recovery codes, audit events."""
 
+import os
 import re
 
 import pytest
 from allauth.mfa.models import Authenticator
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.urls import reverse
 from django.utils import translation
+from fido2.cose import ES256
+from fido2.utils import sha256, websafe_encode
+from fido2.webauthn import (
+    AttestationObject,
+    AttestedCredentialData,
+    AuthenticatorData,
+    CollectedClientData,
+)
 
 from haven.audit.models import AuditEvent
 from haven.intake.tests.helpers import submit
@@ -237,6 +247,100 @@ def test_two_factor_pages_anonymous_wrong_right_and_other_school(client, tree, n
     Authenticator.objects.filter(user=tree.users["staff"]).delete()
     client.force_login(tree.users["staff"])
     assert says not in client.get(url(name)).content.decode()
+
+
+def reauthenticated(client, user):
+    """Signed in, with the password confirmed (changing factors asks for it)."""
+    client.force_login(user)
+    client.post(url("account_reauthenticate"), {"password": PASSWORD})
+    return client
+
+
+def passkey(user, name):
+    """A security key as allauth stores one: a registration with "none" attestation of a
+    fresh P-256 key (what a browser sends back after the key was touched)."""
+    credential_id = os.urandom(16)
+    public_key = ES256.from_cryptography_key(ec.generate_private_key(ec.SECP256R1()).public_key())
+    attested = AttestedCredentialData.create(b"\0" * 16, credential_id, public_key)
+    flags = AuthenticatorData.FLAG.UP | AuthenticatorData.FLAG.AT
+    data = AuthenticatorData.create(sha256(b"testserver"), flags, 0, attested)
+    client_data = CollectedClientData.create(
+        type="webauthn.create", challenge=os.urandom(16), origin="http://testserver"
+    )
+    credential = {
+        "id": websafe_encode(credential_id),
+        "rawId": websafe_encode(credential_id),
+        "type": "public-key",
+        "response": {
+            "clientDataJSON": websafe_encode(client_data),
+            "attestationObject": websafe_encode(AttestationObject.create("none", data, {})),
+        },
+    }
+    return Authenticator.objects.create(
+        user=user, type=Authenticator.Type.WEBAUTHN, data={"name": name, "credential": credential}
+    )
+
+
+def says(lang, text, **values):
+    """``text`` in ``lang``, which must have its own words for it."""
+    with translation.override(lang):
+        said = translation.gettext(text)
+    assert said != text or lang == "en", (lang, text)
+    return said % values if values else said
+
+
+@pytest.mark.parametrize("lang", ["vi", "kk", "ro", "en"])
+def test_the_passkey_pages_speak_havens_languages(client, tree, lang):
+    """allauth has no Vietnamese or Kazakh: Haven words its passkey pages itself."""
+    user = tree.users["coordinator"]
+    reauthenticated(client, user)
+    add = client.get(url("mfa_add_webauthn", lang=lang)).content.decode()
+    assert says(lang, "Add a passkey or security key") in add
+    assert says(lang, "Name of the key") in add
+    assert f'value="{says(lang, "First key")}"' in add  # the name offered
+    assert ">Credential<" not in add and "Add Security Key" not in add  # allauth's English
+    key = passkey(user, "Blue key")
+    listed = client.get(url("mfa_list_webauthn", lang=lang)).content.decode()
+    assert "Blue key" in listed and says(lang, "Rename") in listed
+    assert says(lang, "Never") in listed and "Security Keys" not in listed
+    edit = client.get(url("mfa_edit_webauthn", key.pk, lang=lang)).content.decode()
+    assert says(lang, "Rename the key") in edit
+    remove = client.get(url("mfa_remove_webauthn", key.pk, lang=lang)).content.decode()
+    assert (
+        says(
+            lang,
+            "Remove “%(name)s”? You will no longer be able to sign in with it.",
+            name="Blue key",
+        )
+        in remove
+    )
+    again = client.get(url("mfa_reauthenticate_webauthn", lang=lang)).content.decode()
+    assert says(lang, "Use your passkey or security key to go on.") in again
+    # The other ways to confirm, in Haven's words too.
+    assert says(lang, "Use your password") in again
+    assert says(lang, "Use your authenticator app or a recovery code") in again
+
+
+def test_a_key_is_renamed_and_removed_by_its_owner_only(client, tree):
+    owner, other = tree.users["coordinator"], tree.users["principal"]
+    key = passkey(owner, "Phone")
+    edit = url("mfa_edit_webauthn", key.pk)
+    assert client.get(edit).status_code == 302  # anonymous: to the sign-in page
+    reauthenticated(client, other)
+    assert client.get(edit).status_code == 404
+    assert client.post(url("mfa_remove_webauthn", key.pk)).status_code == 404
+    reauthenticated(client, owner)
+    too_long = client.post(edit, {"name": "x" * 101})
+    assert too_long.status_code == 200 and "at most 100 characters" in too_long.content.decode()
+    key.refresh_from_db()
+    assert key.data["name"] == "Phone"  # nothing stored
+    assert client.post(edit, {"name": "Laptop"}).status_code == 302
+    key.refresh_from_db()
+    assert key.data["name"] == "Laptop"
+    assert client.post(url("mfa_remove_webauthn", key.pk)).status_code == 302
+    assert not Authenticator.objects.filter(pk=key.pk).exists()
+    # The owner still has an authenticator app: the key could go.
+    assert Authenticator.objects.filter(user=owner, type=Authenticator.Type.TOTP).exists()
 
 
 def test_the_admin_password_form_cannot_skip_the_second_factor(client, tree):
