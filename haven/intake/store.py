@@ -145,7 +145,7 @@ def _defaults(
     made = tuple(
         (i, f)
         for i, f in enumerate(fields)
-        if callable(f.default) or f.db_default is not models.NOT_PROVIDED
+        if (f.has_default() and callable(f.default)) or f.db_default is not models.NOT_PROVIDED
     )
     anew = {i for i, _f in made}
     fixed = tuple(None if i in anew else f.get_default() for i, f in enumerate(fields))

@@ -147,6 +147,8 @@ def test_a_new_instance_is_the_one_the_keyword_constructor_makes(tree):
         assert getattr(by_position, f.attname) == getattr(by_keyword, f.attname), f.name
     assert by_position.status == Status.NEW and by_position.outcome == {}
     assert by_position._state.adding and by_position.pk is None
+    # A default made by a callable is made anew for each row, as by keyword.
+    assert store.new(Report, **given).outcome is not by_position.outcome
     with pytest.raises(TypeError, match=r"no field school$"):
         store.new(Report, school=tree.school_a)
 
